@@ -1,0 +1,147 @@
+//! Firms and their attributes (spec section 3).
+
+use crate::silent_rivalry::trust::TrustBook;
+
+/// Dense firm id: the index of the firm in the simulation's firm table.
+/// Ids are never reused; a firm that exits keeps its id and its row.
+pub type FirmId = u32;
+
+/// How a firm plays the information-sharing game (spec section 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum Strategy {
+    /// Shares with firms of its own origin always; otherwise as `calibrated`.
+    NaiveIngroup = 0,
+    /// Shares iff expected trust times benefit covers the expected leakage.
+    Calibrated = 1,
+    /// Shares at first meeting, then repeats the other's last observed action.
+    Reciprocal = 2,
+    /// Always shares.
+    Open = 3,
+    /// Never shares.
+    Guarded = 4,
+    /// Shares only with weak rivals, but always appears to share.
+    Opportunist = 5,
+}
+
+impl Strategy {
+    /// Number of strategies.
+    pub const COUNT: usize = 6;
+    /// Every strategy, in id order.
+    pub const ALL: [Strategy; Strategy::COUNT] = [
+        Strategy::NaiveIngroup,
+        Strategy::Calibrated,
+        Strategy::Reciprocal,
+        Strategy::Open,
+        Strategy::Guarded,
+        Strategy::Opportunist,
+    ];
+
+    /// The name used in scenarios and outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::NaiveIngroup => "naive_ingroup",
+            Strategy::Calibrated => "calibrated",
+            Strategy::Reciprocal => "reciprocal",
+            Strategy::Open => "open",
+            Strategy::Guarded => "guarded",
+            Strategy::Opportunist => "opportunist",
+        }
+    }
+
+    /// The strategy of a name, if any.
+    pub fn from_name(name: &str) -> Option<Strategy> {
+        Strategy::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// A firm's time horizon (spec section 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Horizon {
+    Long,
+    Short,
+}
+
+impl Horizon {
+    /// The name used in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Horizon::Long => "long",
+            Horizon::Short => "short",
+        }
+    }
+}
+
+/// Income and costs booked during one tick; their sum is the tick's profit.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Ledger {
+    /// Gross margin on sales: margin × share × demand.
+    pub sales: f64,
+    /// Benefit of information others shared with this firm (B per share).
+    pub sharing: f64,
+    /// Partnership value received.
+    pub partnership: f64,
+    /// R&D spend (a cost).
+    pub rd: f64,
+    /// Fixed cost.
+    pub fixed: f64,
+}
+
+impl Ledger {
+    /// The tick's profit: income minus costs.
+    pub fn profit(&self) -> f64 {
+        self.sales + self.sharing + self.partnership - self.rd - self.fixed
+    }
+}
+
+/// One firm. Plain data; the mechanisms act on it.
+#[derive(Debug, Clone)]
+pub struct Firm {
+    pub id: FirmId,
+    /// Index into the scenario's origins (sorted by name).
+    pub origin: u16,
+    pub segment: u16,
+    /// Capability `q ≥ 0`, in utility units.
+    pub capability: f64,
+    pub cash: f64,
+    pub horizon: Horizon,
+    /// Discount factor δ of the horizon.
+    pub discount: f64,
+    /// R&D intensity ρ of the horizon.
+    pub rd_intensity: f64,
+    pub culture: [f64; 3],
+    pub strategy: Strategy,
+    pub initial_strategy: Strategy,
+    /// Actual market share within the segment, in [0, 1].
+    pub share: f64,
+    pub entry_tick: u32,
+    pub exit_tick: Option<u32>,
+    pub trust: TrustBook,
+    /// Intel held on other firms: (other, amount, tick last decayed), sorted by other.
+    pub intel: Vec<(FirmId, f64)>,
+    /// Active partnership ids.
+    pub partnerships: Vec<u32>,
+    /// Revenue (share × demand) of the last completed tick.
+    pub last_revenue: f64,
+    /// This tick's ledger.
+    pub ledger: Ledger,
+    /// Profit since the last adaptation round.
+    pub profit_since_adapt: f64,
+    /// Shares received during this tick (raises imitation, spec section 7).
+    pub shares_received: u32,
+    pub initial_capability: f64,
+    pub total_profit: f64,
+    pub innovations: u32,
+    pub shares_given: u32,
+    pub withholds: u32,
+    pub partnerships_formed: u32,
+    pub strategy_switches: u32,
+    pub peak_share: f64,
+}
+
+impl Firm {
+    /// Whether the firm is still in the market.
+    pub fn alive(&self) -> bool {
+        self.exit_tick.is_none()
+    }
+}

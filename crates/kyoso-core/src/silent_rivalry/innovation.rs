@@ -1,0 +1,135 @@
+//! R&D, innovation, imitation and spillover (spec section 7, claims C5 and C7).
+//!
+//! R&D spend r = ρ·revenue·(1 + η·pressure), where pressure is the share
+//! of same-segment rivals within a band of the firm's own capability (firms
+//! neck and neck spend more to escape competition). Innovation succeeds with
+//! probability 1 − exp(−χ·r) and adds Δq·(1 + N(0, σ)). Imitation closes a
+//! fraction θ_eff·A of the gap to the segment's frontier, with absorptive
+//! capacity A = r/(r + r0) and θ_eff = θ + θ_info·(shares received).
+//! Revenue is last tick's: firms budget R&D from last month's sales.
+
+use rand::RngExt;
+use rand_distr::{Distribution, Normal};
+
+use crate::silent_rivalry::Simulation;
+use crate::silent_rivalry::events::EventKind;
+
+/// Share of the `rivals` (excluding the firm itself) whose capability lies
+/// within `band` of `own`, given every capability of the segment sorted
+/// ascending (the firm's own included).
+pub fn pressure(sorted: &[f64], own: f64, band: f64) -> f64 {
+    if sorted.len() < 2 {
+        return 0.0;
+    }
+    let lo = sorted.partition_point(|&q| q < own - band);
+    let hi = sorted.partition_point(|&q| q <= own + band);
+    let within = (hi - lo).saturating_sub(1); // minus the firm itself
+    within as f64 / (sorted.len() - 1) as f64
+}
+
+/// R&D spend: ρ·revenue·(1 + η·pressure).
+pub fn rd_spend(intensity: f64, revenue: f64, escape: f64, pressure: f64) -> f64 {
+    intensity * revenue.max(0.0) * (1.0 + escape * pressure)
+}
+
+/// Probability that R&D spend `r` yields an innovation: 1 − exp(−χ·r).
+pub fn success_probability(chi: f64, r: f64) -> f64 {
+    1.0 - (-chi * r).exp()
+}
+
+/// Absorptive capacity A = r/(r + r0), in [0, 1).
+pub fn absorptive_capacity(r: f64, r0: f64) -> f64 {
+    r / (r + r0)
+}
+
+/// Capability gained by imitation: min(1, θ_eff·A)·max(0, q_front − q).
+/// Never overshoots the frontier.
+pub fn imitation_gain(theta_eff: f64, absorptive: f64, front: f64, q: f64) -> f64 {
+    (theta_eff * absorptive).clamp(0.0, 1.0) * (front - q).max(0.0)
+}
+
+impl Simulation {
+    /// Phase 7: every alive firm spends on R&D, may innovate, and imitates the frontier.
+    pub(super) fn innovate_and_imitate(&mut self) {
+        let cfg = self.scenario.innovation.clone();
+        let escape = if self.params.escape_competition { cfg.escape_pressure } else { 0.0 };
+        let step_noise = Normal::new(0.0, cfg.step_sd).expect("step_sd validated finite and >= 0");
+        let mut sorted = Vec::new();
+        for segment in 0..self.by_segment.len() {
+            sorted.clear();
+            sorted.extend(self.by_segment[segment].iter().map(|&f| self.firms[f as usize].capability));
+            sorted.sort_by(f64::total_cmp);
+            let front = sorted.last().copied().unwrap_or(0.0);
+            for k in 0..self.by_segment[segment].len() {
+                let id = self.by_segment[segment][k];
+                let firm = &self.firms[id as usize];
+                let q = firm.capability;
+                let p = pressure(&sorted, q, cfg.pressure_band);
+                let r = rd_spend(firm.rd_intensity, firm.last_revenue, escape, p);
+                let theta_eff = cfg.imitation + cfg.imitation_info * firm.shares_received as f64;
+                let mut innovation = 0.0;
+                if self.params.innovation && r > 0.0 {
+                    let rng = &mut self.rngs.innovation;
+                    if rng.random_bool(success_probability(cfg.success_scale, r)) {
+                        innovation = cfg.step * (1.0 + step_noise.sample(rng)).max(0.0);
+                    }
+                }
+                let imitation = if self.params.imitation {
+                    imitation_gain(theta_eff, absorptive_capacity(r, cfg.absorptive_half), front, q)
+                } else {
+                    0.0
+                };
+                let firm = &mut self.firms[id as usize];
+                firm.ledger.rd = r;
+                firm.capability = q + innovation + imitation;
+                self.counters.rd_spend += r;
+                self.counters.imitation_gain += imitation;
+                if innovation > 0.0 {
+                    firm.innovations += 1;
+                    self.counters.innovations += 1;
+                    self.event(EventKind::Innovation, id, None, "", Some(innovation));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pressure_counts_neighbours_within_band() {
+        let caps = [0.5, 0.95, 1.0, 1.05, 1.5];
+        assert!((pressure(&caps, 1.0, 0.1) - 0.5).abs() < 1e-12);
+        assert_eq!(pressure(&caps, 0.5, 0.1), 0.0);
+        assert_eq!(pressure(&[1.0], 1.0, 0.1), 0.0);
+        assert_eq!(pressure(&[1.0, 1.0, 1.0], 1.0, 0.0), 1.0);
+    }
+
+    #[test]
+    fn escape_competition_raises_rd() {
+        assert!((rd_spend(0.08, 10.0, 1.0, 0.0) - 0.8).abs() < 1e-12);
+        assert!((rd_spend(0.08, 10.0, 1.0, 0.5) - 1.2).abs() < 1e-12);
+        assert_eq!(rd_spend(0.08, -3.0, 1.0, 0.5), 0.0);
+    }
+
+    #[test]
+    fn success_probability_is_a_probability() {
+        assert_eq!(success_probability(0.1, 0.0), 0.0);
+        for r in [0.1, 1.0, 10.0, 1e6] {
+            let p = success_probability(0.1, r);
+            assert!((0.0..=1.0).contains(&p));
+        }
+        assert!(success_probability(0.1, 2.0) > success_probability(0.1, 1.0));
+    }
+
+    #[test]
+    fn imitation_is_bounded_by_the_frontier() {
+        assert_eq!(imitation_gain(0.02, 0.5, 1.0, 1.2), 0.0);
+        assert!((imitation_gain(0.02, 0.5, 2.0, 1.0) - 0.01).abs() < 1e-12);
+        // A huge θ_eff never overshoots.
+        assert!((imitation_gain(1e9, 0.9, 2.0, 1.0) - 1.0).abs() < 1e-12);
+        assert!(absorptive_capacity(0.5, 0.5) == 0.5 && absorptive_capacity(0.0, 0.5) == 0.0);
+    }
+}

@@ -1,0 +1,366 @@
+//! The silent-rivalry market model (spec `silent-rivalry.md`).
+//!
+//! Build a [`Simulation`] from a validated [`Scenario`], call
+//! [`Simulation::step`] once per tick (or [`Simulation::run`]), and read the
+//! state ([`Simulation::firms`]), the tick's observations
+//! ([`Simulation::observations`]) and the event log. [`Simulation::step`]
+//! is the model's table of contents: it calls the mechanisms in the order of
+//! the spec, one file per mechanism.
+
+pub mod events;
+pub mod firm;
+pub mod innovation;
+pub mod market;
+pub mod metrics;
+pub mod partnership;
+pub mod population;
+pub mod sharing;
+pub mod summary;
+pub mod trust;
+
+pub use events::{Event, EventKind};
+pub use firm::{Firm, FirmId, Horizon, Strategy};
+pub use metrics::{METRICS, MetricDoc, Observation};
+pub use partnership::{Cause, Partnership};
+pub use summary::Summary;
+
+use crate::rng::{Purpose, Rng, stream};
+use crate::scenario::{OriginConfig, Scenario};
+use metrics::TickCounters;
+use sharing::Rule;
+use trust::Prior;
+
+/// Parameters derived once from the scenario, with switches applied.
+#[derive(Debug, Clone)]
+pub(crate) struct Params {
+    pub origin_names: Vec<String>,
+    pub origin_firms: Vec<u32>,
+    pub initial_mix: Vec<[f64; Strategy::COUNT]>,
+    pub newcomer_mix: Vec<[f64; Strategy::COUNT]>,
+    pub entry_weights: Vec<f64>,
+    /// Per strategy: (in-group prior, out-group prior).
+    pub priors: [(Prior, Prior); Strategy::COUNT],
+    pub trust_decay: f64,
+    pub omega_cross: f64,
+    pub rule: Rule,
+    pub detect: f64,
+    pub sharing: bool,
+    pub veneer: bool,
+    pub partnerships: bool,
+    pub innovation: bool,
+    pub escape_competition: bool,
+    pub imitation: bool,
+    pub intel_edge: bool,
+    pub inertia: bool,
+    pub demand_growth: bool,
+    pub local_growth: bool,
+    pub entry: bool,
+    pub exit: bool,
+    pub adaptation: bool,
+}
+
+impl Params {
+    fn new(s: &Scenario) -> Params {
+        let mech = &s.mechanisms;
+        let mut priors = [(Prior::new(0.5, 2.0), Prior::new(0.5, 2.0)); Strategy::COUNT];
+        for st in Strategy::ALL {
+            let p = s.trust.prior(st);
+            let out = Prior::new(p.out_group_prior, p.prior_weight);
+            let inn = if mech.in_group_prior { Prior::new(p.in_group_prior, p.prior_weight) } else { out };
+            priors[st as usize] = (inn, out);
+        }
+        let origins: Vec<(&String, &OriginConfig)> = s.origins.iter().collect();
+        Params {
+            origin_names: origins.iter().map(|(n, _)| (*n).clone()).collect(),
+            origin_firms: origins.iter().map(|(_, o)| o.firms).collect(),
+            initial_mix: origins.iter().map(|(_, o)| Scenario::mix_vector(&o.strategy_mix)).collect(),
+            newcomer_mix: origins
+                .iter()
+                .map(|(_, o)| Scenario::mix_vector(o.newcomer_mix.as_ref().unwrap_or(&o.strategy_mix)))
+                .collect(),
+            entry_weights: origins.iter().map(|(_, o)| o.entry_weight).collect(),
+            priors,
+            trust_decay: if mech.trust_decay { s.trust.decay } else { 1.0 },
+            omega_cross: s.market.omega_cross,
+            rule: Rule {
+                benefit: s.encounters.benefit,
+                leakage: s.encounters.leakage,
+                margin: s.encounters.share_margin,
+                explore: if mech.exploration { s.encounters.explore } else { 0.0 },
+            },
+            detect: if mech.veneer { s.encounters.detect } else { 1.0 },
+            sharing: mech.sharing,
+            veneer: mech.veneer,
+            partnerships: mech.partnerships,
+            innovation: mech.innovation,
+            escape_competition: mech.escape_competition,
+            imitation: mech.imitation,
+            intel_edge: mech.intel_edge,
+            inertia: mech.inertia,
+            demand_growth: mech.demand_growth,
+            local_growth: mech.local_growth,
+            entry: mech.entry,
+            exit: mech.exit,
+            adaptation: mech.adaptation,
+        }
+    }
+
+    /// The prior a firm of `strategy` holds about a stranger.
+    pub fn prior(&self, strategy: Strategy, same_origin: bool) -> Prior {
+        let (inn, out) = self.priors[strategy as usize];
+        if same_origin { inn } else { out }
+    }
+
+    /// Name and configuration of origin `k`.
+    pub fn origin<'a>(&self, k: usize, s: &'a Scenario) -> (&'a String, &'a OriginConfig) {
+        s.origins.iter().nth(k).expect("origin index in range")
+    }
+}
+
+/// One random stream per purpose (see [`crate::rng`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Streams {
+    pub init: Rng,
+    pub encounters: Rng,
+    pub partnerships: Rng,
+    pub innovation: Rng,
+    pub entry: Rng,
+    pub adaptation: Rng,
+}
+
+/// A running silent-rivalry market.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    scenario: Scenario,
+    pub(crate) params: Params,
+    /// The tick being (or last) simulated; `ticks_done` counts completed ones.
+    tick: u32,
+    ticks_done: u32,
+    firms: Vec<Firm>,
+    alive: Vec<FirmId>,
+    by_origin: Vec<Vec<FirmId>>,
+    by_segment: Vec<Vec<FirmId>>,
+    partnerships: Vec<Partnership>,
+    active_partnerships: Vec<u32>,
+    outside_share: Vec<f64>,
+    rngs: Streams,
+    counters: TickCounters,
+    events: Vec<Event>,
+    last_observations: Vec<Observation>,
+}
+
+impl Simulation {
+    /// Builds the market at tick 0 from a scenario (validated again here, so
+    /// a hand-built `Scenario` cannot smuggle in bad values).
+    pub fn new(scenario: &Scenario) -> Result<Simulation, crate::ScenarioError> {
+        scenario.validate()?;
+        let seed = scenario.run.seed;
+        let params = Params::new(scenario);
+        let segments = scenario.market.segments as usize;
+        let mut sim = Simulation {
+            scenario: scenario.clone(),
+            tick: 0,
+            ticks_done: 0,
+            firms: Vec::new(),
+            alive: Vec::new(),
+            by_origin: vec![Vec::new(); params.origin_names.len()],
+            by_segment: vec![Vec::new(); segments],
+            partnerships: Vec::new(),
+            active_partnerships: Vec::new(),
+            outside_share: vec![1.0; segments],
+            rngs: Streams {
+                init: stream(seed, Purpose::Init),
+                encounters: stream(seed, Purpose::Encounters),
+                partnerships: stream(seed, Purpose::Partnerships),
+                innovation: stream(seed, Purpose::Innovation),
+                entry: stream(seed, Purpose::Entry),
+                adaptation: stream(seed, Purpose::Adaptation),
+            },
+            counters: TickCounters::default(),
+            events: Vec::new(),
+            last_observations: Vec::new(),
+            params,
+        };
+        sim.populate();
+        sim.settle_initial_shares();
+        for id in 0..sim.firms.len() as FirmId {
+            sim.event(EventKind::Entry, id, None, "initial", None);
+        }
+        Ok(sim)
+    }
+
+    /// The market opens at equilibrium: initial firms start at their logit
+    /// target share and earn the matching revenue as last month's.
+    fn settle_initial_shares(&mut self) {
+        let m = &self.scenario.market;
+        let demand = self.demand();
+        let u0 = self.outside_option();
+        let mut target = Vec::new();
+        for segment in 0..self.by_segment.len() {
+            let v: Vec<f64> = self.by_segment[segment]
+                .iter()
+                .map(|&id| m.beta_quality * self.firms[id as usize].capability)
+                .collect();
+            self.outside_share[segment] = market::logit_targets(&v, u0, &mut target);
+            for (k, &id) in self.by_segment[segment].iter().enumerate() {
+                let f = &mut self.firms[id as usize];
+                f.share = target[k];
+                f.peak_share = target[k];
+                f.last_revenue = target[k] * demand;
+            }
+        }
+    }
+
+    /// Advances the market by one tick: the spec's sections in order.
+    pub fn step(&mut self) {
+        if self.is_done() {
+            return;
+        }
+        self.begin_tick(); //          reset ledgers and counters
+        self.encounters(); //          5  meet, share or withhold, update trust, maybe partner
+        self.partnerships_tick(); //   6  partnership value, friction, leaks, dissolution
+        self.innovate_and_imitate(); // 7 R&D, innovation, imitation
+        self.clear_market(); //        8  logit shares with inertia, revenue
+        self.book_profits(); //        8  profit adds to cash
+        self.exits(); //               9  negative cash leaves
+        self.entries(); //             9  Poisson entrants
+        self.adapt(); //               9  yearly imitation of successful strategies
+        self.rebuild_indices();
+        self.record(); //              10 observations of the tick
+        self.ticks_done += 1;
+        self.tick += 1;
+    }
+
+    /// Runs every remaining tick, calling `on_tick` after each one.
+    pub fn run(&mut self, mut on_tick: impl FnMut(&Simulation)) {
+        while !self.is_done() {
+            self.step();
+            on_tick(self);
+        }
+    }
+
+    fn begin_tick(&mut self) {
+        self.counters = TickCounters::default();
+        for &id in &self.alive {
+            let f = &mut self.firms[id as usize];
+            f.ledger = firm::Ledger { fixed: self.scenario.market.fixed_cost, ..Default::default() };
+            f.shares_received = 0;
+        }
+    }
+
+    fn book_profits(&mut self) {
+        for &id in &self.alive {
+            let f = &mut self.firms[id as usize];
+            let profit = f.ledger.profit();
+            f.cash += profit;
+            f.total_profit += profit;
+            f.profit_since_adapt += profit;
+        }
+    }
+
+    fn event(&mut self, kind: EventKind, firm: FirmId, other: Option<FirmId>, detail: &str, value: Option<f64>) {
+        self.event_owned(kind, firm, other, detail.to_string(), value);
+    }
+
+    fn event_owned(&mut self, kind: EventKind, firm: FirmId, other: Option<FirmId>, detail: String, value: Option<f64>) {
+        self.events.push(Event { tick: self.tick, kind, firm, other, detail, value });
+    }
+
+    /// Whether every tick of the scenario has run.
+    pub fn is_done(&self) -> bool {
+        self.ticks_done >= self.scenario.run.ticks
+    }
+
+    /// Completed ticks.
+    pub fn ticks_done(&self) -> u32 {
+        self.ticks_done
+    }
+
+    /// The scenario this simulation runs.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Every firm that ever existed, indexed by id.
+    pub fn firms(&self) -> &[Firm] {
+        &self.firms
+    }
+
+    /// Ids of the firms in the market, ascending.
+    pub fn alive(&self) -> &[FirmId] {
+        &self.alive
+    }
+
+    /// Every partnership ever formed, indexed by id.
+    pub fn partnerships(&self) -> &[Partnership] {
+        &self.partnerships
+    }
+
+    /// The event log so far, in order.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The observations of the last completed tick.
+    pub fn observations(&self) -> &[Observation] {
+        &self.last_observations
+    }
+
+    /// The outside option's share of each segment.
+    pub fn outside_shares(&self) -> &[f64] {
+        &self.outside_share
+    }
+
+    /// Origin names, in the order of `Firm::origin`.
+    pub fn origin_names(&self) -> &[String] {
+        &self.params.origin_names
+    }
+
+    /// The profit booked by a firm during the last completed tick.
+    pub fn last_profit(&self, id: FirmId) -> f64 {
+        self.firms[id as usize].ledger.profit()
+    }
+}
+
+/// Everything a finished run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    pub scenario: Scenario,
+    pub observations: Vec<Observation>,
+    pub firms: Vec<Firm>,
+    pub partnerships: Vec<Partnership>,
+    pub events: Vec<Event>,
+    pub origin_names: Vec<String>,
+    pub summary: Summary,
+}
+
+/// Runs a scenario to the end, calling `on_tick(ticks_done, total)` after
+/// each tick (for progress bars) and returning every output. `cancel` is
+/// polled between ticks; when it returns true the run stops with `None`.
+pub fn run_scenario(
+    scenario: &Scenario,
+    mut on_tick: impl FnMut(u32, u32),
+    cancel: impl Fn() -> bool,
+) -> Result<Option<RunOutput>, crate::ScenarioError> {
+    let mut sim = Simulation::new(scenario)?;
+    let total = scenario.run.ticks;
+    let mut observations = Vec::new();
+    while !sim.is_done() {
+        if cancel() {
+            return Ok(None);
+        }
+        sim.step();
+        observations.extend_from_slice(sim.observations());
+        on_tick(sim.ticks_done(), total);
+    }
+    let summary = Summary::new(&sim, &observations);
+    Ok(Some(RunOutput {
+        scenario: sim.scenario.clone(),
+        origin_names: sim.params.origin_names.clone(),
+        observations,
+        summary,
+        firms: sim.firms,
+        partnerships: sim.partnerships,
+        events: sim.events,
+    }))
+}

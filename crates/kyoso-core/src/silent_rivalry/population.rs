@@ -1,0 +1,288 @@
+//! Entry, exit and adaptation (spec section 9, claims C8 and C9).
+//!
+//! A firm whose cash falls below zero exits. New firms enter as a Poisson
+//! stream with the newcomer mix of their origin. Every `adapt_every` ticks
+//! each firm, with probability `p_adapt`, compares its profit over the
+//! period with a random other firm's and copies that firm's strategy with
+//! the Fermi probability 1/(1 + exp(−(π_j − π_i)/K)).
+
+use rand::RngExt;
+use rand_distr::{Distribution, Normal, Poisson};
+
+use crate::rng::Rng;
+use crate::silent_rivalry::Simulation;
+use crate::silent_rivalry::events::EventKind;
+use crate::silent_rivalry::firm::{Firm, FirmId, Horizon, Ledger, Strategy};
+use crate::silent_rivalry::partnership::Cause;
+use crate::silent_rivalry::trust::TrustBook;
+
+/// The Fermi imitation probability of copying a firm that earned `other`
+/// when one earned `own`, at selection scale `k`.
+pub fn copy_probability(own: f64, other: f64, k: f64) -> f64 {
+    1.0 / (1.0 + (-(other - own) / k).exp())
+}
+
+/// Splits `n` firms among strategies by the largest-remainder rule, so an
+/// initial population matches its mix as closely as integers allow.
+pub fn apportion(n: u32, mix: &[f64; Strategy::COUNT]) -> [u32; Strategy::COUNT] {
+    let mut counts = [0u32; Strategy::COUNT];
+    let mut remainders = [(0.0f64, 0usize); Strategy::COUNT];
+    let mut assigned = 0;
+    for (k, &p) in mix.iter().enumerate() {
+        let exact = p * n as f64;
+        counts[k] = exact.floor() as u32;
+        assigned += counts[k];
+        remainders[k] = (exact - exact.floor(), k);
+    }
+    // Largest remainder first; ties by strategy order.
+    remainders.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    for &(_, k) in remainders.iter().take((n - assigned) as usize) {
+        counts[k] += 1;
+    }
+    counts
+}
+
+/// Draws a strategy from a mix.
+pub fn draw_strategy(mix: &[f64; Strategy::COUNT], rng: &mut Rng) -> Strategy {
+    let total: f64 = mix.iter().sum();
+    let mut x = rng.random::<f64>() * total;
+    for (k, &p) in mix.iter().enumerate() {
+        if x < p {
+            return Strategy::ALL[k];
+        }
+        x -= p;
+    }
+    // Rounding: the last strategy with positive weight.
+    Strategy::ALL[mix.iter().rposition(|&p| p > 0.0).unwrap_or(0)]
+}
+
+/// Draws an index with probability proportional to `weights` (not all zero).
+fn draw_weighted(weights: &[f64], rng: &mut Rng) -> usize {
+    let total: f64 = weights.iter().sum();
+    let mut x = rng.random::<f64>() * total;
+    for (k, &w) in weights.iter().enumerate() {
+        if x < w {
+            return k;
+        }
+        x -= w;
+    }
+    weights.iter().rposition(|&w| w > 0.0).unwrap_or(0)
+}
+
+impl Simulation {
+    /// Creates one firm with fresh attributes and pushes it to the firm table.
+    pub(super) fn spawn(&mut self, origin: usize, strategy: Strategy, purpose_entry: bool) -> FirmId {
+        let scenario = &self.scenario;
+        let (name, origin_cfg) = self.params.origin(origin, scenario);
+        let _ = name;
+        let rng = if purpose_entry { &mut self.rngs.entry } else { &mut self.rngs.init };
+        let segment = rng.random_range(0..scenario.market.segments) as u16;
+        let culture_noise = Normal::new(0.0, scenario.firms.culture_sd).expect("validated");
+        let mut culture = origin_cfg.culture;
+        for c in &mut culture {
+            *c = (*c + culture_noise.sample(rng)).clamp(0.0, 1.0);
+        }
+        let horizon = if rng.random_bool(origin_cfg.long_horizon_share) { Horizon::Long } else { Horizon::Short };
+        let capability_noise = Normal::new(scenario.firms.capability_mean, scenario.firms.capability_sd).expect("validated");
+        let capability = capability_noise.sample(rng).max(0.0);
+        let h = &scenario.horizons;
+        let (discount, rd_intensity) = match horizon {
+            Horizon::Long => (h.long_discount, h.long_rd_intensity),
+            Horizon::Short => (h.short_discount, h.short_rd_intensity),
+        };
+        let id = self.firms.len() as FirmId;
+        self.firms.push(Firm {
+            id,
+            origin: origin as u16,
+            segment,
+            capability,
+            cash: scenario.firms.initial_cash,
+            horizon,
+            discount,
+            rd_intensity,
+            culture,
+            strategy,
+            initial_strategy: strategy,
+            share: 0.0,
+            entry_tick: self.tick,
+            exit_tick: None,
+            trust: TrustBook::default(),
+            intel: Vec::new(),
+            partnerships: Vec::new(),
+            last_revenue: 0.0,
+            ledger: Ledger::default(),
+            profit_since_adapt: 0.0,
+            shares_received: 0,
+            initial_capability: capability,
+            total_profit: 0.0,
+            innovations: 0,
+            shares_given: 0,
+            withholds: 0,
+            partnerships_formed: 0,
+            strategy_switches: 0,
+            peak_share: 0.0,
+        });
+        id
+    }
+
+    /// Tick 0: the initial firms of every origin, strategies apportioned to the mix.
+    pub(super) fn populate(&mut self) {
+        for origin in 0..self.params.origin_names.len() {
+            let n = self.params.origin_firms[origin];
+            let counts = apportion(n, &self.params.initial_mix[origin]);
+            for (k, &c) in counts.iter().enumerate() {
+                for _ in 0..c {
+                    self.spawn(origin, Strategy::ALL[k], false);
+                }
+            }
+        }
+        self.rebuild_indices();
+    }
+
+    /// Phase 9a: firms with negative cash leave; their partnerships end and
+    /// their share goes to the outside option.
+    pub(super) fn exits(&mut self) {
+        if !self.params.exit {
+            return;
+        }
+        let now = self.tick;
+        let leaving: Vec<FirmId> = self
+            .alive
+            .iter()
+            .copied()
+            .filter(|&id| self.firms[id as usize].cash < 0.0)
+            .collect();
+        for id in leaving {
+            let partnerships = self.firms[id as usize].partnerships.clone();
+            for pid in partnerships {
+                self.dissolve(pid, Cause::Exit);
+            }
+            let f = &mut self.firms[id as usize];
+            f.exit_tick = Some(now);
+            self.outside_share[f.segment as usize] += f.share;
+            let (cash, share) = (f.cash, f.share);
+            f.share = 0.0;
+            self.counters.exits += 1;
+            self.event(EventKind::Exit, id, None, "negative_cash", Some(cash));
+            let _ = share;
+        }
+        self.prune_partnerships();
+    }
+
+    /// Phase 9b: Poisson(λ_entry) entrants with their origin's newcomer mix.
+    pub(super) fn entries(&mut self) {
+        if !self.params.entry || self.scenario.population.entry_rate <= 0.0 {
+            return;
+        }
+        let poisson = Poisson::new(self.scenario.population.entry_rate).expect("validated > 0");
+        let n = poisson.sample(&mut self.rngs.entry) as u64;
+        for _ in 0..n {
+            let origin = draw_weighted(&self.params.entry_weights, &mut self.rngs.entry);
+            let strategy = draw_strategy(&self.params.newcomer_mix[origin], &mut self.rngs.entry);
+            let id = self.spawn(origin, strategy, true);
+            self.counters.entries += 1;
+            self.event(EventKind::Entry, id, None, strategy.name(), None);
+        }
+    }
+
+    /// Phase 9c: every `adapt_every` ticks, firms may copy a more profitable
+    /// firm's strategy. Decisions use a snapshot, so firm order does not matter.
+    pub(super) fn adapt(&mut self) {
+        let every = self.scenario.population.adapt_every;
+        if (self.tick + 1) % every != 0 {
+            return;
+        }
+        if self.params.adaptation && self.alive.len() > 1 {
+            let k = self.scenario.population.selection_scale;
+            let p = self.scenario.population.adapt_probability;
+            let snapshot: Vec<(Strategy, f64)> = self
+                .alive
+                .iter()
+                .map(|&id| (self.firms[id as usize].strategy, self.firms[id as usize].profit_since_adapt))
+                .collect();
+            let n = self.alive.len();
+            for idx in 0..n {
+                let rng = &mut self.rngs.adaptation;
+                if !rng.random_bool(p) {
+                    continue;
+                }
+                let mut other = rng.random_range(0..n - 1);
+                if other >= idx {
+                    other += 1;
+                }
+                let (own_strategy, own_profit) = snapshot[idx];
+                let (their_strategy, their_profit) = snapshot[other];
+                let copy = rng.random_bool(copy_probability(own_profit, their_profit, k));
+                if copy && their_strategy != own_strategy {
+                    let id = self.alive[idx];
+                    let f = &mut self.firms[id as usize];
+                    f.strategy = their_strategy;
+                    f.strategy_switches += 1;
+                    self.counters.strategy_switches += 1;
+                    let detail = match (own_strategy, their_strategy) {
+                        (a, b) => format!("{}->{}", a.name(), b.name()),
+                    };
+                    self.event_owned(EventKind::StrategySwitch, id, Some(self.alive[other]), detail, Some(their_profit - own_profit));
+                }
+            }
+        }
+        for &id in &self.alive {
+            self.firms[id as usize].profit_since_adapt = 0.0;
+        }
+    }
+
+    /// Rebuilds the alive list and the per-origin and per-segment indices (all sorted by id).
+    pub(super) fn rebuild_indices(&mut self) {
+        self.alive.clear();
+        for v in &mut self.by_origin {
+            v.clear();
+        }
+        for v in &mut self.by_segment {
+            v.clear();
+        }
+        for f in &self.firms {
+            if f.alive() {
+                self.alive.push(f.id);
+                self.by_origin[f.origin as usize].push(f.id);
+                self.by_segment[f.segment as usize].push(f.id);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{Purpose, stream};
+
+    #[test]
+    fn fermi_rule_favours_the_more_profitable() {
+        assert!((copy_probability(1.0, 1.0, 2.0) - 0.5).abs() < 1e-12);
+        assert!(copy_probability(0.0, 10.0, 2.0) > 0.99);
+        assert!(copy_probability(10.0, 0.0, 2.0) < 0.01);
+        assert!(copy_probability(0.0, 1.0, 0.5) > copy_probability(0.0, 1.0, 5.0));
+    }
+
+    #[test]
+    fn apportion_is_exact_and_complete() {
+        let mix = [0.3, 0.2, 0.2, 0.0, 0.15, 0.15];
+        let c = apportion(30, &mix);
+        assert_eq!(c.iter().sum::<u32>(), 30);
+        assert_eq!(c, [9, 6, 6, 0, 5, 4]);
+        assert_eq!(apportion(0, &mix).iter().sum::<u32>(), 0);
+        let c = apportion(7, &[1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0, 0.0, 0.0, 0.0]);
+        assert_eq!(c.iter().sum::<u32>(), 7);
+    }
+
+    #[test]
+    fn draw_strategy_follows_the_mix() {
+        let mut rng = stream(5, Purpose::Entry);
+        let mix = [0.5, 0.0, 0.0, 0.0, 0.5, 0.0];
+        let mut counts = [0u32; Strategy::COUNT];
+        for _ in 0..10_000 {
+            counts[draw_strategy(&mix, &mut rng) as usize] += 1;
+        }
+        assert_eq!(counts[1] + counts[2] + counts[3] + counts[5], 0);
+        assert!((counts[0] as f64 / 10_000.0 - 0.5).abs() < 0.02);
+    }
+}

@@ -1,0 +1,320 @@
+//! Encounters and the information-sharing game (spec section 5, claims C2–C4).
+//!
+//! Each tick each firm has `E` encounters; with probability `h` (homophily)
+//! the other firm is drawn from its own origin. Both sides choose SHARE or
+//! WITHHOLD by their strategy. Receiving a share pays `B` and raises
+//! imitation; sharing with a rival at overlap ω hands it `ω` of intel on the
+//! sharer. The veneer: a receiver sees a withholding for what it is only
+//! with probability `p_detect`; an opportunist's withholding always looks
+//! like sharing.
+
+use rand::RngExt;
+
+use crate::rng::Rng;
+use crate::silent_rivalry::Simulation;
+use crate::silent_rivalry::firm::{FirmId, Strategy};
+use crate::silent_rivalry::metrics::Scope;
+
+/// What a firm knows when it decides whether to share with another.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Situation {
+    /// Rivalry overlap ω with the other firm.
+    pub overlap: f64,
+    /// Whether the other firm has the same origin.
+    pub same_origin: bool,
+    /// Whether this is the first meeting.
+    pub first_meeting: bool,
+    /// Expected trust in the other firm.
+    pub trust: f64,
+    /// The other's last observed action (true = seemed to share).
+    pub last_seen_share: bool,
+}
+
+/// The sharing game's payoffs and the calibrated rule's parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rule {
+    /// `B`: benefit of a received share.
+    pub benefit: f64,
+    /// `L`: expected leakage cost per unit of overlap.
+    pub leakage: f64,
+    /// `ε_margin`.
+    pub margin: f64,
+    /// `ε_explore`: probability of sharing anyway with a firm where ω < 1 (0 if switched off).
+    pub explore: f64,
+}
+
+/// The calibrated rule: share iff t·B ≥ L·ω + ε_margin; otherwise, with
+/// probability ε_explore, share anyway with a firm that is not a direct rival.
+pub fn calibrated(situation: &Situation, rule: &Rule, rng: &mut Rng) -> bool {
+    if situation.trust * rule.benefit >= rule.leakage * situation.overlap + rule.margin {
+        return true;
+    }
+    situation.overlap < 1.0 && rule.explore > 0.0 && rng.random_bool(rule.explore)
+}
+
+/// Whether a firm with `strategy` shares in `situation`.
+pub fn decide(strategy: Strategy, situation: &Situation, rule: &Rule, rng: &mut Rng) -> bool {
+    match strategy {
+        Strategy::Open => true,
+        Strategy::Guarded => false,
+        Strategy::NaiveIngroup => situation.same_origin || calibrated(situation, rule, rng),
+        Strategy::Calibrated => calibrated(situation, rule, rng),
+        Strategy::Reciprocal => situation.first_meeting || situation.last_seen_share,
+        Strategy::Opportunist => situation.overlap < 0.5,
+    }
+}
+
+/// What the receiver sees of the sharer's action (the veneer). `detect` is
+/// 1 when the veneer is switched off; opportunists keep up appearances only
+/// while the veneer is on.
+pub fn observe(
+    shared: bool,
+    sharer: Strategy,
+    veneer: bool,
+    detect: f64,
+    rng: &mut Rng,
+) -> bool {
+    if shared || !veneer {
+        return shared;
+    }
+    if sharer == Strategy::Opportunist {
+        return true;
+    }
+    !rng.random_bool(detect)
+}
+
+impl Simulation {
+    /// Phase 5: every alive firm, in id order, has its encounters.
+    pub(super) fn encounters(&mut self) {
+        if !self.params.sharing {
+            return;
+        }
+        let per_tick = self.scenario.encounters.per_tick;
+        let homophily = self.scenario.encounters.homophily;
+        for idx in 0..self.alive.len() {
+            let i = self.alive[idx];
+            for _ in 0..per_tick {
+                if let Some(j) = self.draw_partner(i, homophily) {
+                    self.encounter(i, j);
+                }
+            }
+        }
+    }
+
+    /// Draws the other side of an encounter: from the own origin with
+    /// probability `homophily`, else from every alive firm. `None` if alone.
+    fn draw_partner(&mut self, i: FirmId, homophily: f64) -> Option<FirmId> {
+        let rng = &mut self.rngs.encounters;
+        let origin = self.firms[i as usize].origin as usize;
+        let own = &self.by_origin[origin];
+        let pool = if own.len() > 1 && rng.random_bool(homophily) {
+            own
+        } else {
+            &self.alive
+        };
+        if pool.len() < 2 {
+            return None;
+        }
+        // Draw among the pool without i: draw an index in 0..len-1 and skip i.
+        let pos = pool.binary_search(&i).ok();
+        let mut k = rng.random_range(0..pool.len() - 1);
+        if let Some(p) = pos
+            && k >= p
+        {
+            k += 1;
+        }
+        Some(pool[k])
+    }
+
+    /// One encounter between firms `i` and `j`: decisions, effects,
+    /// observations, trust updates and a possible partnership.
+    pub(super) fn encounter(&mut self, i: FirmId, j: FirmId) {
+        let now = self.tick;
+        let (fi, fj) = (&self.firms[i as usize], &self.firms[j as usize]);
+        let overlap = if fi.segment == fj.segment { 1.0 } else { self.params.omega_cross };
+        let same_origin = fi.origin == fj.origin;
+        let prior_i = self.params.prior(fi.strategy, same_origin);
+        let prior_j = self.params.prior(fj.strategy, same_origin);
+        let decay = self.params.trust_decay;
+        let entry_ij = fi.trust.get(j, prior_i, decay, now);
+        let entry_ji = fj.trust.get(i, prior_j, decay, now);
+        let trust_ij = entry_ij.map_or(prior_i.mean(), |e| e.a / (e.a + e.b));
+        let trust_ji = entry_ji.map_or(prior_j.mean(), |e| e.a / (e.a + e.b));
+        let situation_i = Situation {
+            overlap,
+            same_origin,
+            first_meeting: entry_ij.is_none(),
+            trust: trust_ij,
+            last_seen_share: entry_ij.is_none_or(|e| e.last_seen_share),
+        };
+        let situation_j = Situation {
+            overlap,
+            same_origin,
+            first_meeting: entry_ji.is_none(),
+            trust: trust_ji,
+            last_seen_share: entry_ji.is_none_or(|e| e.last_seen_share),
+        };
+        let (strategy_i, strategy_j) = (fi.strategy, fj.strategy);
+        let rng = &mut self.rngs.encounters;
+        let share_i = decide(strategy_i, &situation_i, &self.params.rule, rng);
+        let share_j = decide(strategy_j, &situation_j, &self.params.rule, rng);
+        let seen_i = observe(share_i, strategy_i, self.params.veneer, self.params.detect, rng);
+        let seen_j = observe(share_j, strategy_j, self.params.veneer, self.params.detect, rng);
+
+        let scope = if same_origin { Scope::InGroup } else { Scope::OutGroup };
+        self.counters.record_action(scope, share_i);
+        self.counters.record_action(scope, share_j);
+        self.counters.record_belief(strategy_i, same_origin, trust_ij, share_j);
+        self.counters.record_belief(strategy_j, same_origin, trust_ji, share_i);
+
+        let benefit = self.params.rule.benefit;
+        let intel_gain = if self.params.intel_edge { overlap } else { 0.0 };
+        {
+            let fi = &mut self.firms[i as usize];
+            fi.trust.observe(j, seen_j, prior_i, decay, now);
+            count_action(fi, share_i);
+            if share_j {
+                receive(fi, j, benefit, intel_gain);
+            }
+        }
+        {
+            let fj = &mut self.firms[j as usize];
+            fj.trust.observe(i, seen_i, prior_j, decay, now);
+            count_action(fj, share_j);
+            if share_i {
+                receive(fj, i, benefit, intel_gain);
+            }
+        }
+        if self.params.partnerships {
+            self.maybe_form_partnership(i, j, overlap);
+        }
+    }
+}
+
+fn count_action(firm: &mut crate::silent_rivalry::firm::Firm, shared: bool) {
+    if shared {
+        firm.shares_given += 1;
+    } else {
+        firm.withholds += 1;
+    }
+}
+
+/// The receiver of a share: cash `B`, one more share this tick, and intel on the sharer.
+fn receive(receiver: &mut crate::silent_rivalry::firm::Firm, sharer: FirmId, benefit: f64, intel: f64) {
+    receiver.ledger.sharing += benefit;
+    receiver.shares_received += 1;
+    if intel > 0.0 {
+        add_intel(&mut receiver.intel, sharer, intel);
+    }
+}
+
+/// Adds intel on `about` to a sorted intel list.
+pub(super) fn add_intel(intel: &mut Vec<(FirmId, f64)>, about: FirmId, amount: f64) {
+    match intel.binary_search_by_key(&about, |e| e.0) {
+        Ok(k) => intel[k].1 += amount,
+        Err(k) => intel.insert(k, (about, amount)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{Purpose, stream};
+
+    fn rule() -> Rule {
+        Rule { benefit: 0.5, leakage: 1.0, margin: 0.02, explore: 0.0 }
+    }
+
+    fn situation(overlap: f64, same_origin: bool, trust: f64) -> Situation {
+        Situation { overlap, same_origin, first_meeting: false, trust, last_seen_share: false }
+    }
+
+    #[test]
+    fn open_and_guarded_are_unconditional() {
+        let mut rng = stream(1, Purpose::Encounters);
+        for overlap in [0.2, 1.0] {
+            let s = situation(overlap, true, 1.0);
+            assert!(decide(Strategy::Open, &s, &rule(), &mut rng));
+            assert!(!decide(Strategy::Guarded, &s, &rule(), &mut rng));
+        }
+    }
+
+    #[test]
+    fn calibrated_shares_by_business_logic_not_origin() {
+        let mut rng = stream(1, Purpose::Encounters);
+        // t·B = 0.4 ≥ L·ω + ε = 0.22 across segments: share.
+        assert!(decide(Strategy::Calibrated, &situation(0.2, false, 0.8), &rule(), &mut rng));
+        assert!(decide(Strategy::Calibrated, &situation(0.2, true, 0.8), &rule(), &mut rng));
+        // Direct rival: 0.4 < 1.02, withhold, whatever the origin.
+        assert!(!decide(Strategy::Calibrated, &situation(1.0, true, 0.8), &rule(), &mut rng));
+        // Low trust across segments: 0.5·0.3 = 0.15 < 0.22.
+        assert!(!decide(Strategy::Calibrated, &situation(0.2, true, 0.3), &rule(), &mut rng));
+        // The threshold itself shares (≥).
+        let t = 0.22 / 0.5;
+        assert!(decide(Strategy::Calibrated, &situation(0.2, false, t + 1e-12), &rule(), &mut rng));
+    }
+
+    #[test]
+    fn calibrated_explores_only_with_non_rivals() {
+        let mut rng = stream(2, Purpose::Encounters);
+        let r = Rule { explore: 0.3, ..rule() };
+        let n = 20_000;
+        let cross = (0..n).filter(|_| decide(Strategy::Calibrated, &situation(0.2, false, 0.0), &r, &mut rng)).count();
+        let rate = cross as f64 / n as f64;
+        assert!((rate - 0.3).abs() < 0.02, "exploration rate {rate}");
+        let direct = (0..n).filter(|_| decide(Strategy::Calibrated, &situation(1.0, false, 0.0), &r, &mut rng)).count();
+        assert_eq!(direct, 0);
+    }
+
+    #[test]
+    fn naive_ingroup_always_shares_with_own_origin() {
+        let mut rng = stream(1, Purpose::Encounters);
+        assert!(decide(Strategy::NaiveIngroup, &situation(1.0, true, 0.0), &rule(), &mut rng));
+        assert!(!decide(Strategy::NaiveIngroup, &situation(1.0, false, 0.9), &rule(), &mut rng));
+        assert!(decide(Strategy::NaiveIngroup, &situation(0.2, false, 0.9), &rule(), &mut rng));
+    }
+
+    #[test]
+    fn reciprocal_opens_then_mirrors() {
+        let mut rng = stream(1, Purpose::Encounters);
+        let mut s = situation(1.0, false, 0.0);
+        s.first_meeting = true;
+        assert!(decide(Strategy::Reciprocal, &s, &rule(), &mut rng));
+        s.first_meeting = false;
+        s.last_seen_share = false;
+        assert!(!decide(Strategy::Reciprocal, &s, &rule(), &mut rng));
+        s.last_seen_share = true;
+        assert!(decide(Strategy::Reciprocal, &s, &rule(), &mut rng));
+    }
+
+    #[test]
+    fn opportunist_shares_only_with_weak_rivals() {
+        let mut rng = stream(1, Purpose::Encounters);
+        assert!(decide(Strategy::Opportunist, &situation(0.2, false, 0.0), &rule(), &mut rng));
+        assert!(!decide(Strategy::Opportunist, &situation(1.0, true, 1.0), &rule(), &mut rng));
+    }
+
+    #[test]
+    fn veneer_hides_most_withholding() {
+        let mut rng = stream(3, Purpose::Encounters);
+        let n = 20_000;
+        let detected = (0..n).filter(|_| !observe(false, Strategy::Guarded, true, 0.3, &mut rng)).count();
+        let rate = detected as f64 / n as f64;
+        assert!((rate - 0.3).abs() < 0.02, "detection rate {rate}");
+        // Shares are always seen as shares.
+        assert!((0..100).all(|_| observe(true, Strategy::Guarded, true, 0.3, &mut rng)));
+        // Opportunists always appear to share while the veneer is on.
+        assert!((0..100).all(|_| observe(false, Strategy::Opportunist, true, 0.3, &mut rng)));
+        // Without the veneer everything is seen as it is.
+        assert!((0..100).all(|_| !observe(false, Strategy::Opportunist, false, 1.0, &mut rng)));
+    }
+
+    #[test]
+    fn add_intel_keeps_order_and_accumulates() {
+        let mut v = Vec::new();
+        add_intel(&mut v, 5, 1.0);
+        add_intel(&mut v, 2, 0.2);
+        add_intel(&mut v, 5, 0.5);
+        assert_eq!(v, vec![(2, 0.2), (5, 1.5)]);
+    }
+}

@@ -1,0 +1,124 @@
+//! Headline figures of a finished run (written to `summary.json`).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::silent_rivalry::Simulation;
+use crate::silent_rivalry::firm::Strategy;
+use crate::silent_rivalry::metrics::Observation;
+use crate::silent_rivalry::partnership::Cause;
+
+/// End-of-run headline figures. Every field is documented in docs/outputs.md.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub ticks: u32,
+    pub firms_ever: u64,
+    pub firms_alive: u64,
+    pub firms_alive_by_origin: BTreeMap<String, u64>,
+    pub firms_alive_by_strategy: BTreeMap<String, u64>,
+    pub market_share_by_origin: BTreeMap<String, f64>,
+    pub outside_share: f64,
+    pub entries: u64,
+    pub exits: u64,
+    pub partnerships_formed: u64,
+    pub partnerships_dissolved_by_cause: BTreeMap<String, u64>,
+    pub partnerships_active: u64,
+    /// Mean over ticks of the in-group expectation gap of naive in-group firms.
+    pub expectation_gap_naive_ingroup: f64,
+    /// Mean over ticks of the in-group expectation gap of all firms.
+    pub expectation_gap_all: f64,
+    pub capability_mean_initial: f64,
+    pub capability_mean_final: f64,
+    pub capability_max_final: f64,
+    pub consumer_surplus_first: f64,
+    pub consumer_surplus_last: f64,
+    pub innovations: u64,
+    pub imitation_gain: f64,
+    pub betrayals_detected: u64,
+    pub strategy_switches: u64,
+    /// Mean total profit over the run of firms by their initial strategy.
+    pub total_profit_by_initial_strategy: BTreeMap<String, f64>,
+    /// Share of firms that survived to the end, by initial strategy (initial firms only).
+    pub survival_by_initial_strategy: BTreeMap<String, f64>,
+}
+
+impl Summary {
+    /// Computes the summary from the finished simulation and all its observations.
+    pub fn new(sim: &Simulation, observations: &[Observation]) -> Summary {
+        let sum = |metric: &str, group: &str| -> f64 {
+            observations.iter().filter(|o| o.metric == metric && o.group == group).map(|o| o.value).sum()
+        };
+        let mean_over_ticks = |metric: &str, group_by: &str, group: &str| -> f64 {
+            let v: Vec<f64> = observations
+                .iter()
+                .filter(|o| o.metric == metric && o.group_by == group_by && o.group == group)
+                .map(|o| o.value)
+                .collect();
+            if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 }
+        };
+        let first_last = |metric: &str| -> (f64, f64) {
+            let v: Vec<f64> = observations.iter().filter(|o| o.metric == metric).map(|o| o.value).collect();
+            (v.first().copied().unwrap_or(0.0), v.last().copied().unwrap_or(0.0))
+        };
+        let names = sim.origin_names();
+        let segments = sim.scenario().market.segments as f64;
+        let mut by_origin = BTreeMap::new();
+        let mut share_by_origin = BTreeMap::new();
+        let mut by_strategy: BTreeMap<String, u64> = Strategy::ALL.iter().map(|s| (s.name().to_string(), 0)).collect();
+        for name in names {
+            by_origin.insert(name.clone(), 0);
+            share_by_origin.insert(name.clone(), 0.0);
+        }
+        for &id in sim.alive() {
+            let f = &sim.firms()[id as usize];
+            *by_origin.get_mut(&names[f.origin as usize]).expect("known origin") += 1;
+            *share_by_origin.get_mut(&names[f.origin as usize]).expect("known origin") += f.share / segments;
+            *by_strategy.get_mut(f.strategy.name()).expect("known strategy") += 1;
+        }
+        let mut profit: BTreeMap<String, (f64, u64)> = BTreeMap::new();
+        let mut survival: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        for f in sim.firms() {
+            let p = profit.entry(f.initial_strategy.name().to_string()).or_default();
+            p.0 += f.total_profit;
+            p.1 += 1;
+            if f.entry_tick == 0 {
+                let s = survival.entry(f.initial_strategy.name().to_string()).or_default();
+                s.0 += f.alive() as u64;
+                s.1 += 1;
+            }
+        }
+        let initial: Vec<f64> = sim.firms().iter().filter(|f| f.entry_tick == 0).map(|f| f.initial_capability).collect();
+        let (cs_first, cs_last) = first_last("consumer_surplus");
+        Summary {
+            ticks: sim.ticks_done(),
+            firms_ever: sim.firms().len() as u64,
+            firms_alive: sim.alive().len() as u64,
+            firms_alive_by_origin: by_origin,
+            firms_alive_by_strategy: by_strategy,
+            market_share_by_origin: share_by_origin,
+            outside_share: sim.outside_shares().iter().sum::<f64>() / segments,
+            entries: sum("entries", "all") as u64,
+            exits: sum("exits", "all") as u64,
+            partnerships_formed: sum("partnerships_formed", "all") as u64,
+            partnerships_dissolved_by_cause: Cause::ALL
+                .iter()
+                .map(|c| (c.name().to_string(), sum("partnerships_dissolved", c.name()) as u64))
+                .collect(),
+            partnerships_active: sim.partnerships().iter().filter(|p| p.ended.is_none()).count() as u64,
+            expectation_gap_naive_ingroup: mean_over_ticks("expectation_gap", "strategy", "naive_ingroup"),
+            expectation_gap_all: mean_over_ticks("expectation_gap", "all", "all"),
+            capability_mean_initial: if initial.is_empty() { 0.0 } else { initial.iter().sum::<f64>() / initial.len() as f64 },
+            capability_mean_final: first_last("capability_mean").1,
+            capability_max_final: first_last("capability_max").1,
+            consumer_surplus_first: cs_first,
+            consumer_surplus_last: cs_last,
+            innovations: sum("innovations", "all") as u64,
+            imitation_gain: sum("imitation_gain", "all"),
+            betrayals_detected: sum("betrayals_detected", "all") as u64,
+            strategy_switches: sum("strategy_switches", "all") as u64,
+            total_profit_by_initial_strategy: profit.into_iter().map(|(k, (s, n))| (k, s / n as f64)).collect(),
+            survival_by_initial_strategy: survival.into_iter().map(|(k, (a, n))| (k, a as f64 / n as f64)).collect(),
+        }
+    }
+}
