@@ -20,3 +20,24 @@ pub use silent_rivalry::Simulation;
 
 /// The version of kyoso, recorded in every output's provenance.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The default scenario scaled to `firms` initial firms: origin counts,
+/// segment demand and the entry rate grow in proportion, so the market per
+/// firm stays that of the default. Used by benchmarks and scale tests.
+pub fn silent_rivalry_scaled(firms: u32, ticks: u32, seed: u64) -> Scenario {
+    let base = Scenario::default();
+    let base_firms: u32 = base.origins.values().map(|o| o.firms).sum();
+    let factor = firms as f64 / base_firms as f64;
+    let mut s = base.clone();
+    let mut assigned = 0;
+    let n = s.origins.len();
+    for (k, o) in s.origins.values_mut().enumerate() {
+        o.firms = if k + 1 == n { firms - assigned } else { (o.firms as f64 * factor).round() as u32 };
+        assigned += o.firms;
+    }
+    s.market.demand0 *= factor;
+    s.population.entry_rate *= factor;
+    s.run.ticks = ticks;
+    s.run.seed = seed;
+    s
+}

@@ -117,7 +117,7 @@ pub struct Firm {
     pub entry_tick: u32,
     pub exit_tick: Option<u32>,
     pub trust: TrustBook,
-    /// Intel held on other firms: (other, amount, tick last decayed), sorted by other.
+    /// Intel held on same-segment rivals: (other, amount), sorted by other.
     pub intel: Vec<(FirmId, f64)>,
     /// Active partnership ids.
     pub partnerships: Vec<u32>,

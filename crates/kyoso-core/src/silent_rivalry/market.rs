@@ -10,6 +10,9 @@
 //! the same way, and absorbs the share of firms that exit.
 
 use crate::silent_rivalry::Simulation;
+
+/// Intel below this amount is forgotten (about 44 ticks for one unit at 10 % decay).
+const INTEL_FLOOR: f64 = 0.01;
 use crate::silent_rivalry::firm::FirmId;
 
 /// Logit target shares of the firms with utilities `v` against an outside
@@ -60,22 +63,20 @@ impl Simulation {
         }
     }
 
-    /// Intel edge I_i: intel held on same-segment rivals, weighted by their
-    /// shares. Decays the intel by `intel_decay` first and prunes what is
-    /// negligible or about firms that left.
+    /// Intel edge I_i: intel held on same-segment rivals (the only intel
+    /// kept), weighted by their shares at the end of last tick. Decays the
+    /// intel by `intel_decay` first and prunes what is negligible or about
+    /// firms that left.
     fn intel_edge(&mut self, id: FirmId, decay: f64) -> f64 {
-        let mut intel = std::mem::take(&mut self.firms[id as usize].intel);
-        let segment = self.firms[id as usize].segment;
+        let shares = &self.share_snapshot;
+        let intel = &mut self.firms[id as usize].intel;
         let mut edge = 0.0;
         intel.retain_mut(|(other, amount)| {
             *amount *= 1.0 - decay;
-            let o = &self.firms[*other as usize];
-            if o.segment == segment && o.alive() {
-                edge += *amount * o.share;
-            }
-            *amount > 1e-4 && o.alive()
+            let share = shares[*other as usize];
+            edge += *amount * share.max(0.0);
+            *amount > INTEL_FLOOR && share >= 0.0
         });
-        self.firms[id as usize].intel = intel;
         edge
     }
 
@@ -91,16 +92,19 @@ impl Simulation {
         let mut target = Vec::new();
         let mut surplus = 0.0;
         let mut hhi = 0.0;
+        self.share_snapshot.clear();
+        // Exited firms are marked -1 so that intel about them is dropped.
+        self.share_snapshot.extend(self.firms.iter().map(|f| if f.alive() { f.share } else { -1.0 }));
         for segment in 0..self.by_segment.len() {
             let members = std::mem::take(&mut self.by_segment[segment]);
             utility.clear();
             quality.clear();
             // Intel edges use last tick's shares of everyone: compute all first.
             for &id in &members {
-                let edge = if gamma > 0.0 || !self.firms[id as usize].intel.is_empty() {
-                    self.intel_edge(id, m.intel_decay)
-                } else {
+                let edge = if self.firms[id as usize].intel.is_empty() {
                     0.0
+                } else {
+                    self.intel_edge(id, m.intel_decay)
                 };
                 let q = self.firms[id as usize].capability;
                 utility.push(m.beta_quality * q + gamma * edge);

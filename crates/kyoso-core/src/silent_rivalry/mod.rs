@@ -143,6 +143,8 @@ pub struct Simulation {
     partnerships: Vec<Partnership>,
     active_partnerships: Vec<u32>,
     outside_share: Vec<f64>,
+    /// Shares of every firm at the end of last tick (scratch for the market).
+    share_snapshot: Vec<f64>,
     rngs: Streams,
     counters: TickCounters,
     events: Vec<Event>,
@@ -168,6 +170,7 @@ impl Simulation {
             partnerships: Vec::new(),
             active_partnerships: Vec::new(),
             outside_share: vec![1.0; segments],
+            share_snapshot: Vec::new(),
             rngs: Streams {
                 init: stream(seed, Purpose::Init),
                 encounters: stream(seed, Purpose::Encounters),
@@ -224,8 +227,8 @@ impl Simulation {
         self.book_profits(); //        8  profit adds to cash
         self.exits(); //               9  negative cash leaves
         self.entries(); //             9  Poisson entrants
-        self.adapt(); //               9  yearly imitation of successful strategies
         self.rebuild_indices();
+        self.adapt(); //               9  yearly imitation of successful strategies
         self.record(); //              10 observations of the tick
         self.ticks_done += 1;
         self.tick += 1;

@@ -79,7 +79,7 @@ pub fn hazard(h0: f64, h1: f64, friction: f64) -> f64 {
 impl Simulation {
     /// Forms a partnership between `i` and `j` if both trust each other
     /// enough, they are not direct rivals, both have room, and chance agrees.
-    pub(super) fn maybe_form_partnership(&mut self, i: FirmId, j: FirmId, overlap: f64) {
+    pub(super) fn maybe_form_partnership(&mut self, i: FirmId, j: FirmId, overlap: f64, t_ij: f64, t_ji: f64) {
         let cfg = &self.scenario.partnerships;
         if overlap >= cfg.max_overlap {
             return;
@@ -95,11 +95,7 @@ impl Simulation {
         }) {
             return;
         }
-        let same_origin = fi.origin == fj.origin;
         let now = self.tick;
-        let decay = self.params.trust_decay;
-        let t_ij = fi.trust.expected(j, self.params.prior(fi.strategy, same_origin), decay, now);
-        let t_ji = fj.trust.expected(i, self.params.prior(fj.strategy, same_origin), decay, now);
         if t_ij < cfg.trust_threshold || t_ji < cfg.trust_threshold {
             return;
         }
@@ -157,8 +153,10 @@ impl Simulation {
                 if !self.rngs.partnerships.random_bool(cfg.leak_probability) {
                     continue;
                 }
+                if !self.leak(victim, cfg.leak_intel) {
+                    continue;
+                }
                 self.counters.leaks += 1;
-                add_intel(&mut self.firms[leaker as usize].intel, victim, cfg.leak_intel);
                 let detected = !self.params.veneer || self.rngs.partnerships.random_bool(self.params.detect);
                 if detected && betrayed.is_none() {
                     betrayed = Some((leaker, victim));
@@ -181,6 +179,26 @@ impl Simulation {
         }
         self.active_partnerships = active;
         self.prune_partnerships();
+    }
+
+    /// A leak: the victim's information reaches one of its direct rivals,
+    /// drawn at random, whose intel on the victim grows by `amount`.
+    /// Returns false when the victim has no rival to leak to.
+    fn leak(&mut self, victim: FirmId, amount: f64) -> bool {
+        let rivals = &self.by_segment[self.firms[victim as usize].segment as usize];
+        if rivals.len() < 2 {
+            return false;
+        }
+        let pos = rivals.binary_search(&victim).ok();
+        let mut k = self.rngs.partnerships.random_range(0..rivals.len() - 1);
+        if let Some(p) = pos
+            && k >= p
+        {
+            k += 1;
+        }
+        let rival = rivals[k];
+        add_intel(&mut self.firms[rival as usize].intel, victim, amount);
+        true
     }
 
     /// Ends a partnership: unlinks both firms, counts and logs the cause.

@@ -73,8 +73,7 @@ impl Simulation {
     /// Creates one firm with fresh attributes and pushes it to the firm table.
     pub(super) fn spawn(&mut self, origin: usize, strategy: Strategy, purpose_entry: bool) -> FirmId {
         let scenario = &self.scenario;
-        let (name, origin_cfg) = self.params.origin(origin, scenario);
-        let _ = name;
+        let (_, origin_cfg) = self.params.origin(origin, scenario);
         let rng = if purpose_entry { &mut self.rngs.entry } else { &mut self.rngs.init };
         let segment = rng.random_range(0..scenario.market.segments) as u16;
         let culture_noise = Normal::new(0.0, scenario.firms.culture_sd).expect("validated");
@@ -160,11 +159,10 @@ impl Simulation {
             let f = &mut self.firms[id as usize];
             f.exit_tick = Some(now);
             self.outside_share[f.segment as usize] += f.share;
-            let (cash, share) = (f.cash, f.share);
+            let cash = f.cash;
             f.share = 0.0;
             self.counters.exits += 1;
             self.event(EventKind::Exit, id, None, "negative_cash", Some(cash));
-            let _ = share;
         }
         self.prune_partnerships();
     }
@@ -219,9 +217,7 @@ impl Simulation {
                     f.strategy = their_strategy;
                     f.strategy_switches += 1;
                     self.counters.strategy_switches += 1;
-                    let detail = match (own_strategy, their_strategy) {
-                        (a, b) => format!("{}->{}", a.name(), b.name()),
-                    };
+                    let detail = format!("{}->{}", own_strategy.name(), their_strategy.name());
                     self.event_owned(EventKind::StrategySwitch, id, Some(self.alive[other]), detail, Some(their_profit - own_profit));
                 }
             }

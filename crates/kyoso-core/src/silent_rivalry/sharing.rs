@@ -115,78 +115,75 @@ impl Simulation {
         if pool.len() < 2 {
             return None;
         }
-        // Draw among the pool without i: draw an index in 0..len-1 and skip i.
-        let pos = pool.binary_search(&i).ok();
-        let mut k = rng.random_range(0..pool.len() - 1);
-        if let Some(p) = pos
-            && k >= p
-        {
-            k += 1;
+        // Rejection: redraw when the draw is the firm itself (at most half
+        // the draws, since the pool holds at least two firms).
+        loop {
+            let k = rng.random_range(0..pool.len());
+            if pool[k] != i {
+                return Some(pool[k]);
+            }
         }
-        Some(pool[k])
     }
 
     /// One encounter between firms `i` and `j`: decisions, effects,
     /// observations, trust updates and a possible partnership.
     pub(super) fn encounter(&mut self, i: FirmId, j: FirmId) {
         let now = self.tick;
-        let (fi, fj) = (&self.firms[i as usize], &self.firms[j as usize]);
-        let overlap = if fi.segment == fj.segment { 1.0 } else { self.params.omega_cross };
-        let same_origin = fi.origin == fj.origin;
-        let prior_i = self.params.prior(fi.strategy, same_origin);
-        let prior_j = self.params.prior(fj.strategy, same_origin);
         let decay = self.params.trust_decay;
-        let entry_ij = fi.trust.get(j, prior_i, decay, now);
-        let entry_ji = fj.trust.get(i, prior_j, decay, now);
-        let trust_ij = entry_ij.map_or(prior_i.mean(), |e| e.a / (e.a + e.b));
-        let trust_ji = entry_ji.map_or(prior_j.mean(), |e| e.a / (e.a + e.b));
+        let benefit = self.params.rule.benefit;
+        let [fi, fj] = self
+            .firms
+            .get_disjoint_mut([i as usize, j as usize])
+            .expect("an encounter is between two distinct firms");
+        let same_segment = fi.segment == fj.segment;
+        let overlap = if same_segment { 1.0 } else { self.params.omega_cross };
+        let same_origin = fi.origin == fj.origin;
+        let (strategy_i, strategy_j) = (fi.strategy, fj.strategy);
+        let (e_ij, new_ij) = fi.trust.entry(j, self.params.prior(strategy_i, same_origin), decay, now);
+        let (e_ji, new_ji) = fj.trust.entry(i, self.params.prior(strategy_j, same_origin), decay, now);
+        let (trust_ij, trust_ji) = (e_ij.expected(), e_ji.expected());
         let situation_i = Situation {
             overlap,
             same_origin,
-            first_meeting: entry_ij.is_none(),
+            first_meeting: new_ij,
             trust: trust_ij,
-            last_seen_share: entry_ij.is_none_or(|e| e.last_seen_share),
+            last_seen_share: e_ij.last_seen_share,
         };
         let situation_j = Situation {
             overlap,
             same_origin,
-            first_meeting: entry_ji.is_none(),
+            first_meeting: new_ji,
             trust: trust_ji,
-            last_seen_share: entry_ji.is_none_or(|e| e.last_seen_share),
+            last_seen_share: e_ji.last_seen_share,
         };
-        let (strategy_i, strategy_j) = (fi.strategy, fj.strategy);
         let rng = &mut self.rngs.encounters;
         let share_i = decide(strategy_i, &situation_i, &self.params.rule, rng);
         let share_j = decide(strategy_j, &situation_j, &self.params.rule, rng);
         let seen_i = observe(share_i, strategy_i, self.params.veneer, self.params.detect, rng);
         let seen_j = observe(share_j, strategy_j, self.params.veneer, self.params.detect, rng);
+        e_ij.observe(seen_j);
+        e_ji.observe(seen_i);
+        let (after_ij, after_ji) = (e_ij.expected(), e_ji.expected());
+
+        // Intel only moves share between direct rivals (spec section 8), so
+        // only same-segment intel is kept.
+        let intel = if self.params.intel_edge && same_segment { overlap } else { 0.0 };
+        count_action(fi, share_i);
+        count_action(fj, share_j);
+        if share_j {
+            receive(fi, j, benefit, intel);
+        }
+        if share_i {
+            receive(fj, i, benefit, intel);
+        }
 
         let scope = if same_origin { Scope::InGroup } else { Scope::OutGroup };
         self.counters.record_action(scope, share_i);
         self.counters.record_action(scope, share_j);
         self.counters.record_belief(strategy_i, same_origin, trust_ij, share_j);
         self.counters.record_belief(strategy_j, same_origin, trust_ji, share_i);
-
-        let benefit = self.params.rule.benefit;
-        let intel_gain = if self.params.intel_edge { overlap } else { 0.0 };
-        {
-            let fi = &mut self.firms[i as usize];
-            fi.trust.observe(j, seen_j, prior_i, decay, now);
-            count_action(fi, share_i);
-            if share_j {
-                receive(fi, j, benefit, intel_gain);
-            }
-        }
-        {
-            let fj = &mut self.firms[j as usize];
-            fj.trust.observe(i, seen_i, prior_j, decay, now);
-            count_action(fj, share_j);
-            if share_i {
-                receive(fj, i, benefit, intel_gain);
-            }
-        }
         if self.params.partnerships {
-            self.maybe_form_partnership(i, j, overlap);
+            self.maybe_form_partnership(i, j, overlap, after_ij, after_ji);
         }
     }
 }

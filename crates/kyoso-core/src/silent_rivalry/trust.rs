@@ -7,6 +7,8 @@
 //! prior by the factor λ; the decay is applied lazily on access, which is
 //! exact: after k ticks without news, a = a0 + λ^k (a − a0).
 
+use rustc_hash::FxHashMap;
+
 use crate::silent_rivalry::firm::FirmId;
 
 /// The Beta prior of one truster towards one trustee.
@@ -34,7 +36,6 @@ impl Prior {
 /// What one firm knows of another.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrustEntry {
-    pub other: FirmId,
     pub a: f64,
     pub b: f64,
     /// Tick at which `a` and `b` were last brought up to date.
@@ -43,10 +44,29 @@ pub struct TrustEntry {
     pub last_seen_share: bool,
 }
 
-/// A firm's sparse trust map, sorted by the other firm's id.
+impl TrustEntry {
+    /// Expected trust a/(a+b).
+    pub fn expected(&self) -> f64 {
+        self.a / (self.a + self.b)
+    }
+
+    /// Records one observation: +1 to a (seen sharing) or to b (seen withholding).
+    pub fn observe(&mut self, seen_share: bool) {
+        if seen_share {
+            self.a += 1.0;
+        } else {
+            self.b += 1.0;
+        }
+        self.last_seen_share = seen_share;
+    }
+}
+
+/// A firm's sparse trust map, keyed by the other firm's id. A hash map with
+/// a fixed (unseeded) hasher: lookups only, and [`TrustBook::entries`]
+/// returns entries sorted by id, so no hash order ever reaches an output.
 #[derive(Debug, Clone, Default)]
 pub struct TrustBook {
-    entries: Vec<TrustEntry>,
+    entries: FxHashMap<FirmId, TrustEntry>,
 }
 
 impl TrustBook {
@@ -60,78 +80,58 @@ impl TrustBook {
         self.entries.is_empty()
     }
 
-    /// The entries, in id order.
-    pub fn entries(&self) -> &[TrustEntry] {
-        &self.entries
-    }
-
-    fn find(&self, other: FirmId) -> Result<usize, usize> {
-        self.entries.binary_search_by_key(&other, |e| e.other)
+    /// The entries (not decayed), sorted by the other firm's id.
+    pub fn entries(&self) -> Vec<(FirmId, TrustEntry)> {
+        let mut v: Vec<(FirmId, TrustEntry)> = self.entries.iter().map(|(&k, &e)| (k, e)).collect();
+        v.sort_by_key(|e| e.0);
+        v
     }
 
     /// Whether `other` has been met before.
     pub fn has_met(&self, other: FirmId) -> bool {
-        self.find(other).is_ok()
+        self.entries.contains_key(&other)
     }
 
     /// The entry for `other` decayed to `now`, or `None` if never met.
     pub fn get(&self, other: FirmId, prior: Prior, decay: f64, now: u32) -> Option<TrustEntry> {
-        self.find(other).ok().map(|i| decayed(self.entries[i], prior, decay, now))
+        self.entries.get(&other).map(|&e| decayed(e, prior, decay, now))
     }
 
     /// Expected trust in `other` at `now`: the prior's mean for a stranger.
     pub fn expected(&self, other: FirmId, prior: Prior, decay: f64, now: u32) -> f64 {
         match self.get(other, prior, decay, now) {
-            Some(e) => e.a / (e.a + e.b),
+            Some(e) => e.expected(),
             None => prior.mean(),
         }
     }
 
-    /// Records one observation of `other` (seen sharing or withholding),
-    /// after decaying the entry to `now`; a stranger starts from the prior.
+    /// The entry for `other`, decayed to `now`; a stranger gets a new entry
+    /// at the prior. The flag is true when the entry is new (first meeting).
+    pub fn entry(&mut self, other: FirmId, prior: Prior, decay: f64, now: u32) -> (&mut TrustEntry, bool) {
+        let mut new = false;
+        let e = self.entries.entry(other).or_insert_with(|| {
+            new = true;
+            TrustEntry { a: prior.a, b: prior.b, tick: now, last_seen_share: true }
+        });
+        *e = decayed(*e, prior, decay, now);
+        (e, new)
+    }
+
+    /// Records one observation of `other` (seen sharing or withholding).
     pub fn observe(&mut self, other: FirmId, seen_share: bool, prior: Prior, decay: f64, now: u32) {
-        let i = self.entry_index(other, prior, decay, now);
-        let e = &mut self.entries[i];
-        if seen_share {
-            e.a += 1.0;
-        } else {
-            e.b += 1.0;
-        }
-        e.last_seen_share = seen_share;
+        self.entry(other, prior, decay, now).0.observe(seen_share);
     }
 
     /// Adds `amount` to the withholding count of `other` (a detected betrayal).
     pub fn penalise(&mut self, other: FirmId, amount: f64, prior: Prior, decay: f64, now: u32) {
-        let i = self.entry_index(other, prior, decay, now);
-        self.entries[i].b += amount;
-        self.entries[i].last_seen_share = false;
+        let (e, _) = self.entry(other, prior, decay, now);
+        e.b += amount;
+        e.last_seen_share = false;
     }
 
     /// Drops entries about firms for which `gone` is true (exited firms).
     pub fn forget(&mut self, gone: impl Fn(FirmId) -> bool) {
-        self.entries.retain(|e| !gone(e.other));
-    }
-
-    fn entry_index(&mut self, other: FirmId, prior: Prior, decay: f64, now: u32) -> usize {
-        match self.find(other) {
-            Ok(i) => {
-                self.entries[i] = decayed(self.entries[i], prior, decay, now);
-                i
-            }
-            Err(i) => {
-                self.entries.insert(
-                    i,
-                    TrustEntry {
-                        other,
-                        a: prior.a,
-                        b: prior.b,
-                        tick: now,
-                        last_seen_share: true,
-                    },
-                );
-                i
-            }
-        }
+        self.entries.retain(|&k, _| !gone(k));
     }
 }
 
@@ -207,6 +207,6 @@ mod tests {
         book.observe(2, true, P, 1.0, 0);
         book.forget(|id| id == 7);
         assert_eq!(book.len(), 1);
-        assert_eq!(book.entries()[0].other, 2);
+        assert_eq!(book.entries()[0].0, 2);
     }
 }

@@ -1,0 +1,158 @@
+//! `kyoso`: the command line. Thin glue over kyoso-core (the model) and
+//! kyoso-io (the outputs). Exit status: 0 success, 1 runtime failure,
+//! 2 bad input or usage, 130 interrupted.
+
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use kyoso_core::ScenarioBuilder;
+
+/// kyoso: a fast, reproducible simulator of coopetition (silent rivalry among firms abroad).
+#[derive(Debug, Parser)]
+#[command(name = "kyoso", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the silent-rivalry market model and write its outputs to a new folder.
+    Run(RunArgs),
+    /// Work with scenarios.
+    #[command(subcommand)]
+    Scenario(ScenarioCommand),
+    /// List the region presets.
+    Presets,
+}
+
+#[derive(Debug, Subcommand)]
+enum ScenarioCommand {
+    /// Print the fully resolved scenario as TOML, every parameter with its value.
+    Show(ScenarioArgs),
+}
+
+/// Where the scenario comes from; layered default → preset → file → --set.
+#[derive(Debug, Clone, Args)]
+struct ScenarioArgs {
+    /// Region preset layered over the default (see `kyoso presets`).
+    #[arg(long, value_name = "NAME")]
+    preset: Option<String>,
+    /// Scenario file (TOML) layered over the default and the preset.
+    #[arg(long, value_name = "FILE.toml")]
+    scenario: Option<PathBuf>,
+    /// Override one parameter, e.g. --set encounters.detect=0.5 (repeatable).
+    #[arg(long = "set", value_name = "dotted.key=value")]
+    set: Vec<String>,
+    /// Seed of every random stream (overrides run.seed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Number of ticks (months) to simulate (overrides run.ticks).
+    #[arg(long)]
+    ticks: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    #[command(flatten)]
+    scenario: ScenarioArgs,
+    /// Output folder (default: a new folder under runs/).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Replace an existing non-empty output folder.
+    #[arg(long)]
+    force: bool,
+    /// Also write CSV copies of the Parquet tables.
+    #[arg(long)]
+    csv: bool,
+    /// No progress bar and no summary; print only the output folder.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// An error with its exit status.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    /// Bad input or usage: exit status 2.
+    pub fn input(message: impl std::fmt::Display) -> Failure {
+        Failure { code: 2, message: message.to_string() }
+    }
+
+    /// Runtime failure: exit status 1.
+    pub fn runtime(message: impl std::fmt::Display) -> Failure {
+        Failure { code: 1, message: message.to_string() }
+    }
+}
+
+impl ScenarioArgs {
+    /// Resolves the scenario; also returns a one-line description of its source.
+    fn resolve(&self) -> Result<(kyoso_core::Scenario, String), Failure> {
+        let mut source = vec!["default".to_string()];
+        let mut b = ScenarioBuilder::new();
+        if let Some(p) = &self.preset {
+            b = b.preset(p).map_err(Failure::input)?;
+            source.push(format!("preset {p}"));
+        }
+        if let Some(path) = &self.scenario {
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|e| Failure::input(format!("{name}: {e}")))?;
+            b = b.file(&name, &text).map_err(Failure::input)?;
+            source.push(format!("file {name}"));
+        }
+        for s in &self.set {
+            b = b.set(s).map_err(Failure::input)?;
+            source.push(format!("--set {s}"));
+        }
+        if let Some(seed) = self.seed {
+            b = b.seed(seed);
+            source.push(format!("--seed {seed}"));
+        }
+        if let Some(t) = self.ticks {
+            b = b.ticks(t);
+            source.push(format!("--ticks {t}"));
+        }
+        let scenario = b.build().map_err(Failure::input)?;
+        Ok((scenario, source.join(" + ")))
+    }
+}
+
+fn presets() {
+    for p in kyoso_core::scenario::PRESETS {
+        println!("{:<16} {}", p.name, p.summary);
+    }
+    println!("\nPresets are illustrative, not calibrated to data. Use: kyoso run --preset NAME");
+}
+
+fn try_main(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Run(args) => run::run(&args),
+        Command::Scenario(ScenarioCommand::Show(args)) => {
+            let (scenario, source) = args.resolve()?;
+            print!("# kyoso {} — resolved scenario ({source})\n# Edit and pass back with: kyoso run --scenario FILE.toml\n\n{}", kyoso_core::VERSION, scenario.to_toml());
+            Ok(())
+        }
+        Command::Presets => {
+            presets();
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match try_main(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! kyoso-io: what kyoso writes to disk.
+//!
+//! Tables ([`table`]) built from a run ([`tables`]) are written as Parquet
+//! and CSV ([`write`]) into a staging folder beside the target
+//! ([`Staging`]), which is renamed into place only when complete: a failed
+//! or interrupted run leaves no half-written output folder.
+
+pub mod table;
+pub mod tables;
+pub mod write;
+
+use std::path::{Path, PathBuf};
+
+use kyoso_core::silent_rivalry::{RunOutput, Summary};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// Why output could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The target folder exists and is not empty (use --force).
+    #[error("{0}: output folder exists and is not empty (use --force to replace it)")]
+    Exists(PathBuf),
+    /// The target is a file, not a folder.
+    #[error("{0}: exists and is not a folder")]
+    NotADirectory(PathBuf),
+    #[error("{0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    #[error("{0}: could not encode: {1}")]
+    Encode(PathBuf, String),
+}
+
+/// Checks that `target` may be written: absent, an empty folder, or `force`.
+pub fn check_target(target: &Path, force: bool) -> Result<(), OutputError> {
+    if !target.exists() {
+        return Ok(());
+    }
+    if !target.is_dir() {
+        return Err(OutputError::NotADirectory(target.into()));
+    }
+    let empty = std::fs::read_dir(target)
+        .map_err(|e| OutputError::Io(target.into(), e))?
+        .next()
+        .is_none();
+    if empty || force { Ok(()) } else { Err(OutputError::Exists(target.into())) }
+}
+
+/// A hidden staging folder next to the target, removed on drop unless committed.
+#[derive(Debug)]
+pub struct Staging {
+    tmp: tempfile::TempDir,
+    target: PathBuf,
+    force: bool,
+}
+
+impl Staging {
+    /// Creates the staging folder (and the target's parent if needed).
+    pub fn new(target: &Path, force: bool) -> Result<Staging, OutputError> {
+        check_target(target, force)?;
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(|e| OutputError::Io(parent.clone(), e))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".kyoso-partial-")
+            .tempdir_in(&parent)
+            .map_err(|e| OutputError::Io(parent.clone(), e))?;
+        Ok(Staging { tmp, target: target.to_path_buf(), force })
+    }
+
+    /// Where to write files now.
+    pub fn path(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// Moves the complete output into place.
+    pub fn commit(self) -> Result<PathBuf, OutputError> {
+        check_target(&self.target, self.force)?;
+        if self.target.exists() {
+            std::fs::remove_dir_all(&self.target).map_err(|e| OutputError::Io(self.target.clone(), e))?;
+        }
+        std::fs::rename(self.tmp.path(), &self.target).map_err(|e| OutputError::Io(self.target.clone(), e))?;
+        let _ = self.tmp.keep();
+        Ok(self.target)
+    }
+}
+
+/// Provenance and headline figures, written as `summary.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary<'a> {
+    pub kyoso_version: &'static str,
+    pub model: &'static str,
+    pub seed: u64,
+    pub ticks: u32,
+    /// SHA-256 of `scenario.toml`, the resolved scenario that ran.
+    pub scenario_sha256: String,
+    /// How the scenario was assembled (default, preset, file, overrides).
+    pub scenario_source: &'a str,
+    pub headline: &'a Summary,
+}
+
+/// Which files to write.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriteOptions {
+    /// Also write CSV copies of the tables.
+    pub csv: bool,
+}
+
+/// SHA-256 of a text, as hex.
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Writes every output of a run into `dir` (normally a [`Staging`] path).
+pub fn write_run(run: &RunOutput, dir: &Path, source: &str, options: WriteOptions) -> Result<(), OutputError> {
+    let scenario_toml = run.scenario.to_toml();
+    write::bytes(&dir.join("scenario.toml"), scenario_toml.as_bytes())?;
+    for table in [tables::ticks(run), tables::firms(run), tables::events(run)] {
+        write::parquet(&table, &dir.join(format!("{}.parquet", table.name)))?;
+        if options.csv {
+            write::csv(&table, &dir.join(format!("{}.csv", table.name)))?;
+        }
+    }
+    let summary = RunSummary {
+        kyoso_version: kyoso_core::VERSION,
+        model: "silent-rivalry",
+        seed: run.scenario.run.seed,
+        ticks: run.scenario.run.ticks,
+        scenario_sha256: sha256_hex(&scenario_toml),
+        scenario_source: source,
+        headline: &run.summary,
+    };
+    let mut json = serde_json::to_string_pretty(&summary).map_err(|e| OutputError::Encode(dir.join("summary.json"), e.to_string()))?;
+    json.push('\n');
+    write::bytes(&dir.join("summary.json"), json.as_bytes())?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kyoso_core::ScenarioBuilder;
+    use kyoso_core::silent_rivalry::run_scenario;
+
+    fn small_run() -> RunOutput {
+        let s = ScenarioBuilder::new().ticks(6).build().unwrap();
+        run_scenario(&s, |_, _| {}, || false).unwrap().unwrap()
+    }
+
+    #[test]
+    fn staging_commits_atomically_and_cleans_up_on_drop() {
+        let root = tempfile::tempdir().unwrap();
+        let target = root.path().join("out");
+        {
+            let st = Staging::new(&target, false).unwrap();
+            std::fs::write(st.path().join("x"), b"1").unwrap();
+            // dropped without commit
+        }
+        assert!(!target.exists());
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0, "staging folder left behind");
+        let st = Staging::new(&target, false).unwrap();
+        std::fs::write(st.path().join("x"), b"1").unwrap();
+        st.commit().unwrap();
+        assert!(target.join("x").exists());
+        assert!(matches!(Staging::new(&target, false), Err(OutputError::Exists(_))));
+        let st = Staging::new(&target, true).unwrap();
+        std::fs::write(st.path().join("y"), b"2").unwrap();
+        st.commit().unwrap();
+        assert!(target.join("y").exists() && !target.join("x").exists());
+    }
+
+    #[test]
+    fn every_table_has_documented_equal_length_columns() {
+        let run = small_run();
+        for t in [tables::ticks(&run), tables::firms(&run), tables::events(&run)] {
+            assert!(t.rows() > 0, "{} is empty", t.name);
+            for c in &t.columns {
+                assert!(!c.meaning.is_empty(), "{}.{} has no meaning", t.name, c.name);
+                assert_eq!(c.values.len(), t.rows());
+            }
+        }
+    }
+
+    #[test]
+    fn outputs_are_documented_in_docs_outputs_md() {
+        let doc = include_str!("../../../docs/outputs.md");
+        let run = small_run();
+        for t in [tables::ticks(&run), tables::firms(&run), tables::events(&run)] {
+            for c in &t.columns {
+                assert!(doc.contains(&format!("`{}`", c.name)), "docs/outputs.md misses column `{}` of {}", c.name, t.name);
+            }
+        }
+        for m in kyoso_core::silent_rivalry::METRICS {
+            assert!(doc.contains(&format!("`{}`", m.name)), "docs/outputs.md misses metric `{}`", m.name);
+        }
+        let json = serde_json::to_value(&run.summary).unwrap();
+        for key in json.as_object().unwrap().keys() {
+            assert!(doc.contains(&format!("`{key}`")), "docs/outputs.md misses summary field `{key}`");
+        }
+    }
+
+    #[test]
+    fn written_files_are_byte_identical_for_the_same_seed() {
+        let a = tempfile::tempdir().unwrap();
+        let b = tempfile::tempdir().unwrap();
+        write_run(&small_run(), a.path(), "default", WriteOptions { csv: true }).unwrap();
+        write_run(&small_run(), b.path(), "default", WriteOptions { csv: true }).unwrap();
+        for name in ["scenario.toml", "ticks.parquet", "firms.parquet", "events.parquet", "summary.json", "ticks.csv"] {
+            let x = std::fs::read(a.path().join(name)).unwrap();
+            let y = std::fs::read(b.path().join(name)).unwrap();
+            assert_eq!(x, y, "{name} differs");
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The tables of a silent-rivalry run: `ticks`, `firms` and `events`.
+//! Column names, units and meanings here are the reference for docs/outputs.md.
+
+use kyoso_core::silent_rivalry::{METRICS, RunOutput};
+
+use crate::table::{Table, Values};
+
+/// The unit of a metric, from the metric documentation.
+fn unit_of(metric: &str) -> &'static str {
+    METRICS.iter().find(|m| m.name == metric).map_or("", |m| m.unit)
+}
+
+/// `ticks`: one row per tick, metric and group (tidy long format).
+pub fn ticks(run: &RunOutput) -> Table {
+    let o = &run.observations;
+    Table::new("ticks")
+        .column("tick", "month", "tick index, 0-based; the row describes the state at the end of the tick", Values::U32(o.iter().map(|x| x.tick).collect()))
+        .column("metric", "", "metric name (see the metric table)", Values::Str(o.iter().map(|x| x.metric.to_string()).collect()))
+        .column("group_by", "", "grouping of the row: all, origin, strategy, origin_strategy, scope, cause, outside", Values::Str(o.iter().map(|x| x.group_by.to_string()).collect()))
+        .column("group", "", "the group's value, e.g. JP, calibrated, JP/calibrated, in_group, friction; `all` for totals", Values::Str(o.iter().map(|x| x.group.clone()).collect()))
+        .column("value", "see unit", "the measured value", Values::F64(o.iter().map(|x| x.value).collect()))
+        .column("unit", "", "unit of value", Values::Str(o.iter().map(|x| unit_of(x.metric).to_string()).collect()))
+}
+
+/// `firms`: one row per firm that ever existed.
+pub fn firms(run: &RunOutput) -> Table {
+    let f = &run.firms;
+    let names = &run.origin_names;
+    let f64s = |g: &dyn Fn(&kyoso_core::silent_rivalry::Firm) -> f64| Values::F64(f.iter().map(g).collect());
+    let u32s = |g: &dyn Fn(&kyoso_core::silent_rivalry::Firm) -> u32| Values::U32(f.iter().map(g).collect());
+    Table::new("firms")
+        .column("firm", "id", "firm id; ids are never reused", u32s(&|x| x.id))
+        .column("origin", "", "origin tag, e.g. JP, LOCAL", Values::Str(f.iter().map(|x| names[x.origin as usize].clone()).collect()))
+        .column("segment", "index", "product segment, 0-based; firms of one segment are direct rivals", u32s(&|x| x.segment as u32))
+        .column("strategy_initial", "", "strategy at entry", Values::Str(f.iter().map(|x| x.initial_strategy.name().to_string()).collect()))
+        .column("strategy_final", "", "strategy at exit or at the end of the run", Values::Str(f.iter().map(|x| x.strategy.name().to_string()).collect()))
+        .column("horizon", "", "long or short time horizon", Values::Str(f.iter().map(|x| x.horizon.name().to_string()).collect()))
+        .column("discount", "per month", "discount factor delta of the horizon", f64s(&|x| x.discount))
+        .column("rd_intensity", "fraction of revenue", "R&D intensity rho of the horizon", f64s(&|x| x.rd_intensity))
+        .column("culture_1", "[0,1]", "first corporate-culture coordinate", f64s(&|x| x.culture[0]))
+        .column("culture_2", "[0,1]", "second corporate-culture coordinate", f64s(&|x| x.culture[1]))
+        .column("culture_3", "[0,1]", "third corporate-culture coordinate", f64s(&|x| x.culture[2]))
+        .column("entry_tick", "month", "tick of entry (0 for initial firms)", u32s(&|x| x.entry_tick))
+        .column("exit_tick", "month", "tick of exit; empty if the firm survived", Values::OptU32(f.iter().map(|x| x.exit_tick).collect()))
+        .column("alive", "", "true if the firm is in the market at the end", Values::Bool(f.iter().map(|x| x.alive()).collect()))
+        .column("capability_initial", "utility units", "capability q at entry", f64s(&|x| x.initial_capability))
+        .column("capability_final", "utility units", "capability q at exit or end", f64s(&|x| x.capability))
+        .column("cash_final", "money", "cash at exit or end", f64s(&|x| x.cash))
+        .column("share_final", "fraction of segment demand", "market share at the end (0 after exit)", f64s(&|x| x.share))
+        .column("share_peak", "fraction of segment demand", "highest market share reached", f64s(&|x| x.peak_share))
+        .column("total_profit", "money", "profit summed over the firm's life", f64s(&|x| x.total_profit))
+        .column("innovations", "count", "successful innovations", u32s(&|x| x.innovations))
+        .column("shares_given", "count", "encounters in which the firm shared", u32s(&|x| x.shares_given))
+        .column("withholds", "count", "encounters in which the firm withheld", u32s(&|x| x.withholds))
+        .column("partnerships_formed", "count", "partnerships the firm entered", u32s(&|x| x.partnerships_formed))
+        .column("strategy_switches", "count", "times the firm adopted another strategy", u32s(&|x| x.strategy_switches))
+        .column("firms_met", "count", "distinct firms the firm has a trust entry for", u32s(&|x| x.trust.len() as u32))
+}
+
+/// `events`: one row per event, in order.
+pub fn events(run: &RunOutput) -> Table {
+    let e = &run.events;
+    Table::new("events")
+        .column("tick", "month", "tick of the event", Values::U32(e.iter().map(|x| x.tick).collect()))
+        .column("kind", "", "entry, exit, partnership_formed, partnership_dissolved, innovation, betrayal_detected, strategy_switch", Values::Str(e.iter().map(|x| x.kind.name().to_string()).collect()))
+        .column("firm", "id", "the firm concerned (for partnerships the lower id; for betrayal the victim)", Values::U32(e.iter().map(|x| x.firm).collect()))
+        .column("other", "id", "the other firm (partner, betrayer, firm copied); empty if none", Values::OptU32(e.iter().map(|x| x.other).collect()))
+        .column("detail", "", "entry: initial or the entrant's strategy; exit: negative_cash; dissolved: cause (friction, betrayal, exit); strategy_switch: old->new", Values::Str(e.iter().map(|x| x.detail.clone()).collect()))
+        .column("value", "see kind", "exit: cash (money); partnership_formed: cultural distance [0,1]; partnership_dissolved: duration (months); innovation: capability gained (utility units); strategy_switch: profit difference (money); empty otherwise", Values::OptF64(e.iter().map(|x| x.value).collect()))
+}
