@@ -83,12 +83,18 @@ pub struct Failure {
 impl Failure {
     /// Bad input or usage: exit status 2.
     pub fn input(message: impl std::fmt::Display) -> Failure {
-        Failure { code: 2, message: message.to_string() }
+        Failure {
+            code: 2,
+            message: message.to_string(),
+        }
     }
 
     /// Runtime failure: exit status 1.
     pub fn runtime(message: impl std::fmt::Display) -> Failure {
-        Failure { code: 1, message: message.to_string() }
+        Failure {
+            code: 1,
+            message: message.to_string(),
+        }
     }
 }
 
@@ -103,7 +109,8 @@ impl ScenarioArgs {
         }
         if let Some(path) = &self.scenario {
             let name = path.display().to_string();
-            let text = std::fs::read_to_string(path).map_err(|e| Failure::input(format!("{name}: {e}")))?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Failure::input(format!("{name}: {e}")))?;
             b = b.file(&name, &text).map_err(Failure::input)?;
             source.push(format!("file {name}"));
         }
@@ -136,7 +143,11 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
         Command::Run(args) => run::run(&args),
         Command::Scenario(ScenarioCommand::Show(args)) => {
             let (scenario, source) = args.resolve()?;
-            print!("# kyoso {} — resolved scenario ({source})\n# Edit and pass back with: kyoso run --scenario FILE.toml\n\n{}", kyoso_core::VERSION, scenario.to_toml());
+            print!(
+                "# kyoso {} — resolved scenario ({source})\n# Edit and pass back with: kyoso run --scenario FILE.toml\n\n{}",
+                kyoso_core::VERSION,
+                scenario.to_toml()
+            );
             Ok(())
         }
         Command::Presets => {

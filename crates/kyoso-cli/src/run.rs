@@ -23,11 +23,16 @@ fn default_out(label: &str, seed: u64) -> PathBuf {
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let (scenario, source) = args.scenario.resolve()?;
     let label = match (&args.scenario.preset, &args.scenario.scenario) {
-        (_, Some(file)) => file.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned()),
+        (_, Some(file)) => file
+            .file_stem()
+            .map_or("scenario".into(), |s| s.to_string_lossy().into_owned()),
         (Some(p), None) => p.clone(),
         (None, None) => "default".to_string(),
     };
-    let target = args.out.clone().unwrap_or_else(|| default_out(&label, scenario.run.seed));
+    let target = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&label, scenario.run.seed));
     // Refuse a non-empty --out before spending time on the run.
     kyoso_io::check_target(&target, args.force).map_err(Failure::input)?;
 
@@ -40,27 +45,48 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
 
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let bar = if show_progress {
-        let bar = ProgressBar::with_draw_target(Some(scenario.run.ticks as u64), ProgressDrawTarget::stderr());
+        let bar = ProgressBar::with_draw_target(
+            Some(scenario.run.ticks as u64),
+            ProgressDrawTarget::stderr(),
+        );
         bar.set_style(
-            ProgressStyle::with_template("{spinner} tick {pos}/{len} [{bar:40}] {per_sec} ETA {eta}")
-                .expect("valid template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} tick {pos}/{len} [{bar:40}] {per_sec} ETA {eta}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
         );
         bar
     } else {
         ProgressBar::hidden()
     };
-    let output = run_scenario(&scenario, |done, _| bar.set_position(done as u64), || interrupted.load(Ordering::SeqCst))
-        .map_err(Failure::input)?;
+    let output = run_scenario(
+        &scenario,
+        |done, _| bar.set_position(done as u64),
+        || interrupted.load(Ordering::SeqCst),
+    )
+    .map_err(Failure::input)?;
     bar.finish_and_clear();
     let Some(output) = output else {
-        return Err(Failure { code: 130, message: "interrupted; no output written".into() });
+        return Err(Failure {
+            code: 130,
+            message: "interrupted; no output written".into(),
+        });
     };
 
     let staging = Staging::new(&target, args.force).map_err(Failure::input)?;
-    kyoso_io::write_run(&output, staging.path(), &source, WriteOptions { csv: args.csv }).map_err(Failure::runtime)?;
+    kyoso_io::write_run(
+        &output,
+        staging.path(),
+        &source,
+        WriteOptions { csv: args.csv },
+    )
+    .map_err(Failure::runtime)?;
     if interrupted.load(Ordering::SeqCst) {
-        return Err(Failure { code: 130, message: "interrupted; no output written".into() });
+        return Err(Failure {
+            code: 130,
+            message: "interrupted; no output written".into(),
+        });
     }
     let dir = staging.commit().map_err(Failure::runtime)?;
     if args.quiet {
@@ -74,22 +100,60 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
 
 fn print_summary(run: &RunOutput, source: &str) {
     let s = &run.summary;
-    println!("kyoso {} — silent rivalry, {} ticks, seed {} ({source})", kyoso_core::VERSION, s.ticks, run.scenario.run.seed);
-    println!("\nfirms alive: {} of {} ever ({} entered, {} exited)", s.firms_alive, s.firms_ever, s.entries, s.exits);
-    let by_origin: Vec<String> = s.firms_alive_by_origin.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    println!(
+        "kyoso {} — silent rivalry, {} ticks, seed {} ({source})",
+        kyoso_core::VERSION,
+        s.ticks,
+        run.scenario.run.seed
+    );
+    println!(
+        "\nfirms alive: {} of {} ever ({} entered, {} exited)",
+        s.firms_alive, s.firms_ever, s.entries, s.exits
+    );
+    let by_origin: Vec<String> = s
+        .firms_alive_by_origin
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
     println!("  by origin:   {}", by_origin.join(", "));
-    let by_strategy: Vec<String> = s.firms_alive_by_strategy.iter().filter(|(_, v)| **v > 0).map(|(k, v)| format!("{k} {v}")).collect();
+    let by_strategy: Vec<String> = s
+        .firms_alive_by_strategy
+        .iter()
+        .filter(|(_, v)| **v > 0)
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
     println!("  by strategy: {}", by_strategy.join(", "));
-    let shares: Vec<String> = s.market_share_by_origin.iter().map(|(k, v)| format!("{k} {:.1}%", v * 100.0)).collect();
-    println!("market share:  {}, local outside option {:.1}%", shares.join(", "), s.outside_share * 100.0);
-    let causes: Vec<String> = s.partnerships_dissolved_by_cause.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    println!("partnerships:  {} formed, dissolved by {}; {} active", s.partnerships_formed, causes.join(", "), s.partnerships_active);
+    let shares: Vec<String> = s
+        .market_share_by_origin
+        .iter()
+        .map(|(k, v)| format!("{k} {:.1}%", v * 100.0))
+        .collect();
+    println!(
+        "market share:  {}, local outside option {:.1}%",
+        shares.join(", "),
+        s.outside_share * 100.0
+    );
+    let causes: Vec<String> = s
+        .partnerships_dissolved_by_cause
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    println!(
+        "partnerships:  {} formed, dissolved by {}; {} active",
+        s.partnerships_formed,
+        causes.join(", "),
+        s.partnerships_active
+    );
     println!(
         "expectation gap (in-group trust minus in-group sharing): naive_ingroup {:+.3}, all firms {:+.3}",
         s.expectation_gap_naive_ingroup, s.expectation_gap_all
     );
     println!(
         "industry capability: mean {:.2} -> {:.2}, frontier {:.2}; {} innovations, imitation gain {:.1}",
-        s.capability_mean_initial, s.capability_mean_final, s.capability_max_final, s.innovations, s.imitation_gain
+        s.capability_mean_initial,
+        s.capability_mean_final,
+        s.capability_max_final,
+        s.innovations,
+        s.imitation_gain
     );
 }

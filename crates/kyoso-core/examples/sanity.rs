@@ -14,10 +14,26 @@ fn main() {
         let m = &out.summary;
         println!(
             "seed {seed:2} alive {:3} ever {:3} exits {:3} pf {:3} diss {:?} gap {:.3} gapall {:.3} cap {:.2}->{:.2} innov {:4} imit {:.2} betray {} switch {} alive_by {:?} profit {:?}",
-            m.firms_alive, m.firms_ever, m.exits, m.partnerships_formed, m.partnerships_dissolved_by_cause.values().collect::<Vec<_>>(),
-            m.expectation_gap_naive_ingroup, m.expectation_gap_all, m.capability_mean_initial, m.capability_mean_final, m.innovations, m.imitation_gain, m.betrayals_detected, m.strategy_switches,
+            m.firms_alive,
+            m.firms_ever,
+            m.exits,
+            m.partnerships_formed,
+            m.partnerships_dissolved_by_cause
+                .values()
+                .collect::<Vec<_>>(),
+            m.expectation_gap_naive_ingroup,
+            m.expectation_gap_all,
+            m.capability_mean_initial,
+            m.capability_mean_final,
+            m.innovations,
+            m.imitation_gain,
+            m.betrayals_detected,
+            m.strategy_switches,
             m.firms_alive_by_strategy.values().collect::<Vec<_>>(),
-            m.total_profit_by_initial_strategy.iter().map(|(k, v)| format!("{}:{:.0}", &k[..4], v)).collect::<Vec<_>>()
+            m.total_profit_by_initial_strategy
+                .iter()
+                .map(|(k, v)| format!("{}:{:.0}", &k[..4], v))
+                .collect::<Vec<_>>()
         );
     }
 }

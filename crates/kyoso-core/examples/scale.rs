@@ -3,11 +3,23 @@ use kyoso_core::silent_rivalry::run_scenario;
 use kyoso_core::silent_rivalry_scaled;
 
 fn main() {
-    let firms: u32 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(10_000);
+    let firms: u32 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10_000);
     let s = silent_rivalry_scaled(firms, 120, 1);
     let t = std::time::Instant::now();
     let out = run_scenario(&s, |_, _| {}, || false).unwrap().unwrap();
     let dt = t.elapsed().as_secs_f64();
-    let firm_ticks: u64 = out.observations.iter().filter(|o| o.metric == "firms_alive" && o.group_by == "all").map(|o| o.value as u64).sum();
-    println!("firms {firms}: {dt:.3}s, {firm_ticks} firm-ticks, {:.2}M firm-ticks/s, alive at end {}", firm_ticks as f64 / dt / 1e6, out.summary.firms_alive);
+    let firm_ticks: u64 = out
+        .observations
+        .iter()
+        .filter(|o| o.metric == "firms_alive" && o.group_by == "all")
+        .map(|o| o.value as u64)
+        .sum();
+    println!(
+        "firms {firms}: {dt:.3}s, {firm_ticks} firm-ticks, {:.2}M firm-ticks/s, alive at end {}",
+        firm_ticks as f64 / dt / 1e6,
+        out.summary.firms_alive
+    );
 }

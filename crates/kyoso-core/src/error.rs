@@ -25,7 +25,10 @@ impl fmt::Display for Violation {
 pub enum ScenarioError {
     /// The TOML itself is malformed; `message` carries line and column.
     #[error("{source_name}: {message}")]
-    Parse { source_name: String, message: String },
+    Parse {
+        source_name: String,
+        message: String,
+    },
     /// A key no parameter has.
     #[error("{sources}: unknown key `{key}`{}", suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
     UnknownKey {

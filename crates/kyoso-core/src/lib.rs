@@ -32,7 +32,11 @@ pub fn silent_rivalry_scaled(firms: u32, ticks: u32, seed: u64) -> Scenario {
     let mut assigned = 0;
     let n = s.origins.len();
     for (k, o) in s.origins.values_mut().enumerate() {
-        o.firms = if k + 1 == n { firms - assigned } else { (o.firms as f64 * factor).round() as u32 };
+        o.firms = if k + 1 == n {
+            firms - assigned
+        } else {
+            (o.firms as f64 * factor).round() as u32
+        };
         assigned += o.firms;
     }
     s.market.demand0 *= factor;

@@ -37,9 +37,24 @@ mod tests {
 
     #[test]
     fn streams_are_reproducible_and_distinct() {
-        let a: Vec<u64> = (0..4).map(|_| 0).scan(stream(7, Purpose::Init), |r, _: u64| Some(r.random::<u64>())).collect();
-        let b: Vec<u64> = (0..4).map(|_| 0).scan(stream(7, Purpose::Init), |r, _: u64| Some(r.random::<u64>())).collect();
-        let c: Vec<u64> = (0..4).map(|_| 0).scan(stream(7, Purpose::Entry), |r, _: u64| Some(r.random::<u64>())).collect();
+        let a: Vec<u64> = (0..4)
+            .map(|_| 0)
+            .scan(stream(7, Purpose::Init), |r, _: u64| {
+                Some(r.random::<u64>())
+            })
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map(|_| 0)
+            .scan(stream(7, Purpose::Init), |r, _: u64| {
+                Some(r.random::<u64>())
+            })
+            .collect();
+        let c: Vec<u64> = (0..4)
+            .map(|_| 0)
+            .scan(stream(7, Purpose::Entry), |r, _: u64| {
+                Some(r.random::<u64>())
+            })
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
     }

@@ -304,11 +304,10 @@ impl ScenarioBuilder {
 
     /// Layers the contents of a scenario file; `name` is used in errors.
     pub fn file(mut self, name: &str, contents: &str) -> Result<Self, ScenarioError> {
-        let overlay: toml::Table =
-            toml::from_str(contents).map_err(|e| ScenarioError::Parse {
-                source_name: name.to_string(),
-                message: e.to_string(),
-            })?;
+        let overlay: toml::Table = toml::from_str(contents).map_err(|e| ScenarioError::Parse {
+            source_name: name.to_string(),
+            message: e.to_string(),
+        })?;
         merge(&mut self.table, overlay);
         self.origin_of_keys.push(Source::File(name.to_string()));
         Ok(self)
@@ -344,10 +343,7 @@ impl ScenarioBuilder {
                 _ => {
                     return Err(ScenarioError::BadOverride {
                         assignment: assignment.to_string(),
-                        message: format!(
-                            "`{}` is a value, not a table",
-                            parts[..=depth].join(".")
-                        ),
+                        message: format!("`{}` is a value, not a table", parts[..=depth].join(".")),
                     });
                 }
             };
@@ -359,12 +355,14 @@ impl ScenarioBuilder {
 
     /// Sets the seed (`--seed`).
     pub fn seed(self, seed: u64) -> Self {
-        self.set(&format!("run.seed={seed}")).expect("run.seed is a valid key")
+        self.set(&format!("run.seed={seed}"))
+            .expect("run.seed is a valid key")
     }
 
     /// Sets the run length (`--ticks`).
     pub fn ticks(self, ticks: u32) -> Self {
-        self.set(&format!("run.ticks={ticks}")).expect("run.ticks is a valid key")
+        self.set(&format!("run.ticks={ticks}"))
+            .expect("run.ticks is a valid key")
     }
 
     /// Deserialises, rejects unknown keys and validates every range.
@@ -403,7 +401,9 @@ impl ScenarioBuilder {
 fn parse_value(raw: &str) -> toml::Value {
     let doc = format!("v = {raw}");
     match toml::from_str::<toml::Table>(&doc) {
-        Ok(mut t) => t.remove("v").unwrap_or(toml::Value::String(raw.to_string())),
+        Ok(mut t) => t
+            .remove("v")
+            .unwrap_or(toml::Value::String(raw.to_string())),
         Err(_) => toml::Value::String(raw.to_string()),
     }
 }
@@ -417,7 +417,9 @@ const REPLACED: &[&str] = &["origins", "strategy_mix", "newcomer_mix"];
 fn merge(base: &mut toml::Table, overlay: toml::Table) {
     for (key, value) in overlay {
         match (base.get_mut(&key), value) {
-            (Some(toml::Value::Table(b)), toml::Value::Table(o)) if !REPLACED.contains(&key.as_str()) => {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o))
+                if !REPLACED.contains(&key.as_str()) =>
+            {
                 merge(b, o)
             }
             (_, v) => {
@@ -433,7 +435,11 @@ fn valid_keys() -> Vec<String> {
     let mut out = Vec::new();
     fn walk(prefix: &str, t: &toml::Table, out: &mut Vec<String>) {
         for (k, v) in t {
-            let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+            let path = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
             match v {
                 toml::Value::Table(inner) if k != "strategy_mix" && k != "newcomer_mix" => {
                     walk(&path, inner, out)
@@ -464,7 +470,10 @@ fn valid_keys() -> Vec<String> {
 fn suggest_key(key: &str) -> Option<String> {
     let parts: Vec<&str> = key.split('.').collect();
     let (generic, origin) = if parts.len() > 2 && parts[0] == "origins" {
-        (format!("origins.*.{}", parts[2..].join(".")), Some(parts[1]))
+        (
+            format!("origins.*.{}", parts[2..].join(".")),
+            Some(parts[1]),
+        )
     } else {
         (key.to_string(), None)
     };
@@ -487,7 +496,9 @@ pub(crate) fn nearest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>)
 impl Default for Scenario {
     /// The embedded default scenario, resolved.
     fn default() -> Self {
-        ScenarioBuilder::new().build().expect("the default scenario is valid")
+        ScenarioBuilder::new()
+            .build()
+            .expect("the default scenario is valid")
     }
 }
 
@@ -525,22 +536,82 @@ impl Scenario {
         v.int("market.segments", m.segments as f64, 1.0, 1000.0);
         v.unit("market.omega_cross", m.omega_cross);
         v.range("market.demand0", m.demand0, 0.0, 1e9, "> 0", false);
-        v.range("market.demand_growth", m.demand_growth, -0.5, 0.5, "[-0.5, 0.5]", true);
+        v.range(
+            "market.demand_growth",
+            m.demand_growth,
+            -0.5,
+            0.5,
+            "[-0.5, 0.5]",
+            true,
+        );
         v.range("market.margin", m.margin, 0.0, 1e6, ">= 0", true);
         v.range("market.fixed_cost", m.fixed_cost, 0.0, 1e9, ">= 0", true);
-        v.range("market.beta_quality", m.beta_quality, 0.0, 100.0, "[0, 100]", true);
-        v.range("market.gamma_intel", m.gamma_intel, 0.0, 100.0, "[0, 100]", true);
+        v.range(
+            "market.beta_quality",
+            m.beta_quality,
+            0.0,
+            100.0,
+            "[0, 100]",
+            true,
+        );
+        v.range(
+            "market.gamma_intel",
+            m.gamma_intel,
+            0.0,
+            100.0,
+            "[0, 100]",
+            true,
+        );
         v.unit("market.intel_decay", m.intel_decay);
-        v.range("market.outside_option0", m.outside_option0, -50.0, 50.0, "[-50, 50]", true);
-        v.range("market.local_growth", m.local_growth, -1.0, 1.0, "[-1, 1]", true);
+        v.range(
+            "market.outside_option0",
+            m.outside_option0,
+            -50.0,
+            50.0,
+            "[-50, 50]",
+            true,
+        );
+        v.range(
+            "market.local_growth",
+            m.local_growth,
+            -1.0,
+            1.0,
+            "[-1, 1]",
+            true,
+        );
         v.unit("market.stickiness", m.stickiness);
         if m.stickiness >= 1.0 {
-            v.push("market.stickiness", m.stickiness, "[0, 1) (1 would freeze shares at 0)");
+            v.push(
+                "market.stickiness",
+                m.stickiness,
+                "[0, 1) (1 would freeze shares at 0)",
+            );
         }
         let f = &self.firms;
-        v.range("firms.initial_cash", f.initial_cash, 0.0, 1e12, ">= 0", true);
-        v.range("firms.capability_mean", f.capability_mean, 0.0, 100.0, "[0, 100]", true);
-        v.range("firms.capability_sd", f.capability_sd, 0.0, 100.0, "[0, 100]", true);
+        v.range(
+            "firms.initial_cash",
+            f.initial_cash,
+            0.0,
+            1e12,
+            ">= 0",
+            true,
+        );
+        v.range(
+            "firms.capability_mean",
+            f.capability_mean,
+            0.0,
+            100.0,
+            "[0, 100]",
+            true,
+        );
+        v.range(
+            "firms.capability_sd",
+            f.capability_sd,
+            0.0,
+            100.0,
+            "[0, 100]",
+            true,
+        );
         v.range("firms.culture_sd", f.culture_sd, 0.0, 1.0, "[0, 1]", true);
         let h = &self.horizons;
         v.unit("horizons.long_discount", h.long_discount);
@@ -551,8 +622,14 @@ impl Scenario {
         v.unit("trust.decay", t.decay);
         for s in Strategy::ALL {
             let p = t.prior(s);
-            v.unit(&format!("trust.{}.in_group_prior", s.name()), p.in_group_prior);
-            v.unit(&format!("trust.{}.out_group_prior", s.name()), p.out_group_prior);
+            v.unit(
+                &format!("trust.{}.in_group_prior", s.name()),
+                p.in_group_prior,
+            );
+            v.unit(
+                &format!("trust.{}.out_group_prior", s.name()),
+                p.out_group_prior,
+            );
             v.range(
                 &format!("trust.{}.prior_weight", s.name()),
                 p.prior_weight,
@@ -567,37 +644,126 @@ impl Scenario {
         v.unit("encounters.homophily", e.homophily);
         v.range("encounters.benefit", e.benefit, 0.0, 1e6, ">= 0", true);
         v.range("encounters.leakage", e.leakage, 0.0, 1e6, ">= 0", true);
-        v.range("encounters.share_margin", e.share_margin, -1e6, 1e6, "finite", true);
+        v.range(
+            "encounters.share_margin",
+            e.share_margin,
+            -1e6,
+            1e6,
+            "finite",
+            true,
+        );
         v.unit("encounters.explore", e.explore);
         v.unit("encounters.detect", e.detect);
         let p = &self.partnerships;
         v.unit("partnerships.trust_threshold", p.trust_threshold);
         v.unit("partnerships.max_overlap", p.max_overlap);
-        v.int("partnerships.max_partners", p.max_partners as f64, 0.0, 1000.0);
+        v.int(
+            "partnerships.max_partners",
+            p.max_partners as f64,
+            0.0,
+            1000.0,
+        );
         v.unit("partnerships.form_probability", p.form_probability);
         v.range("partnerships.value", p.value, 0.0, 1e6, ">= 0", true);
         v.unit("partnerships.culture_penalty", p.culture_penalty);
-        v.range("partnerships.friction_culture", p.friction_culture, 0.0, 1e3, ">= 0", true);
-        v.range("partnerships.friction_horizon", p.friction_horizon, 0.0, 1e3, ">= 0", true);
+        v.range(
+            "partnerships.friction_culture",
+            p.friction_culture,
+            0.0,
+            1e3,
+            ">= 0",
+            true,
+        );
+        v.range(
+            "partnerships.friction_horizon",
+            p.friction_horizon,
+            0.0,
+            1e3,
+            ">= 0",
+            true,
+        );
         v.unit("partnerships.hazard_base", p.hazard_base);
-        v.range("partnerships.hazard_friction", p.hazard_friction, 0.0, 1e3, ">= 0", true);
+        v.range(
+            "partnerships.hazard_friction",
+            p.hazard_friction,
+            0.0,
+            1e3,
+            ">= 0",
+            true,
+        );
         v.unit("partnerships.leak_probability", p.leak_probability);
-        v.range("partnerships.leak_intel", p.leak_intel, 0.0, 1e3, ">= 0", true);
-        v.range("partnerships.betrayal_penalty", p.betrayal_penalty, 0.0, 1e6, ">= 0", true);
+        v.range(
+            "partnerships.leak_intel",
+            p.leak_intel,
+            0.0,
+            1e3,
+            ">= 0",
+            true,
+        );
+        v.range(
+            "partnerships.betrayal_penalty",
+            p.betrayal_penalty,
+            0.0,
+            1e6,
+            ">= 0",
+            true,
+        );
         let i = &self.innovation;
-        v.range("innovation.escape_pressure", i.escape_pressure, 0.0, 100.0, "[0, 100]", true);
-        v.range("innovation.pressure_band", i.pressure_band, 0.0, 100.0, ">= 0", true);
-        v.range("innovation.success_scale", i.success_scale, 0.0, 100.0, "[0, 100]", true);
+        v.range(
+            "innovation.escape_pressure",
+            i.escape_pressure,
+            0.0,
+            100.0,
+            "[0, 100]",
+            true,
+        );
+        v.range(
+            "innovation.pressure_band",
+            i.pressure_band,
+            0.0,
+            100.0,
+            ">= 0",
+            true,
+        );
+        v.range(
+            "innovation.success_scale",
+            i.success_scale,
+            0.0,
+            100.0,
+            "[0, 100]",
+            true,
+        );
         v.range("innovation.step", i.step, 0.0, 100.0, "[0, 100]", true);
         v.range("innovation.step_sd", i.step_sd, 0.0, 10.0, "[0, 10]", true);
         v.unit("innovation.imitation", i.imitation);
         v.unit("innovation.imitation_info", i.imitation_info);
-        v.range("innovation.absorptive_half", i.absorptive_half, 0.0, 1e6, "> 0", false);
+        v.range(
+            "innovation.absorptive_half",
+            i.absorptive_half,
+            0.0,
+            1e6,
+            "> 0",
+            false,
+        );
         let pop = &self.population;
-        v.range("population.entry_rate", pop.entry_rate, 0.0, 1e4, "[0, 10000]", true);
+        v.range(
+            "population.entry_rate",
+            pop.entry_rate,
+            0.0,
+            1e4,
+            "[0, 10000]",
+            true,
+        );
         v.int("population.adapt_every", pop.adapt_every as f64, 1.0, 1e6);
         v.unit("population.adapt_probability", pop.adapt_probability);
-        v.range("population.selection_scale", pop.selection_scale, 0.0, 1e9, "> 0", false);
+        v.range(
+            "population.selection_scale",
+            pop.selection_scale,
+            0.0,
+            1e9,
+            "> 0",
+            false,
+        );
 
         if self.origins.is_empty() {
             v.push_msg("origins", "none", "at least one origin must be defined");
@@ -614,7 +780,11 @@ impl Scenario {
         }
         let total_firms: u64 = self.origins.values().map(|o| o.firms as u64).sum();
         if total_firms > 10_000_000 {
-            v.push("origins.*.firms (total)", total_firms as f64, "at most 10,000,000 firms");
+            v.push(
+                "origins.*.firms (total)",
+                total_firms as f64,
+                "at most 10,000,000 firms",
+            );
         }
         for (name, o) in &self.origins {
             let key = |k: &str| format!("origins.{name}.{k}");
@@ -675,9 +845,21 @@ impl Checker {
         });
     }
 
-    fn range(&mut self, key: &str, value: f64, lo: f64, hi: f64, allowed: &str, lo_inclusive: bool) {
+    fn range(
+        &mut self,
+        key: &str,
+        value: f64,
+        lo: f64,
+        hi: f64,
+        allowed: &str,
+        lo_inclusive: bool,
+    ) {
         let ok = value.is_finite()
-            && (if lo_inclusive { value >= lo } else { value > lo })
+            && (if lo_inclusive {
+                value >= lo
+            } else {
+                value > lo
+            })
             && value <= hi;
         if !ok {
             self.push(key, value, allowed);
@@ -699,7 +881,10 @@ impl Checker {
         for (name, share) in mix {
             if Strategy::from_name(name).is_none() {
                 let hint = match nearest(name, names.iter().copied()) {
-                    Some(s) => format!("a strategy name (did you mean `{s}`?); one of {}", names.join(", ")),
+                    Some(s) => format!(
+                        "a strategy name (did you mean `{s}`?); one of {}",
+                        names.join(", ")
+                    ),
                     None => format!("a strategy name: one of {}", names.join(", ")),
                 };
                 self.push_msg(&format!("{key}.{name}"), name, &hint);
@@ -748,22 +933,36 @@ mod tests {
     fn every_preset_resolves_and_differs_from_default() {
         let d = Scenario::default();
         for p in PRESETS {
-            let s = ScenarioBuilder::new().preset(p.name).unwrap().build().unwrap();
+            let s = ScenarioBuilder::new()
+                .preset(p.name)
+                .unwrap()
+                .build()
+                .unwrap();
             assert_ne!(s, d, "preset {} changes nothing", p.name);
         }
     }
 
     #[test]
     fn unknown_key_is_named_with_suggestion() {
-        let err = ScenarioBuilder::new().set("market.segmnets=3").unwrap().build().unwrap_err();
+        let err = ScenarioBuilder::new()
+            .set("market.segmnets=3")
+            .unwrap()
+            .build()
+            .unwrap_err();
         match err {
-            ScenarioError::UnknownKey { key, suggestion, .. } => {
+            ScenarioError::UnknownKey {
+                key, suggestion, ..
+            } => {
                 assert_eq!(key, "market.segmnets");
                 assert_eq!(suggestion.as_deref(), Some("market.segments"));
             }
             other => panic!("unexpected {other:?}"),
         }
-        let err = ScenarioBuilder::new().set("origins.JP.firmz=3").unwrap().build().unwrap_err();
+        let err = ScenarioBuilder::new()
+            .set("origins.JP.firmz=3")
+            .unwrap()
+            .build()
+            .unwrap_err();
         assert!(err.to_string().contains("origins.JP.firms"), "{err}");
     }
 
@@ -784,13 +983,21 @@ mod tests {
 
     #[test]
     fn undefined_home_origin_is_rejected() {
-        let err = ScenarioBuilder::new().set("population.home_origin=\"KR\"").unwrap().build().unwrap_err();
+        let err = ScenarioBuilder::new()
+            .set("population.home_origin=\"KR\"")
+            .unwrap()
+            .build()
+            .unwrap_err();
         assert!(err.to_string().contains("population.home_origin"), "{err}");
     }
 
     #[test]
     fn negative_count_is_rejected() {
-        let err = ScenarioBuilder::new().set("origins.JP.firms=-3").unwrap().build().unwrap_err();
+        let err = ScenarioBuilder::new()
+            .set("origins.JP.firms=-3")
+            .unwrap()
+            .build()
+            .unwrap_err();
         assert!(err.to_string().contains("origins"), "{err}");
     }
 
@@ -811,7 +1018,9 @@ mod tests {
 
     #[test]
     fn malformed_file_reports_line_and_column() {
-        let err = ScenarioBuilder::new().file("bad.toml", "[run]\nticks = \n").unwrap_err();
+        let err = ScenarioBuilder::new()
+            .file("bad.toml", "[run]\nticks = \n")
+            .unwrap_err();
         let text = err.to_string();
         assert!(text.contains("bad.toml"), "{text}");
         assert!(text.contains("line 2"), "{text}");

@@ -15,7 +15,9 @@ fn runs(overrides: &[&str]) -> Vec<RunOutput> {
             for o in overrides {
                 b = b.set(o).unwrap();
             }
-            run_scenario(&b.build().unwrap(), |_, _| {}, || false).unwrap().unwrap()
+            run_scenario(&b.build().unwrap(), |_, _| {}, || false)
+                .unwrap()
+                .unwrap()
         })
         .collect()
 }
@@ -29,7 +31,10 @@ fn stats(xs: &[f64]) -> (f64, f64) {
 
 fn positive(label: &str, xs: &[f64]) {
     let (mean, se) = stats(xs);
-    assert!(mean - 2.0 * se > 0.0, "{label}: mean {mean:.4}, standard error {se:.4}: not positive");
+    assert!(
+        mean - 2.0 * se > 0.0,
+        "{label}: mean {mean:.4}, standard error {se:.4}: not positive"
+    );
 }
 
 fn summaries(r: &[RunOutput]) -> Vec<&Summary> {
@@ -44,26 +49,54 @@ fn default_run_shows_the_sanity_patterns_of_section_12() {
     let exits: Vec<f64> = s.iter().map(|x| x.exits as f64).collect();
     positive("exits", &exits);
     assert!(s.iter().all(|x| x.firms_alive > 0), "a run lost every firm");
-    let exit_share = s.iter().map(|x| x.exits as f64 / x.firms_ever as f64).sum::<f64>() / SEEDS as f64;
+    let exit_share = s
+        .iter()
+        .map(|x| x.exits as f64 / x.firms_ever as f64)
+        .sum::<f64>()
+        / SEEDS as f64;
     assert!(exit_share < 0.6, "mean exit share {exit_share}");
     // Partnerships form and some dissolve for each cause.
-    positive("partnerships formed", &s.iter().map(|x| x.partnerships_formed as f64).collect::<Vec<_>>());
+    positive(
+        "partnerships formed",
+        &s.iter()
+            .map(|x| x.partnerships_formed as f64)
+            .collect::<Vec<_>>(),
+    );
     for cause in ["friction", "betrayal", "exit"] {
-        let d: Vec<f64> = s.iter().map(|x| x.partnerships_dissolved_by_cause[cause] as f64).collect();
-        assert!(d.iter().sum::<f64>() > 0.0, "no partnership dissolved by {cause} in {SEEDS} seeds");
+        let d: Vec<f64> = s
+            .iter()
+            .map(|x| x.partnerships_dissolved_by_cause[cause] as f64)
+            .collect();
+        assert!(
+            d.iter().sum::<f64>() > 0.0,
+            "no partnership dissolved by {cause} in {SEEDS} seeds"
+        );
         if cause != "exit" {
             positive(&format!("dissolved by {cause}"), &d);
         }
     }
     // Innovation and imitation both occur.
-    positive("innovations", &s.iter().map(|x| x.innovations as f64).collect::<Vec<_>>());
-    positive("imitation gain", &s.iter().map(|x| x.imitation_gain).collect::<Vec<_>>());
+    positive(
+        "innovations",
+        &s.iter().map(|x| x.innovations as f64).collect::<Vec<_>>(),
+    );
+    positive(
+        "imitation gain",
+        &s.iter().map(|x| x.imitation_gain).collect::<Vec<_>>(),
+    );
     // Naive in-group firms show a positive expectation gap.
-    positive("naive in-group expectation gap", &s.iter().map(|x| x.expectation_gap_naive_ingroup).collect::<Vec<_>>());
+    positive(
+        "naive in-group expectation gap",
+        &s.iter()
+            .map(|x| x.expectation_gap_naive_ingroup)
+            .collect::<Vec<_>>(),
+    );
     // Industry capability rises.
     positive(
         "capability growth",
-        &s.iter().map(|x| x.capability_mean_final - x.capability_mean_initial).collect::<Vec<_>>(),
+        &s.iter()
+            .map(|x| x.capability_mean_final - x.capability_mean_initial)
+            .collect::<Vec<_>>(),
     );
 }
 
@@ -75,8 +108,12 @@ fn mean_of(r: &[RunOutput], f: impl Fn(&Summary) -> f64) -> Vec<f64> {
 #[test]
 fn low_detection_keeps_trust_inflated() {
     // C3: the veneer. Same seeds, detection 0.05 vs 0.9: the naive firms' gap is larger when little is seen.
-    let low = mean_of(&runs(&["encounters.detect=0.05"]), |s| s.expectation_gap_naive_ingroup);
-    let high = mean_of(&runs(&["encounters.detect=0.9"]), |s| s.expectation_gap_naive_ingroup);
+    let low = mean_of(&runs(&["encounters.detect=0.05"]), |s| {
+        s.expectation_gap_naive_ingroup
+    });
+    let high = mean_of(&runs(&["encounters.detect=0.9"]), |s| {
+        s.expectation_gap_naive_ingroup
+    });
     let diff: Vec<f64> = low.iter().zip(&high).map(|(a, b)| a - b).collect();
     positive("gap(detect 0.05) - gap(detect 0.9)", &diff);
 }
@@ -88,15 +125,24 @@ fn switches_silence_their_mechanisms() {
         for x in o {
             b = b.set(x).unwrap();
         }
-        run_scenario(&b.build().unwrap(), |_, _| {}, || false).unwrap().unwrap().summary
+        run_scenario(&b.build().unwrap(), |_, _| {}, || false)
+            .unwrap()
+            .unwrap()
+            .summary
     };
     let base = one(&[]);
     assert!(base.partnerships_formed > 0 && base.innovations > 0 && base.entries > 0);
-    assert_eq!(one(&["mechanisms.partnerships=false"]).partnerships_formed, 0);
+    assert_eq!(
+        one(&["mechanisms.partnerships=false"]).partnerships_formed,
+        0
+    );
     assert_eq!(one(&["mechanisms.innovation=false"]).innovations, 0);
     assert_eq!(one(&["mechanisms.imitation=false"]).imitation_gain, 0.0);
     assert_eq!(one(&["mechanisms.entry=false"]).entries, 0);
-    assert_eq!(one(&["mechanisms.exit=false", "market.fixed_cost=50"]).exits, 0);
+    assert_eq!(
+        one(&["mechanisms.exit=false", "market.fixed_cost=50"]).exits,
+        0
+    );
     assert!(one(&["market.fixed_cost=50"]).exits > 0);
     assert_eq!(one(&["mechanisms.adaptation=false"]).strategy_switches, 0);
     let no_sharing = one(&["mechanisms.sharing=false"]);
@@ -107,8 +153,14 @@ fn switches_silence_their_mechanisms() {
     assert!(flat.expectation_gap_naive_ingroup < base.expectation_gap_naive_ingroup);
     // Every switch changes something (no switch is a stub).
     for key in [
-        "trust_decay", "veneer", "exploration", "escape_competition", "intel_edge", "inertia",
-        "demand_growth", "local_growth",
+        "trust_decay",
+        "veneer",
+        "exploration",
+        "escape_competition",
+        "intel_edge",
+        "inertia",
+        "demand_growth",
+        "local_growth",
     ] {
         let off = one(&[&format!("mechanisms.{key}=false")]);
         assert_ne!(off, base, "switching off {key} changed nothing");
@@ -123,24 +175,49 @@ fn calibrated_sharing_follows_overlap_not_origin() {
     let s = ScenarioBuilder::new()
         .seed(3)
         .ticks(24)
-        .set("origins.JP.strategy_mix={calibrated=1.0}").unwrap()
-        .set("origins.JP.newcomer_mix={calibrated=1.0}").unwrap()
-        .set("origins.LOCAL.strategy_mix={calibrated=1.0}").unwrap()
-        .set("origins.LOCAL.newcomer_mix={calibrated=1.0}").unwrap()
-        .set("origins.OTHER.strategy_mix={calibrated=1.0}").unwrap()
-        .set("origins.OTHER.newcomer_mix={calibrated=1.0}").unwrap()
+        .set("origins.JP.strategy_mix={calibrated=1.0}")
+        .unwrap()
+        .set("origins.JP.newcomer_mix={calibrated=1.0}")
+        .unwrap()
+        .set("origins.LOCAL.strategy_mix={calibrated=1.0}")
+        .unwrap()
+        .set("origins.LOCAL.newcomer_mix={calibrated=1.0}")
+        .unwrap()
+        .set("origins.OTHER.strategy_mix={calibrated=1.0}")
+        .unwrap()
+        .set("origins.OTHER.newcomer_mix={calibrated=1.0}")
+        .unwrap()
         .build()
         .unwrap();
     let run = run_scenario(&s, |_, _| {}, || false).unwrap().unwrap();
     let rate = |scope: &str| {
-        let get = |m: &str| -> f64 { run.observations.iter().filter(|o| o.metric == m && o.group == scope).map(|o| o.value).sum() };
+        let get = |m: &str| -> f64 {
+            run.observations
+                .iter()
+                .filter(|o| o.metric == m && o.group == scope)
+                .map(|o| o.value)
+                .sum()
+        };
         get("shares") / (get("shares") + get("withholds"))
     };
     let (inside, outside) = (rate("in_group"), rate("out_group"));
     assert!(inside > 0.0 && outside > 0.0);
-    assert!((inside - outside).abs() < 0.1, "in-group {inside:.3} vs out-group {outside:.3}");
+    assert!(
+        (inside - outside).abs() < 0.1,
+        "in-group {inside:.3} vs out-group {outside:.3}"
+    );
     // Direct rivals never get a share from calibrated firms: every shares
     // count is bounded by the cross-segment encounters. Checked via firms:
     // no intel (same-segment only) is ever gained.
-    let _ = run.firms.iter().map(|f| assert!(f.intel.is_empty(), "firm {} got intel from a calibrated rival", f.id)).count();
+    let _ = run
+        .firms
+        .iter()
+        .map(|f| {
+            assert!(
+                f.intel.is_empty(),
+                "firm {} got intel from a calibrated rival",
+                f.id
+            )
+        })
+        .count();
 }

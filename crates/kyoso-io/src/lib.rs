@@ -42,7 +42,11 @@ pub fn check_target(target: &Path, force: bool) -> Result<(), OutputError> {
         .map_err(|e| OutputError::Io(target.into(), e))?
         .next()
         .is_none();
-    if empty || force { Ok(()) } else { Err(OutputError::Exists(target.into())) }
+    if empty || force {
+        Ok(())
+    } else {
+        Err(OutputError::Exists(target.into()))
+    }
 }
 
 /// A hidden staging folder next to the target, removed on drop unless committed.
@@ -66,7 +70,11 @@ impl Staging {
             .prefix(".kyoso-partial-")
             .tempdir_in(&parent)
             .map_err(|e| OutputError::Io(parent.clone(), e))?;
-        Ok(Staging { tmp, target: target.to_path_buf(), force })
+        Ok(Staging {
+            tmp,
+            target: target.to_path_buf(),
+            force,
+        })
     }
 
     /// Where to write files now.
@@ -78,9 +86,11 @@ impl Staging {
     pub fn commit(self) -> Result<PathBuf, OutputError> {
         check_target(&self.target, self.force)?;
         if self.target.exists() {
-            std::fs::remove_dir_all(&self.target).map_err(|e| OutputError::Io(self.target.clone(), e))?;
+            std::fs::remove_dir_all(&self.target)
+                .map_err(|e| OutputError::Io(self.target.clone(), e))?;
         }
-        std::fs::rename(self.tmp.path(), &self.target).map_err(|e| OutputError::Io(self.target.clone(), e))?;
+        std::fs::rename(self.tmp.path(), &self.target)
+            .map_err(|e| OutputError::Io(self.target.clone(), e))?;
         let _ = self.tmp.keep();
         Ok(self.target)
     }
@@ -109,11 +119,19 @@ pub struct WriteOptions {
 
 /// SHA-256 of a text, as hex.
 pub fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Writes every output of a run into `dir` (normally a [`Staging`] path).
-pub fn write_run(run: &RunOutput, dir: &Path, source: &str, options: WriteOptions) -> Result<(), OutputError> {
+pub fn write_run(
+    run: &RunOutput,
+    dir: &Path,
+    source: &str,
+    options: WriteOptions,
+) -> Result<(), OutputError> {
     let scenario_toml = run.scenario.to_toml();
     write::bytes(&dir.join("scenario.toml"), scenario_toml.as_bytes())?;
     for table in [tables::ticks(run), tables::firms(run), tables::events(run)] {
@@ -131,7 +149,8 @@ pub fn write_run(run: &RunOutput, dir: &Path, source: &str, options: WriteOption
         scenario_source: source,
         headline: &run.summary,
     };
-    let mut json = serde_json::to_string_pretty(&summary).map_err(|e| OutputError::Encode(dir.join("summary.json"), e.to_string()))?;
+    let mut json = serde_json::to_string_pretty(&summary)
+        .map_err(|e| OutputError::Encode(dir.join("summary.json"), e.to_string()))?;
     json.push('\n');
     write::bytes(&dir.join("summary.json"), json.as_bytes())?;
     Ok(())
@@ -158,12 +177,19 @@ mod tests {
             // dropped without commit
         }
         assert!(!target.exists());
-        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0, "staging folder left behind");
+        assert_eq!(
+            std::fs::read_dir(root.path()).unwrap().count(),
+            0,
+            "staging folder left behind"
+        );
         let st = Staging::new(&target, false).unwrap();
         std::fs::write(st.path().join("x"), b"1").unwrap();
         st.commit().unwrap();
         assert!(target.join("x").exists());
-        assert!(matches!(Staging::new(&target, false), Err(OutputError::Exists(_))));
+        assert!(matches!(
+            Staging::new(&target, false),
+            Err(OutputError::Exists(_))
+        ));
         let st = Staging::new(&target, true).unwrap();
         std::fs::write(st.path().join("y"), b"2").unwrap();
         st.commit().unwrap();
@@ -173,10 +199,19 @@ mod tests {
     #[test]
     fn every_table_has_documented_equal_length_columns() {
         let run = small_run();
-        for t in [tables::ticks(&run), tables::firms(&run), tables::events(&run)] {
+        for t in [
+            tables::ticks(&run),
+            tables::firms(&run),
+            tables::events(&run),
+        ] {
             assert!(t.rows() > 0, "{} is empty", t.name);
             for c in &t.columns {
-                assert!(!c.meaning.is_empty(), "{}.{} has no meaning", t.name, c.name);
+                assert!(
+                    !c.meaning.is_empty(),
+                    "{}.{} has no meaning",
+                    t.name,
+                    c.name
+                );
                 assert_eq!(c.values.len(), t.rows());
             }
         }
@@ -186,17 +221,33 @@ mod tests {
     fn outputs_are_documented_in_docs_outputs_md() {
         let doc = include_str!("../../../docs/outputs.md");
         let run = small_run();
-        for t in [tables::ticks(&run), tables::firms(&run), tables::events(&run)] {
+        for t in [
+            tables::ticks(&run),
+            tables::firms(&run),
+            tables::events(&run),
+        ] {
             for c in &t.columns {
-                assert!(doc.contains(&format!("`{}`", c.name)), "docs/outputs.md misses column `{}` of {}", c.name, t.name);
+                assert!(
+                    doc.contains(&format!("`{}`", c.name)),
+                    "docs/outputs.md misses column `{}` of {}",
+                    c.name,
+                    t.name
+                );
             }
         }
         for m in kyoso_core::silent_rivalry::METRICS {
-            assert!(doc.contains(&format!("`{}`", m.name)), "docs/outputs.md misses metric `{}`", m.name);
+            assert!(
+                doc.contains(&format!("`{}`", m.name)),
+                "docs/outputs.md misses metric `{}`",
+                m.name
+            );
         }
         let json = serde_json::to_value(&run.summary).unwrap();
         for key in json.as_object().unwrap().keys() {
-            assert!(doc.contains(&format!("`{key}`")), "docs/outputs.md misses summary field `{key}`");
+            assert!(
+                doc.contains(&format!("`{key}`")),
+                "docs/outputs.md misses summary field `{key}`"
+            );
         }
     }
 
@@ -204,9 +255,28 @@ mod tests {
     fn written_files_are_byte_identical_for_the_same_seed() {
         let a = tempfile::tempdir().unwrap();
         let b = tempfile::tempdir().unwrap();
-        write_run(&small_run(), a.path(), "default", WriteOptions { csv: true }).unwrap();
-        write_run(&small_run(), b.path(), "default", WriteOptions { csv: true }).unwrap();
-        for name in ["scenario.toml", "ticks.parquet", "firms.parquet", "events.parquet", "summary.json", "ticks.csv"] {
+        write_run(
+            &small_run(),
+            a.path(),
+            "default",
+            WriteOptions { csv: true },
+        )
+        .unwrap();
+        write_run(
+            &small_run(),
+            b.path(),
+            "default",
+            WriteOptions { csv: true },
+        )
+        .unwrap();
+        for name in [
+            "scenario.toml",
+            "ticks.parquet",
+            "firms.parquet",
+            "events.parquet",
+            "summary.json",
+            "ticks.csv",
+        ] {
             let x = std::fs::read(a.path().join(name)).unwrap();
             let y = std::fs::read(b.path().join(name)).unwrap();
             assert_eq!(x, y, "{name} differs");

@@ -66,15 +66,34 @@ pub struct Table {
 impl Table {
     /// A table with no columns yet.
     pub fn new(name: &'static str) -> Table {
-        Table { name, columns: Vec::new() }
+        Table {
+            name,
+            columns: Vec::new(),
+        }
     }
 
     /// Adds a column (builder style).
-    pub fn column(mut self, name: &'static str, unit: &'static str, meaning: &'static str, values: Values) -> Table {
+    pub fn column(
+        mut self,
+        name: &'static str,
+        unit: &'static str,
+        meaning: &'static str,
+        values: Values,
+    ) -> Table {
         if let Some(first) = self.columns.first() {
-            assert_eq!(first.values.len(), values.len(), "column {name} of table {} has a different length", self.name);
+            assert_eq!(
+                first.values.len(),
+                values.len(),
+                "column {name} of table {} has a different length",
+                self.name
+            );
         }
-        self.columns.push(Column { name, unit, meaning, values });
+        self.columns.push(Column {
+            name,
+            unit,
+            meaning,
+            values,
+        });
         self
     }
 

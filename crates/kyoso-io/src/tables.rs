@@ -7,7 +7,10 @@ use crate::table::{Table, Values};
 
 /// The unit of a metric, from the metric documentation.
 fn unit_of(metric: &str) -> &'static str {
-    METRICS.iter().find(|m| m.name == metric).map_or("", |m| m.unit)
+    METRICS
+        .iter()
+        .find(|m| m.name == metric)
+        .map_or("", |m| m.unit)
 }
 
 /// `ticks`: one row per tick, metric and group (tidy long format).
@@ -26,35 +29,173 @@ pub fn ticks(run: &RunOutput) -> Table {
 pub fn firms(run: &RunOutput) -> Table {
     let f = &run.firms;
     let names = &run.origin_names;
-    let f64s = |g: &dyn Fn(&kyoso_core::silent_rivalry::Firm) -> f64| Values::F64(f.iter().map(g).collect());
-    let u32s = |g: &dyn Fn(&kyoso_core::silent_rivalry::Firm) -> u32| Values::U32(f.iter().map(g).collect());
+    let f64s = |g: &dyn Fn(&kyoso_core::silent_rivalry::Firm) -> f64| {
+        Values::F64(f.iter().map(g).collect())
+    };
+    let u32s = |g: &dyn Fn(&kyoso_core::silent_rivalry::Firm) -> u32| {
+        Values::U32(f.iter().map(g).collect())
+    };
     Table::new("firms")
-        .column("firm", "id", "firm id; ids are never reused", u32s(&|x| x.id))
-        .column("origin", "", "origin tag, e.g. JP, LOCAL", Values::Str(f.iter().map(|x| names[x.origin as usize].clone()).collect()))
-        .column("segment", "index", "product segment, 0-based; firms of one segment are direct rivals", u32s(&|x| x.segment as u32))
-        .column("strategy_initial", "", "strategy at entry", Values::Str(f.iter().map(|x| x.initial_strategy.name().to_string()).collect()))
-        .column("strategy_final", "", "strategy at exit or at the end of the run", Values::Str(f.iter().map(|x| x.strategy.name().to_string()).collect()))
-        .column("horizon", "", "long or short time horizon", Values::Str(f.iter().map(|x| x.horizon.name().to_string()).collect()))
-        .column("discount", "per month", "discount factor delta of the horizon", f64s(&|x| x.discount))
-        .column("rd_intensity", "fraction of revenue", "R&D intensity rho of the horizon", f64s(&|x| x.rd_intensity))
-        .column("culture_1", "[0,1]", "first corporate-culture coordinate", f64s(&|x| x.culture[0]))
-        .column("culture_2", "[0,1]", "second corporate-culture coordinate", f64s(&|x| x.culture[1]))
-        .column("culture_3", "[0,1]", "third corporate-culture coordinate", f64s(&|x| x.culture[2]))
-        .column("entry_tick", "month", "tick of entry (0 for initial firms)", u32s(&|x| x.entry_tick))
-        .column("exit_tick", "month", "tick of exit; empty if the firm survived", Values::OptU32(f.iter().map(|x| x.exit_tick).collect()))
-        .column("alive", "", "true if the firm is in the market at the end", Values::Bool(f.iter().map(|x| x.alive()).collect()))
-        .column("capability_initial", "utility units", "capability q at entry", f64s(&|x| x.initial_capability))
-        .column("capability_final", "utility units", "capability q at exit or end", f64s(&|x| x.capability))
-        .column("cash_final", "money", "cash at exit or end", f64s(&|x| x.cash))
-        .column("share_final", "fraction of segment demand", "market share at the end (0 after exit)", f64s(&|x| x.share))
-        .column("share_peak", "fraction of segment demand", "highest market share reached", f64s(&|x| x.peak_share))
-        .column("total_profit", "money", "profit summed over the firm's life", f64s(&|x| x.total_profit))
-        .column("innovations", "count", "successful innovations", u32s(&|x| x.innovations))
-        .column("shares_given", "count", "encounters in which the firm shared", u32s(&|x| x.shares_given))
-        .column("withholds", "count", "encounters in which the firm withheld", u32s(&|x| x.withholds))
-        .column("partnerships_formed", "count", "partnerships the firm entered", u32s(&|x| x.partnerships_formed))
-        .column("strategy_switches", "count", "times the firm adopted another strategy", u32s(&|x| x.strategy_switches))
-        .column("firms_met", "count", "distinct firms the firm has a trust entry for", u32s(&|x| x.trust.len() as u32))
+        .column(
+            "firm",
+            "id",
+            "firm id; ids are never reused",
+            u32s(&|x| x.id),
+        )
+        .column(
+            "origin",
+            "",
+            "origin tag, e.g. JP, LOCAL",
+            Values::Str(f.iter().map(|x| names[x.origin as usize].clone()).collect()),
+        )
+        .column(
+            "segment",
+            "index",
+            "product segment, 0-based; firms of one segment are direct rivals",
+            u32s(&|x| x.segment as u32),
+        )
+        .column(
+            "strategy_initial",
+            "",
+            "strategy at entry",
+            Values::Str(
+                f.iter()
+                    .map(|x| x.initial_strategy.name().to_string())
+                    .collect(),
+            ),
+        )
+        .column(
+            "strategy_final",
+            "",
+            "strategy at exit or at the end of the run",
+            Values::Str(f.iter().map(|x| x.strategy.name().to_string()).collect()),
+        )
+        .column(
+            "horizon",
+            "",
+            "long or short time horizon",
+            Values::Str(f.iter().map(|x| x.horizon.name().to_string()).collect()),
+        )
+        .column(
+            "discount",
+            "per month",
+            "discount factor delta of the horizon",
+            f64s(&|x| x.discount),
+        )
+        .column(
+            "rd_intensity",
+            "fraction of revenue",
+            "R&D intensity rho of the horizon",
+            f64s(&|x| x.rd_intensity),
+        )
+        .column(
+            "culture_1",
+            "[0,1]",
+            "first corporate-culture coordinate",
+            f64s(&|x| x.culture[0]),
+        )
+        .column(
+            "culture_2",
+            "[0,1]",
+            "second corporate-culture coordinate",
+            f64s(&|x| x.culture[1]),
+        )
+        .column(
+            "culture_3",
+            "[0,1]",
+            "third corporate-culture coordinate",
+            f64s(&|x| x.culture[2]),
+        )
+        .column(
+            "entry_tick",
+            "month",
+            "tick of entry (0 for initial firms)",
+            u32s(&|x| x.entry_tick),
+        )
+        .column(
+            "exit_tick",
+            "month",
+            "tick of exit; empty if the firm survived",
+            Values::OptU32(f.iter().map(|x| x.exit_tick).collect()),
+        )
+        .column(
+            "alive",
+            "",
+            "true if the firm is in the market at the end",
+            Values::Bool(f.iter().map(|x| x.alive()).collect()),
+        )
+        .column(
+            "capability_initial",
+            "utility units",
+            "capability q at entry",
+            f64s(&|x| x.initial_capability),
+        )
+        .column(
+            "capability_final",
+            "utility units",
+            "capability q at exit or end",
+            f64s(&|x| x.capability),
+        )
+        .column(
+            "cash_final",
+            "money",
+            "cash at exit or end",
+            f64s(&|x| x.cash),
+        )
+        .column(
+            "share_final",
+            "fraction of segment demand",
+            "market share at the end (0 after exit)",
+            f64s(&|x| x.share),
+        )
+        .column(
+            "share_peak",
+            "fraction of segment demand",
+            "highest market share reached",
+            f64s(&|x| x.peak_share),
+        )
+        .column(
+            "total_profit",
+            "money",
+            "profit summed over the firm's life",
+            f64s(&|x| x.total_profit),
+        )
+        .column(
+            "innovations",
+            "count",
+            "successful innovations",
+            u32s(&|x| x.innovations),
+        )
+        .column(
+            "shares_given",
+            "count",
+            "encounters in which the firm shared",
+            u32s(&|x| x.shares_given),
+        )
+        .column(
+            "withholds",
+            "count",
+            "encounters in which the firm withheld",
+            u32s(&|x| x.withholds),
+        )
+        .column(
+            "partnerships_formed",
+            "count",
+            "partnerships the firm entered",
+            u32s(&|x| x.partnerships_formed),
+        )
+        .column(
+            "strategy_switches",
+            "count",
+            "times the firm adopted another strategy",
+            u32s(&|x| x.strategy_switches),
+        )
+        .column(
+            "firms_met",
+            "count",
+            "distinct firms the firm has a trust entry for",
+            u32s(&|x| x.trust.len() as u32),
+        )
 }
 
 /// `events`: one row per event, in order.

@@ -6,7 +6,9 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray, UInt32Array, UInt64Array};
+use arrow_array::{
+    ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray, UInt32Array, UInt64Array,
+};
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
@@ -56,25 +58,33 @@ fn array(values: &Values) -> ArrayRef {
 pub fn parquet(table: &Table, path: &Path) -> Result<(), OutputError> {
     let schema = Arc::new(schema(table));
     let columns: Vec<ArrayRef> = table.columns.iter().map(|c| array(&c.values)).collect();
-    let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
+    let batch = RecordBatch::try_new(schema.clone(), columns)
+        .map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
     let file = File::create(path).map_err(|e| OutputError::Io(path.into(), e))?;
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_created_by(format!("kyoso {}", kyoso_core::VERSION))
         .build();
-    let mut writer =
-        ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
-    writer.write(&batch).map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
-    let file = writer.into_inner().map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
-    file.sync_all().map_err(|e| OutputError::Io(path.into(), e))?;
+    let mut writer = ArrowWriter::try_new(file, schema, Some(props))
+        .map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
+    writer
+        .write(&batch)
+        .map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
+    let file = writer
+        .into_inner()
+        .map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
+    file.sync_all()
+        .map_err(|e| OutputError::Io(path.into(), e))?;
     Ok(())
 }
 
 /// Writes a table as CSV with a header row; missing values are empty fields.
 pub fn csv(table: &Table, path: &Path) -> Result<(), OutputError> {
     let io = |e: std::io::Error| OutputError::Io(path.into(), e);
-    let mut w = csv::Writer::from_path(path).map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
-    w.write_record(table.columns.iter().map(|c| c.name)).map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
+    let mut w = csv::Writer::from_path(path)
+        .map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
+    w.write_record(table.columns.iter().map(|c| c.name))
+        .map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
     for row in 0..table.rows() {
         w.write_record(table.columns.iter().map(|c| c.values.text(row)))
             .map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
@@ -86,7 +96,8 @@ pub fn csv(table: &Table, path: &Path) -> Result<(), OutputError> {
 /// Writes bytes to a file and syncs it.
 pub fn bytes(path: &Path, data: &[u8]) -> Result<(), OutputError> {
     let mut f = File::create(path).map_err(|e| OutputError::Io(path.into(), e))?;
-    f.write_all(data).map_err(|e| OutputError::Io(path.into(), e))?;
+    f.write_all(data)
+        .map_err(|e| OutputError::Io(path.into(), e))?;
     f.sync_all().map_err(|e| OutputError::Io(path.into(), e))?;
     Ok(())
 }

@@ -52,12 +52,20 @@ impl Simulation {
     /// Phase 7: every alive firm spends on R&D, may innovate, and imitates the frontier.
     pub(super) fn innovate_and_imitate(&mut self) {
         let cfg = self.scenario.innovation.clone();
-        let escape = if self.params.escape_competition { cfg.escape_pressure } else { 0.0 };
+        let escape = if self.params.escape_competition {
+            cfg.escape_pressure
+        } else {
+            0.0
+        };
         let step_noise = Normal::new(0.0, cfg.step_sd).expect("step_sd validated finite and >= 0");
         let mut sorted = Vec::new();
         for segment in 0..self.by_segment.len() {
             sorted.clear();
-            sorted.extend(self.by_segment[segment].iter().map(|&f| self.firms[f as usize].capability));
+            sorted.extend(
+                self.by_segment[segment]
+                    .iter()
+                    .map(|&f| self.firms[f as usize].capability),
+            );
             sorted.sort_by(f64::total_cmp);
             let front = sorted.last().copied().unwrap_or(0.0);
             for k in 0..self.by_segment[segment].len() {
@@ -75,7 +83,12 @@ impl Simulation {
                     }
                 }
                 let imitation = if self.params.imitation {
-                    imitation_gain(theta_eff, absorptive_capacity(r, cfg.absorptive_half), front, q)
+                    imitation_gain(
+                        theta_eff,
+                        absorptive_capacity(r, cfg.absorptive_half),
+                        front,
+                        q,
+                    )
                 } else {
                     0.0
                 };

@@ -85,8 +85,16 @@ impl Simulation {
         let m = self.scenario.market.clone();
         let demand = self.demand();
         let u0 = self.outside_option();
-        let stickiness = if self.params.inertia { m.stickiness } else { 0.0 };
-        let gamma = if self.params.intel_edge { m.gamma_intel } else { 0.0 };
+        let stickiness = if self.params.inertia {
+            m.stickiness
+        } else {
+            0.0
+        };
+        let gamma = if self.params.intel_edge {
+            m.gamma_intel
+        } else {
+            0.0
+        };
         let mut utility = Vec::new();
         let mut quality = Vec::new();
         let mut target = Vec::new();
@@ -94,7 +102,11 @@ impl Simulation {
         let mut hhi = 0.0;
         self.share_snapshot.clear();
         // Exited firms are marked -1 so that intel about them is dropped.
-        self.share_snapshot.extend(self.firms.iter().map(|f| if f.alive() { f.share } else { -1.0 }));
+        self.share_snapshot.extend(
+            self.firms
+                .iter()
+                .map(|f| if f.alive() { f.share } else { -1.0 }),
+        );
         for segment in 0..self.by_segment.len() {
             let members = std::mem::take(&mut self.by_segment[segment]);
             utility.clear();

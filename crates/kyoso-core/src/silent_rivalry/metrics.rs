@@ -36,33 +36,168 @@ pub struct MetricDoc {
 
 /// Every metric written to `ticks`, with unit and meaning.
 pub const METRICS: &[MetricDoc] = &[
-    MetricDoc { name: "firms_alive", unit: "firms", groups: "all, origin, strategy, origin_strategy", meaning: "firms in the market at the end of the tick" },
-    MetricDoc { name: "market_share", unit: "fraction of segment demand", groups: "origin, outside", meaning: "share of total demand won by firms of the origin (outside: the local outside option), averaged over segments" },
-    MetricDoc { name: "hhi", unit: "index in [0,1]", groups: "all", meaning: "Herfindahl–Hirschman index of firms' shares of the inside market, mean over segments" },
-    MetricDoc { name: "capability_mean", unit: "utility units", groups: "all, origin", meaning: "mean capability q of alive firms" },
-    MetricDoc { name: "capability_max", unit: "utility units", groups: "all", meaning: "best capability q in the market (the frontier)" },
-    MetricDoc { name: "consumer_surplus", unit: "utility units x demand", groups: "all", meaning: "sum over segments of D_s(t) x ln(sum_i exp(beta_q q_i) + exp(u0(t))), the logit inclusive value" },
-    MetricDoc { name: "shares", unit: "actions per tick", groups: "scope", meaning: "SHARE decisions taken in encounters, in-group (same origin) or out-group" },
-    MetricDoc { name: "withholds", unit: "actions per tick", groups: "scope", meaning: "WITHHOLD decisions taken in encounters" },
-    MetricDoc { name: "sharing_rate", unit: "fraction", groups: "scope", meaning: "shares / (shares + withholds); NaN-free: 0 when there was no encounter" },
-    MetricDoc { name: "expectation_gap", unit: "trust minus rate, in [-1,1]", groups: "all, strategy", meaning: "over in-group encounters: mean expected trust of the truster in the other minus the fraction of those others that truly shared (claim C1); 0 when there was none" },
-    MetricDoc { name: "trust_calibration_error", unit: "Brier score in [0,1]", groups: "all, strategy", meaning: "mean squared difference between expected trust and the other's true action (1 share, 0 withhold) over all encounters" },
-    MetricDoc { name: "belief_encounters", unit: "encounter sides", groups: "all, strategy", meaning: "encounter sides behind trust_calibration_error (denominator)" },
-    MetricDoc { name: "partnerships_active", unit: "partnerships", groups: "all", meaning: "partnerships active at the end of the tick" },
-    MetricDoc { name: "partnerships_formed", unit: "partnerships per tick", groups: "all", meaning: "partnerships formed during the tick" },
-    MetricDoc { name: "partnerships_dissolved", unit: "partnerships per tick", groups: "cause", meaning: "partnerships ended during the tick, by cause: friction, betrayal, exit" },
-    MetricDoc { name: "leaks", unit: "leaks per tick", groups: "all", meaning: "leaks by opportunist partners, detected or not" },
-    MetricDoc { name: "betrayals_detected", unit: "events per tick", groups: "all", meaning: "leaks that were detected (each ends its partnership)" },
-    MetricDoc { name: "entries", unit: "firms per tick", groups: "all", meaning: "firms that entered during the tick" },
-    MetricDoc { name: "exits", unit: "firms per tick", groups: "all", meaning: "firms that exited during the tick (cash below zero)" },
-    MetricDoc { name: "innovations", unit: "events per tick", groups: "all", meaning: "successful innovations" },
-    MetricDoc { name: "imitation_gain", unit: "utility units per tick", groups: "all", meaning: "capability gained by imitation, summed over firms" },
-    MetricDoc { name: "rd_spend", unit: "money per tick", groups: "all", meaning: "R&D spend summed over firms" },
-    MetricDoc { name: "strategy_switches", unit: "firms per tick", groups: "all", meaning: "firms that adopted another strategy during the tick" },
-    MetricDoc { name: "cash_mean", unit: "money", groups: "strategy", meaning: "mean cash of alive firms" },
-    MetricDoc { name: "profit_mean", unit: "money per tick", groups: "strategy", meaning: "mean profit of alive firms during the tick" },
-    MetricDoc { name: "demand", unit: "units per segment per tick", groups: "all", meaning: "segment demand D_s(t)" },
-    MetricDoc { name: "outside_option", unit: "utility units", groups: "all", meaning: "utility u0(t) of the local outside option" },
+    MetricDoc {
+        name: "firms_alive",
+        unit: "firms",
+        groups: "all, origin, strategy, origin_strategy",
+        meaning: "firms in the market at the end of the tick",
+    },
+    MetricDoc {
+        name: "market_share",
+        unit: "fraction of segment demand",
+        groups: "origin, outside",
+        meaning: "share of total demand won by firms of the origin (outside: the local outside option), averaged over segments",
+    },
+    MetricDoc {
+        name: "hhi",
+        unit: "index in [0,1]",
+        groups: "all",
+        meaning: "Herfindahl–Hirschman index of firms' shares of the inside market, mean over segments",
+    },
+    MetricDoc {
+        name: "capability_mean",
+        unit: "utility units",
+        groups: "all, origin",
+        meaning: "mean capability q of alive firms",
+    },
+    MetricDoc {
+        name: "capability_max",
+        unit: "utility units",
+        groups: "all",
+        meaning: "best capability q in the market (the frontier)",
+    },
+    MetricDoc {
+        name: "consumer_surplus",
+        unit: "utility units x demand",
+        groups: "all",
+        meaning: "sum over segments of D_s(t) x ln(sum_i exp(beta_q q_i) + exp(u0(t))), the logit inclusive value",
+    },
+    MetricDoc {
+        name: "shares",
+        unit: "actions per tick",
+        groups: "scope",
+        meaning: "SHARE decisions taken in encounters, in-group (same origin) or out-group",
+    },
+    MetricDoc {
+        name: "withholds",
+        unit: "actions per tick",
+        groups: "scope",
+        meaning: "WITHHOLD decisions taken in encounters",
+    },
+    MetricDoc {
+        name: "sharing_rate",
+        unit: "fraction",
+        groups: "scope",
+        meaning: "shares / (shares + withholds); NaN-free: 0 when there was no encounter",
+    },
+    MetricDoc {
+        name: "expectation_gap",
+        unit: "trust minus rate, in [-1,1]",
+        groups: "all, strategy",
+        meaning: "over in-group encounters: mean expected trust of the truster in the other minus the fraction of those others that truly shared (claim C1); 0 when there was none",
+    },
+    MetricDoc {
+        name: "trust_calibration_error",
+        unit: "Brier score in [0,1]",
+        groups: "all, strategy",
+        meaning: "mean squared difference between expected trust and the other's true action (1 share, 0 withhold) over all encounters",
+    },
+    MetricDoc {
+        name: "belief_encounters",
+        unit: "encounter sides",
+        groups: "all, strategy",
+        meaning: "encounter sides behind trust_calibration_error (denominator)",
+    },
+    MetricDoc {
+        name: "partnerships_active",
+        unit: "partnerships",
+        groups: "all",
+        meaning: "partnerships active at the end of the tick",
+    },
+    MetricDoc {
+        name: "partnerships_formed",
+        unit: "partnerships per tick",
+        groups: "all",
+        meaning: "partnerships formed during the tick",
+    },
+    MetricDoc {
+        name: "partnerships_dissolved",
+        unit: "partnerships per tick",
+        groups: "cause",
+        meaning: "partnerships ended during the tick, by cause: friction, betrayal, exit",
+    },
+    MetricDoc {
+        name: "leaks",
+        unit: "leaks per tick",
+        groups: "all",
+        meaning: "leaks by opportunist partners, detected or not",
+    },
+    MetricDoc {
+        name: "betrayals_detected",
+        unit: "events per tick",
+        groups: "all",
+        meaning: "leaks that were detected (each ends its partnership)",
+    },
+    MetricDoc {
+        name: "entries",
+        unit: "firms per tick",
+        groups: "all",
+        meaning: "firms that entered during the tick",
+    },
+    MetricDoc {
+        name: "exits",
+        unit: "firms per tick",
+        groups: "all",
+        meaning: "firms that exited during the tick (cash below zero)",
+    },
+    MetricDoc {
+        name: "innovations",
+        unit: "events per tick",
+        groups: "all",
+        meaning: "successful innovations",
+    },
+    MetricDoc {
+        name: "imitation_gain",
+        unit: "utility units per tick",
+        groups: "all",
+        meaning: "capability gained by imitation, summed over firms",
+    },
+    MetricDoc {
+        name: "rd_spend",
+        unit: "money per tick",
+        groups: "all",
+        meaning: "R&D spend summed over firms",
+    },
+    MetricDoc {
+        name: "strategy_switches",
+        unit: "firms per tick",
+        groups: "all",
+        meaning: "firms that adopted another strategy during the tick",
+    },
+    MetricDoc {
+        name: "cash_mean",
+        unit: "money",
+        groups: "strategy",
+        meaning: "mean cash of alive firms",
+    },
+    MetricDoc {
+        name: "profit_mean",
+        unit: "money per tick",
+        groups: "strategy",
+        meaning: "mean profit of alive firms during the tick",
+    },
+    MetricDoc {
+        name: "demand",
+        unit: "units per segment per tick",
+        groups: "all",
+        meaning: "segment demand D_s(t)",
+    },
+    MetricDoc {
+        name: "outside_option",
+        unit: "utility units",
+        groups: "all",
+        meaning: "utility u0(t) of the local outside option",
+    },
 ];
 
 /// Counters accumulated during one tick, reset at its start.
@@ -96,7 +231,13 @@ impl TickCounters {
 
     /// Records what a truster of `strategy` expected (trust) and what the
     /// other truly did.
-    pub fn record_belief(&mut self, strategy: Strategy, same_origin: bool, trust: f64, other_shared: bool) {
+    pub fn record_belief(
+        &mut self,
+        strategy: Strategy,
+        same_origin: bool,
+        trust: f64,
+        other_shared: bool,
+    ) {
         let truth = if other_shared { 1.0 } else { 0.0 };
         let b = &mut self.brier[strategy as usize];
         b.0 += (trust - truth) * (trust - truth);
@@ -121,7 +262,13 @@ impl Simulation {
         let tick = self.tick;
         let mut out = Vec::with_capacity(128);
         let mut put = |metric: &'static str, group_by: &'static str, group: &str, value: f64| {
-            out.push(Observation { tick, metric, group_by, group: group.to_string(), value });
+            out.push(Observation {
+                tick,
+                metric,
+                group_by,
+                group: group.to_string(),
+                value,
+            });
         };
         let n_origins = self.params.origin_names.len();
         let mut alive_by = vec![[0u64; Strategy::COUNT]; n_origins];
@@ -155,13 +302,28 @@ impl Simulation {
         }
         for (o, name) in self.params.origin_names.iter().enumerate() {
             for s in Strategy::ALL {
-                put("firms_alive", "origin_strategy", &format!("{name}/{}", s.name()), alive_by[o][s as usize] as f64);
+                put(
+                    "firms_alive",
+                    "origin_strategy",
+                    &format!("{name}/{}", s.name()),
+                    alive_by[o][s as usize] as f64,
+                );
             }
         }
         for (o, name) in self.params.origin_names.iter().enumerate() {
-            put("market_share", "origin", name, share_by_origin[o] / segments);
+            put(
+                "market_share",
+                "origin",
+                name,
+                share_by_origin[o] / segments,
+            );
         }
-        put("market_share", "outside", "outside", self.outside_share.iter().sum::<f64>() / segments);
+        put(
+            "market_share",
+            "outside",
+            "outside",
+            self.outside_share.iter().sum::<f64>() / segments,
+        );
         let c = &self.counters;
         put("hhi", "all", "all", c.hhi);
         put("capability_mean", "all", "all", mean(cap_sum, total_alive));
@@ -191,32 +353,77 @@ impl Simulation {
         put("expectation_gap", "all", "all", mean(gt, gn) - mean(gs, gn));
         for s in Strategy::ALL {
             let g = c.gap[s as usize];
-            put("expectation_gap", "strategy", s.name(), mean(g.0, g.2) - mean(g.1, g.2));
+            put(
+                "expectation_gap",
+                "strategy",
+                s.name(),
+                mean(g.0, g.2) - mean(g.1, g.2),
+            );
         }
         put("trust_calibration_error", "all", "all", mean(be, bn));
         put("belief_encounters", "all", "all", bn as f64);
         for s in Strategy::ALL {
             let b = c.brier[s as usize];
-            put("trust_calibration_error", "strategy", s.name(), mean(b.0, b.1));
+            put(
+                "trust_calibration_error",
+                "strategy",
+                s.name(),
+                mean(b.0, b.1),
+            );
             put("belief_encounters", "strategy", s.name(), b.1 as f64);
         }
-        put("partnerships_active", "all", "all", self.active_partnerships.len() as f64);
-        put("partnerships_formed", "all", "all", c.partnerships_formed as f64);
+        put(
+            "partnerships_active",
+            "all",
+            "all",
+            self.active_partnerships.len() as f64,
+        );
+        put(
+            "partnerships_formed",
+            "all",
+            "all",
+            c.partnerships_formed as f64,
+        );
         for cause in Cause::ALL {
-            put("partnerships_dissolved", "cause", cause.name(), c.partnerships_dissolved[cause as usize] as f64);
+            put(
+                "partnerships_dissolved",
+                "cause",
+                cause.name(),
+                c.partnerships_dissolved[cause as usize] as f64,
+            );
         }
         put("leaks", "all", "all", c.leaks as f64);
-        put("betrayals_detected", "all", "all", c.betrayals_detected as f64);
+        put(
+            "betrayals_detected",
+            "all",
+            "all",
+            c.betrayals_detected as f64,
+        );
         put("entries", "all", "all", c.entries as f64);
         put("exits", "all", "all", c.exits as f64);
         put("innovations", "all", "all", c.innovations as f64);
         put("imitation_gain", "all", "all", c.imitation_gain);
         put("rd_spend", "all", "all", c.rd_spend);
-        put("strategy_switches", "all", "all", c.strategy_switches as f64);
+        put(
+            "strategy_switches",
+            "all",
+            "all",
+            c.strategy_switches as f64,
+        );
         for s in Strategy::ALL {
             let n: u64 = alive_by.iter().map(|row| row[s as usize]).sum();
-            put("cash_mean", "strategy", s.name(), mean(cash_by_strategy[s as usize], n));
-            put("profit_mean", "strategy", s.name(), mean(profit_by_strategy[s as usize], n));
+            put(
+                "cash_mean",
+                "strategy",
+                s.name(),
+                mean(cash_by_strategy[s as usize], n),
+            );
+            put(
+                "profit_mean",
+                "strategy",
+                s.name(),
+                mean(profit_by_strategy[s as usize], n),
+            );
         }
         put("demand", "all", "all", self.demand());
         put("outside_option", "all", "all", self.outside_option());

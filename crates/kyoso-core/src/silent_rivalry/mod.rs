@@ -66,17 +66,26 @@ impl Params {
         for st in Strategy::ALL {
             let p = s.trust.prior(st);
             let out = Prior::new(p.out_group_prior, p.prior_weight);
-            let inn = if mech.in_group_prior { Prior::new(p.in_group_prior, p.prior_weight) } else { out };
+            let inn = if mech.in_group_prior {
+                Prior::new(p.in_group_prior, p.prior_weight)
+            } else {
+                out
+            };
             priors[st as usize] = (inn, out);
         }
         let origins: Vec<(&String, &OriginConfig)> = s.origins.iter().collect();
         Params {
             origin_names: origins.iter().map(|(n, _)| (*n).clone()).collect(),
             origin_firms: origins.iter().map(|(_, o)| o.firms).collect(),
-            initial_mix: origins.iter().map(|(_, o)| Scenario::mix_vector(&o.strategy_mix)).collect(),
+            initial_mix: origins
+                .iter()
+                .map(|(_, o)| Scenario::mix_vector(&o.strategy_mix))
+                .collect(),
             newcomer_mix: origins
                 .iter()
-                .map(|(_, o)| Scenario::mix_vector(o.newcomer_mix.as_ref().unwrap_or(&o.strategy_mix)))
+                .map(|(_, o)| {
+                    Scenario::mix_vector(o.newcomer_mix.as_ref().unwrap_or(&o.strategy_mix))
+                })
                 .collect(),
             entry_weights: origins.iter().map(|(_, o)| o.entry_weight).collect(),
             priors,
@@ -86,9 +95,17 @@ impl Params {
                 benefit: s.encounters.benefit,
                 leakage: s.encounters.leakage,
                 margin: s.encounters.share_margin,
-                explore: if mech.exploration { s.encounters.explore } else { 0.0 },
+                explore: if mech.exploration {
+                    s.encounters.explore
+                } else {
+                    0.0
+                },
             },
-            detect: if mech.veneer { s.encounters.detect } else { 1.0 },
+            detect: if mech.veneer {
+                s.encounters.detect
+            } else {
+                1.0
+            },
             sharing: mech.sharing,
             veneer: mech.veneer,
             partnerships: mech.partnerships,
@@ -246,7 +263,10 @@ impl Simulation {
         self.counters = TickCounters::default();
         for &id in &self.alive {
             let f = &mut self.firms[id as usize];
-            f.ledger = firm::Ledger { fixed: self.scenario.market.fixed_cost, ..Default::default() };
+            f.ledger = firm::Ledger {
+                fixed: self.scenario.market.fixed_cost,
+                ..Default::default()
+            };
             f.shares_received = 0;
         }
     }
@@ -261,12 +281,33 @@ impl Simulation {
         }
     }
 
-    fn event(&mut self, kind: EventKind, firm: FirmId, other: Option<FirmId>, detail: &str, value: Option<f64>) {
+    fn event(
+        &mut self,
+        kind: EventKind,
+        firm: FirmId,
+        other: Option<FirmId>,
+        detail: &str,
+        value: Option<f64>,
+    ) {
         self.event_owned(kind, firm, other, detail.to_string(), value);
     }
 
-    fn event_owned(&mut self, kind: EventKind, firm: FirmId, other: Option<FirmId>, detail: String, value: Option<f64>) {
-        self.events.push(Event { tick: self.tick, kind, firm, other, detail, value });
+    fn event_owned(
+        &mut self,
+        kind: EventKind,
+        firm: FirmId,
+        other: Option<FirmId>,
+        detail: String,
+        value: Option<f64>,
+    ) {
+        self.events.push(Event {
+            tick: self.tick,
+            kind,
+            firm,
+            other,
+            detail,
+            value,
+        });
     }
 
     /// Whether every tick of the scenario has run.

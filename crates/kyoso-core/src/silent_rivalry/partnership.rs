@@ -79,7 +79,14 @@ pub fn hazard(h0: f64, h1: f64, friction: f64) -> f64 {
 impl Simulation {
     /// Forms a partnership between `i` and `j` if both trust each other
     /// enough, they are not direct rivals, both have room, and chance agrees.
-    pub(super) fn maybe_form_partnership(&mut self, i: FirmId, j: FirmId, overlap: f64, t_ij: f64, t_ji: f64) {
+    pub(super) fn maybe_form_partnership(
+        &mut self,
+        i: FirmId,
+        j: FirmId,
+        overlap: f64,
+        t_ij: f64,
+        t_ji: f64,
+    ) {
         let cfg = &self.scenario.partnerships;
         if overlap >= cfg.max_overlap {
             return;
@@ -122,7 +129,13 @@ impl Simulation {
             firm.partnerships_formed += 1;
         }
         self.counters.partnerships_formed += 1;
-        self.event(EventKind::PartnershipFormed, a, Some(b), "", Some(self.partnerships[id as usize].distance));
+        self.event(
+            EventKind::PartnershipFormed,
+            a,
+            Some(b),
+            "",
+            Some(self.partnerships[id as usize].distance),
+        );
     }
 
     /// Phase 6: value, friction, leaks and dissolution of every active partnership.
@@ -139,7 +152,12 @@ impl Simulation {
                 continue;
             }
             let gain = value(cfg.value, cfg.culture_penalty, p.distance).max(0.0);
-            p.friction += friction_step(cfg.friction_culture, p.distance, cfg.friction_horizon, p.horizon_gap);
+            p.friction += friction_step(
+                cfg.friction_culture,
+                p.distance,
+                cfg.friction_horizon,
+                p.horizon_gap,
+            );
             let (a, b, friction) = (p.a, p.b, p.friction);
             self.firms[a as usize].ledger.partnership += gain;
             self.firms[b as usize].ledger.partnership += gain;
@@ -157,7 +175,8 @@ impl Simulation {
                     continue;
                 }
                 self.counters.leaks += 1;
-                let detected = !self.params.veneer || self.rngs.partnerships.random_bool(self.params.detect);
+                let detected =
+                    !self.params.veneer || self.rngs.partnerships.random_bool(self.params.detect);
                 if detected && betrayed.is_none() {
                     betrayed = Some((leaker, victim));
                 }
@@ -167,13 +186,23 @@ impl Simulation {
                 let same_origin = fv.origin == self.firms[leaker as usize].origin;
                 let prior = self.params.prior(fv.strategy, same_origin);
                 let decay = self.params.trust_decay;
-                self.firms[victim as usize].trust.penalise(leaker, cfg.betrayal_penalty, prior, decay, now);
+                self.firms[victim as usize].trust.penalise(
+                    leaker,
+                    cfg.betrayal_penalty,
+                    prior,
+                    decay,
+                    now,
+                );
                 self.counters.betrayals_detected += 1;
                 self.event(EventKind::BetrayalDetected, victim, Some(leaker), "", None);
                 self.dissolve(pid, Cause::Betrayal);
                 continue;
             }
-            if self.rngs.partnerships.random_bool(hazard(cfg.hazard_base, cfg.hazard_friction, friction)) {
+            if self.rngs.partnerships.random_bool(hazard(
+                cfg.hazard_base,
+                cfg.hazard_friction,
+                friction,
+            )) {
                 self.dissolve(pid, Cause::Friction);
             }
         }
@@ -215,13 +244,20 @@ impl Simulation {
         }
         self.counters.partnerships_dissolved[cause as usize] += 1;
         self.counters.partnership_durations[cause as usize] += duration;
-        self.event(EventKind::PartnershipDissolved, a, Some(b), cause.name(), Some(duration));
+        self.event(
+            EventKind::PartnershipDissolved,
+            a,
+            Some(b),
+            cause.name(),
+            Some(duration),
+        );
     }
 
     /// Drops ended partnerships from the active list.
     pub(super) fn prune_partnerships(&mut self) {
         let partnerships = &self.partnerships;
-        self.active_partnerships.retain(|&p| partnerships[p as usize].ended.is_none());
+        self.active_partnerships
+            .retain(|&p| partnerships[p as usize].ended.is_none());
     }
 }
 

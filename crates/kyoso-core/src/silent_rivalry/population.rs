@@ -71,18 +71,33 @@ fn draw_weighted(weights: &[f64], rng: &mut Rng) -> usize {
 
 impl Simulation {
     /// Creates one firm with fresh attributes and pushes it to the firm table.
-    pub(super) fn spawn(&mut self, origin: usize, strategy: Strategy, purpose_entry: bool) -> FirmId {
+    pub(super) fn spawn(
+        &mut self,
+        origin: usize,
+        strategy: Strategy,
+        purpose_entry: bool,
+    ) -> FirmId {
         let scenario = &self.scenario;
         let (_, origin_cfg) = self.params.origin(origin, scenario);
-        let rng = if purpose_entry { &mut self.rngs.entry } else { &mut self.rngs.init };
+        let rng = if purpose_entry {
+            &mut self.rngs.entry
+        } else {
+            &mut self.rngs.init
+        };
         let segment = rng.random_range(0..scenario.market.segments) as u16;
         let culture_noise = Normal::new(0.0, scenario.firms.culture_sd).expect("validated");
         let mut culture = origin_cfg.culture;
         for c in &mut culture {
             *c = (*c + culture_noise.sample(rng)).clamp(0.0, 1.0);
         }
-        let horizon = if rng.random_bool(origin_cfg.long_horizon_share) { Horizon::Long } else { Horizon::Short };
-        let capability_noise = Normal::new(scenario.firms.capability_mean, scenario.firms.capability_sd).expect("validated");
+        let horizon = if rng.random_bool(origin_cfg.long_horizon_share) {
+            Horizon::Long
+        } else {
+            Horizon::Short
+        };
+        let capability_noise =
+            Normal::new(scenario.firms.capability_mean, scenario.firms.capability_sd)
+                .expect("validated");
         let capability = capability_noise.sample(rng).max(0.0);
         let h = &scenario.horizons;
         let (discount, rd_intensity) = match horizon {
@@ -187,7 +202,7 @@ impl Simulation {
     /// firm's strategy. Decisions use a snapshot, so firm order does not matter.
     pub(super) fn adapt(&mut self) {
         let every = self.scenario.population.adapt_every;
-        if (self.tick + 1) % every != 0 {
+        if !(self.tick + 1).is_multiple_of(every) {
             return;
         }
         if self.params.adaptation && self.alive.len() > 1 {
@@ -196,7 +211,12 @@ impl Simulation {
             let snapshot: Vec<(Strategy, f64)> = self
                 .alive
                 .iter()
-                .map(|&id| (self.firms[id as usize].strategy, self.firms[id as usize].profit_since_adapt))
+                .map(|&id| {
+                    (
+                        self.firms[id as usize].strategy,
+                        self.firms[id as usize].profit_since_adapt,
+                    )
+                })
                 .collect();
             let n = self.alive.len();
             for idx in 0..n {
@@ -218,7 +238,13 @@ impl Simulation {
                     f.strategy_switches += 1;
                     self.counters.strategy_switches += 1;
                     let detail = format!("{}->{}", own_strategy.name(), their_strategy.name());
-                    self.event_owned(EventKind::StrategySwitch, id, Some(self.alive[other]), detail, Some(their_profit - own_profit));
+                    self.event_owned(
+                        EventKind::StrategySwitch,
+                        id,
+                        Some(self.alive[other]),
+                        detail,
+                        Some(their_profit - own_profit),
+                    );
                 }
             }
         }

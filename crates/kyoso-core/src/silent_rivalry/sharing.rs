@@ -67,13 +67,7 @@ pub fn decide(strategy: Strategy, situation: &Situation, rule: &Rule, rng: &mut 
 /// What the receiver sees of the sharer's action (the veneer). `detect` is
 /// 1 when the veneer is switched off; opportunists keep up appearances only
 /// while the veneer is on.
-pub fn observe(
-    shared: bool,
-    sharer: Strategy,
-    veneer: bool,
-    detect: f64,
-    rng: &mut Rng,
-) -> bool {
+pub fn observe(shared: bool, sharer: Strategy, veneer: bool, detect: f64, rng: &mut Rng) -> bool {
     if shared || !veneer {
         return shared;
     }
@@ -136,11 +130,19 @@ impl Simulation {
             .get_disjoint_mut([i as usize, j as usize])
             .expect("an encounter is between two distinct firms");
         let same_segment = fi.segment == fj.segment;
-        let overlap = if same_segment { 1.0 } else { self.params.omega_cross };
+        let overlap = if same_segment {
+            1.0
+        } else {
+            self.params.omega_cross
+        };
         let same_origin = fi.origin == fj.origin;
         let (strategy_i, strategy_j) = (fi.strategy, fj.strategy);
-        let (e_ij, new_ij) = fi.trust.entry(j, self.params.prior(strategy_i, same_origin), decay, now);
-        let (e_ji, new_ji) = fj.trust.entry(i, self.params.prior(strategy_j, same_origin), decay, now);
+        let (e_ij, new_ij) =
+            fi.trust
+                .entry(j, self.params.prior(strategy_i, same_origin), decay, now);
+        let (e_ji, new_ji) =
+            fj.trust
+                .entry(i, self.params.prior(strategy_j, same_origin), decay, now);
         let (trust_ij, trust_ji) = (e_ij.expected(), e_ji.expected());
         let situation_i = Situation {
             overlap,
@@ -159,15 +161,31 @@ impl Simulation {
         let rng = &mut self.rngs.encounters;
         let share_i = decide(strategy_i, &situation_i, &self.params.rule, rng);
         let share_j = decide(strategy_j, &situation_j, &self.params.rule, rng);
-        let seen_i = observe(share_i, strategy_i, self.params.veneer, self.params.detect, rng);
-        let seen_j = observe(share_j, strategy_j, self.params.veneer, self.params.detect, rng);
+        let seen_i = observe(
+            share_i,
+            strategy_i,
+            self.params.veneer,
+            self.params.detect,
+            rng,
+        );
+        let seen_j = observe(
+            share_j,
+            strategy_j,
+            self.params.veneer,
+            self.params.detect,
+            rng,
+        );
         e_ij.observe(seen_j);
         e_ji.observe(seen_i);
         let (after_ij, after_ji) = (e_ij.expected(), e_ji.expected());
 
         // Intel only moves share between direct rivals (spec section 8), so
         // only same-segment intel is kept.
-        let intel = if self.params.intel_edge && same_segment { overlap } else { 0.0 };
+        let intel = if self.params.intel_edge && same_segment {
+            overlap
+        } else {
+            0.0
+        };
         count_action(fi, share_i);
         count_action(fj, share_j);
         if share_j {
@@ -177,11 +195,17 @@ impl Simulation {
             receive(fj, i, benefit, intel);
         }
 
-        let scope = if same_origin { Scope::InGroup } else { Scope::OutGroup };
+        let scope = if same_origin {
+            Scope::InGroup
+        } else {
+            Scope::OutGroup
+        };
         self.counters.record_action(scope, share_i);
         self.counters.record_action(scope, share_j);
-        self.counters.record_belief(strategy_i, same_origin, trust_ij, share_j);
-        self.counters.record_belief(strategy_j, same_origin, trust_ji, share_i);
+        self.counters
+            .record_belief(strategy_i, same_origin, trust_ij, share_j);
+        self.counters
+            .record_belief(strategy_j, same_origin, trust_ji, share_i);
         if self.params.partnerships {
             self.maybe_form_partnership(i, j, overlap, after_ij, after_ji);
         }
@@ -197,7 +221,12 @@ fn count_action(firm: &mut crate::silent_rivalry::firm::Firm, shared: bool) {
 }
 
 /// The receiver of a share: cash `B`, one more share this tick, and intel on the sharer.
-fn receive(receiver: &mut crate::silent_rivalry::firm::Firm, sharer: FirmId, benefit: f64, intel: f64) {
+fn receive(
+    receiver: &mut crate::silent_rivalry::firm::Firm,
+    sharer: FirmId,
+    benefit: f64,
+    intel: f64,
+) {
     receiver.ledger.sharing += benefit;
     receiver.shares_received += 1;
     if intel > 0.0 {
@@ -219,11 +248,22 @@ mod tests {
     use crate::rng::{Purpose, stream};
 
     fn rule() -> Rule {
-        Rule { benefit: 0.5, leakage: 1.0, margin: 0.02, explore: 0.0 }
+        Rule {
+            benefit: 0.5,
+            leakage: 1.0,
+            margin: 0.02,
+            explore: 0.0,
+        }
     }
 
     fn situation(overlap: f64, same_origin: bool, trust: f64) -> Situation {
-        Situation { overlap, same_origin, first_meeting: false, trust, last_seen_share: false }
+        Situation {
+            overlap,
+            same_origin,
+            first_meeting: false,
+            trust,
+            last_seen_share: false,
+        }
     }
 
     #[test]
@@ -240,35 +280,96 @@ mod tests {
     fn calibrated_shares_by_business_logic_not_origin() {
         let mut rng = stream(1, Purpose::Encounters);
         // t·B = 0.4 ≥ L·ω + ε = 0.22 across segments: share.
-        assert!(decide(Strategy::Calibrated, &situation(0.2, false, 0.8), &rule(), &mut rng));
-        assert!(decide(Strategy::Calibrated, &situation(0.2, true, 0.8), &rule(), &mut rng));
+        assert!(decide(
+            Strategy::Calibrated,
+            &situation(0.2, false, 0.8),
+            &rule(),
+            &mut rng
+        ));
+        assert!(decide(
+            Strategy::Calibrated,
+            &situation(0.2, true, 0.8),
+            &rule(),
+            &mut rng
+        ));
         // Direct rival: 0.4 < 1.02, withhold, whatever the origin.
-        assert!(!decide(Strategy::Calibrated, &situation(1.0, true, 0.8), &rule(), &mut rng));
+        assert!(!decide(
+            Strategy::Calibrated,
+            &situation(1.0, true, 0.8),
+            &rule(),
+            &mut rng
+        ));
         // Low trust across segments: 0.5·0.3 = 0.15 < 0.22.
-        assert!(!decide(Strategy::Calibrated, &situation(0.2, true, 0.3), &rule(), &mut rng));
+        assert!(!decide(
+            Strategy::Calibrated,
+            &situation(0.2, true, 0.3),
+            &rule(),
+            &mut rng
+        ));
         // The threshold itself shares (≥).
         let t = 0.22 / 0.5;
-        assert!(decide(Strategy::Calibrated, &situation(0.2, false, t + 1e-12), &rule(), &mut rng));
+        assert!(decide(
+            Strategy::Calibrated,
+            &situation(0.2, false, t + 1e-12),
+            &rule(),
+            &mut rng
+        ));
     }
 
     #[test]
     fn calibrated_explores_only_with_non_rivals() {
         let mut rng = stream(2, Purpose::Encounters);
-        let r = Rule { explore: 0.3, ..rule() };
+        let r = Rule {
+            explore: 0.3,
+            ..rule()
+        };
         let n = 20_000;
-        let cross = (0..n).filter(|_| decide(Strategy::Calibrated, &situation(0.2, false, 0.0), &r, &mut rng)).count();
+        let cross = (0..n)
+            .filter(|_| {
+                decide(
+                    Strategy::Calibrated,
+                    &situation(0.2, false, 0.0),
+                    &r,
+                    &mut rng,
+                )
+            })
+            .count();
         let rate = cross as f64 / n as f64;
         assert!((rate - 0.3).abs() < 0.02, "exploration rate {rate}");
-        let direct = (0..n).filter(|_| decide(Strategy::Calibrated, &situation(1.0, false, 0.0), &r, &mut rng)).count();
+        let direct = (0..n)
+            .filter(|_| {
+                decide(
+                    Strategy::Calibrated,
+                    &situation(1.0, false, 0.0),
+                    &r,
+                    &mut rng,
+                )
+            })
+            .count();
         assert_eq!(direct, 0);
     }
 
     #[test]
     fn naive_ingroup_always_shares_with_own_origin() {
         let mut rng = stream(1, Purpose::Encounters);
-        assert!(decide(Strategy::NaiveIngroup, &situation(1.0, true, 0.0), &rule(), &mut rng));
-        assert!(!decide(Strategy::NaiveIngroup, &situation(1.0, false, 0.9), &rule(), &mut rng));
-        assert!(decide(Strategy::NaiveIngroup, &situation(0.2, false, 0.9), &rule(), &mut rng));
+        assert!(decide(
+            Strategy::NaiveIngroup,
+            &situation(1.0, true, 0.0),
+            &rule(),
+            &mut rng
+        ));
+        assert!(!decide(
+            Strategy::NaiveIngroup,
+            &situation(1.0, false, 0.9),
+            &rule(),
+            &mut rng
+        ));
+        assert!(decide(
+            Strategy::NaiveIngroup,
+            &situation(0.2, false, 0.9),
+            &rule(),
+            &mut rng
+        ));
     }
 
     #[test]
@@ -287,15 +388,27 @@ mod tests {
     #[test]
     fn opportunist_shares_only_with_weak_rivals() {
         let mut rng = stream(1, Purpose::Encounters);
-        assert!(decide(Strategy::Opportunist, &situation(0.2, false, 0.0), &rule(), &mut rng));
-        assert!(!decide(Strategy::Opportunist, &situation(1.0, true, 1.0), &rule(), &mut rng));
+        assert!(decide(
+            Strategy::Opportunist,
+            &situation(0.2, false, 0.0),
+            &rule(),
+            &mut rng
+        ));
+        assert!(!decide(
+            Strategy::Opportunist,
+            &situation(1.0, true, 1.0),
+            &rule(),
+            &mut rng
+        ));
     }
 
     #[test]
     fn veneer_hides_most_withholding() {
         let mut rng = stream(3, Purpose::Encounters);
         let n = 20_000;
-        let detected = (0..n).filter(|_| !observe(false, Strategy::Guarded, true, 0.3, &mut rng)).count();
+        let detected = (0..n)
+            .filter(|_| !observe(false, Strategy::Guarded, true, 0.3, &mut rng))
+            .count();
         let rate = detected as f64 / n as f64;
         assert!((rate - 0.3).abs() < 0.02, "detection rate {rate}");
         // Shares are always seen as shares.

@@ -47,7 +47,11 @@ impl Summary {
     /// Computes the summary from the finished simulation and all its observations.
     pub fn new(sim: &Simulation, observations: &[Observation]) -> Summary {
         let sum = |metric: &str, group: &str| -> f64 {
-            observations.iter().filter(|o| o.metric == metric && o.group == group).map(|o| o.value).sum()
+            observations
+                .iter()
+                .filter(|o| o.metric == metric && o.group == group)
+                .map(|o| o.value)
+                .sum()
         };
         let mean_over_ticks = |metric: &str, group_by: &str, group: &str| -> f64 {
             let v: Vec<f64> = observations
@@ -55,40 +59,69 @@ impl Summary {
                 .filter(|o| o.metric == metric && o.group_by == group_by && o.group == group)
                 .map(|o| o.value)
                 .collect();
-            if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 }
+            if v.is_empty() {
+                0.0
+            } else {
+                v.iter().sum::<f64>() / v.len() as f64
+            }
         };
         let first_last = |metric: &str| -> (f64, f64) {
-            let v: Vec<f64> = observations.iter().filter(|o| o.metric == metric).map(|o| o.value).collect();
-            (v.first().copied().unwrap_or(0.0), v.last().copied().unwrap_or(0.0))
+            let v: Vec<f64> = observations
+                .iter()
+                .filter(|o| o.metric == metric)
+                .map(|o| o.value)
+                .collect();
+            (
+                v.first().copied().unwrap_or(0.0),
+                v.last().copied().unwrap_or(0.0),
+            )
         };
         let names = sim.origin_names();
         let segments = sim.scenario().market.segments as f64;
         let mut by_origin = BTreeMap::new();
         let mut share_by_origin = BTreeMap::new();
-        let mut by_strategy: BTreeMap<String, u64> = Strategy::ALL.iter().map(|s| (s.name().to_string(), 0)).collect();
+        let mut by_strategy: BTreeMap<String, u64> = Strategy::ALL
+            .iter()
+            .map(|s| (s.name().to_string(), 0))
+            .collect();
         for name in names {
             by_origin.insert(name.clone(), 0);
             share_by_origin.insert(name.clone(), 0.0);
         }
         for &id in sim.alive() {
             let f = &sim.firms()[id as usize];
-            *by_origin.get_mut(&names[f.origin as usize]).expect("known origin") += 1;
-            *share_by_origin.get_mut(&names[f.origin as usize]).expect("known origin") += f.share / segments;
-            *by_strategy.get_mut(f.strategy.name()).expect("known strategy") += 1;
+            *by_origin
+                .get_mut(&names[f.origin as usize])
+                .expect("known origin") += 1;
+            *share_by_origin
+                .get_mut(&names[f.origin as usize])
+                .expect("known origin") += f.share / segments;
+            *by_strategy
+                .get_mut(f.strategy.name())
+                .expect("known strategy") += 1;
         }
         let mut profit: BTreeMap<String, (f64, u64)> = BTreeMap::new();
         let mut survival: BTreeMap<String, (u64, u64)> = BTreeMap::new();
         for f in sim.firms() {
-            let p = profit.entry(f.initial_strategy.name().to_string()).or_default();
+            let p = profit
+                .entry(f.initial_strategy.name().to_string())
+                .or_default();
             p.0 += f.total_profit;
             p.1 += 1;
             if f.entry_tick == 0 {
-                let s = survival.entry(f.initial_strategy.name().to_string()).or_default();
+                let s = survival
+                    .entry(f.initial_strategy.name().to_string())
+                    .or_default();
                 s.0 += f.alive() as u64;
                 s.1 += 1;
             }
         }
-        let initial: Vec<f64> = sim.firms().iter().filter(|f| f.entry_tick == 0).map(|f| f.initial_capability).collect();
+        let initial: Vec<f64> = sim
+            .firms()
+            .iter()
+            .filter(|f| f.entry_tick == 0)
+            .map(|f| f.initial_capability)
+            .collect();
         let (cs_first, cs_last) = first_last("consumer_surplus");
         Summary {
             ticks: sim.ticks_done(),
@@ -103,12 +136,29 @@ impl Summary {
             partnerships_formed: sum("partnerships_formed", "all") as u64,
             partnerships_dissolved_by_cause: Cause::ALL
                 .iter()
-                .map(|c| (c.name().to_string(), sum("partnerships_dissolved", c.name()) as u64))
+                .map(|c| {
+                    (
+                        c.name().to_string(),
+                        sum("partnerships_dissolved", c.name()) as u64,
+                    )
+                })
                 .collect(),
-            partnerships_active: sim.partnerships().iter().filter(|p| p.ended.is_none()).count() as u64,
-            expectation_gap_naive_ingroup: mean_over_ticks("expectation_gap", "strategy", "naive_ingroup"),
+            partnerships_active: sim
+                .partnerships()
+                .iter()
+                .filter(|p| p.ended.is_none())
+                .count() as u64,
+            expectation_gap_naive_ingroup: mean_over_ticks(
+                "expectation_gap",
+                "strategy",
+                "naive_ingroup",
+            ),
             expectation_gap_all: mean_over_ticks("expectation_gap", "all", "all"),
-            capability_mean_initial: if initial.is_empty() { 0.0 } else { initial.iter().sum::<f64>() / initial.len() as f64 },
+            capability_mean_initial: if initial.is_empty() {
+                0.0
+            } else {
+                initial.iter().sum::<f64>() / initial.len() as f64
+            },
             capability_mean_final: first_last("capability_mean").1,
             capability_max_final: first_last("capability_max").1,
             consumer_surplus_first: cs_first,
@@ -117,8 +167,14 @@ impl Summary {
             imitation_gain: sum("imitation_gain", "all"),
             betrayals_detected: sum("betrayals_detected", "all") as u64,
             strategy_switches: sum("strategy_switches", "all") as u64,
-            total_profit_by_initial_strategy: profit.into_iter().map(|(k, (s, n))| (k, s / n as f64)).collect(),
-            survival_by_initial_strategy: survival.into_iter().map(|(k, (a, n))| (k, a as f64 / n as f64)).collect(),
+            total_profit_by_initial_strategy: profit
+                .into_iter()
+                .map(|(k, (s, n))| (k, s / n as f64))
+                .collect(),
+            survival_by_initial_strategy: survival
+                .into_iter()
+                .map(|(k, (a, n))| (k, a as f64 / n as f64))
+                .collect(),
         }
     }
 }

@@ -94,7 +94,9 @@ impl TrustBook {
 
     /// The entry for `other` decayed to `now`, or `None` if never met.
     pub fn get(&self, other: FirmId, prior: Prior, decay: f64, now: u32) -> Option<TrustEntry> {
-        self.entries.get(&other).map(|&e| decayed(e, prior, decay, now))
+        self.entries
+            .get(&other)
+            .map(|&e| decayed(e, prior, decay, now))
     }
 
     /// Expected trust in `other` at `now`: the prior's mean for a stranger.
@@ -107,11 +109,22 @@ impl TrustBook {
 
     /// The entry for `other`, decayed to `now`; a stranger gets a new entry
     /// at the prior. The flag is true when the entry is new (first meeting).
-    pub fn entry(&mut self, other: FirmId, prior: Prior, decay: f64, now: u32) -> (&mut TrustEntry, bool) {
+    pub fn entry(
+        &mut self,
+        other: FirmId,
+        prior: Prior,
+        decay: f64,
+        now: u32,
+    ) -> (&mut TrustEntry, bool) {
         let mut new = false;
         let e = self.entries.entry(other).or_insert_with(|| {
             new = true;
-            TrustEntry { a: prior.a, b: prior.b, tick: now, last_seen_share: true }
+            TrustEntry {
+                a: prior.a,
+                b: prior.b,
+                tick: now,
+                last_seen_share: true,
+            }
         });
         *e = decayed(*e, prior, decay, now);
         (e, new)
