@@ -21,6 +21,7 @@ pub enum Purpose {
     Innovation = 4,
     Entry = 5,
     Adaptation = 6,
+    Matching = 7,
 }
 
 /// Makes the stream of one purpose for one seed.

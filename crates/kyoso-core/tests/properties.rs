@@ -106,10 +106,6 @@ proptest! {
                 }
                 prop_assert!((0.0..=1.0).contains(&f.share), "share {} out of [0,1]", f.share);
                 prop_assert!(f.capability >= 0.0);
-                for (_, e) in f.trust.entries() {
-                    let t = e.expected();
-                    prop_assert!(t.is_finite() && (0.0..=1.0).contains(&t));
-                }
                 for &(_, amount) in &f.intel {
                     prop_assert!(amount.is_finite() && amount >= 0.0);
                 }
@@ -130,6 +126,12 @@ proptest! {
             }
             for o in sim.observations() {
                 prop_assert!(o.value.is_finite(), "metric {} {} is {}", o.metric, o.group, o.value);
+            }
+        }
+        for (lo, hi, x, y) in sim.trust_pairs() {
+            prop_assert!(lo < hi && (hi as usize) < sim.firms().len());
+            for t in [x.expected(), y.expected(), sim.trust(lo, hi), sim.trust(hi, lo)] {
+                prop_assert!(t.is_finite() && (0.0..=1.0).contains(&t), "trust {t}");
             }
         }
         // Partnerships link existing, distinct firms, and active ones only alive firms.

@@ -194,7 +194,7 @@ pub fn firms(run: &RunOutput) -> Table {
             "firms_met",
             "count",
             "distinct firms the firm has a trust entry for",
-            u32s(&|x| x.trust.len() as u32),
+            u32s(&|x| x.firms_met),
         )
 }
 

@@ -1,7 +1,5 @@
 //! Firms and their attributes (spec section 3).
 
-use crate::silent_rivalry::trust::TrustBook;
-
 /// Dense firm id: the index of the firm in the simulation's firm table.
 /// Ids are never reused; a firm that exits keeps its id and its row.
 pub type FirmId = u32;
@@ -57,6 +55,7 @@ impl Strategy {
 
 /// A firm's time horizon (spec section 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Horizon {
     Long,
     Short,
@@ -95,45 +94,56 @@ impl Ledger {
 }
 
 /// One firm. Plain data; the mechanisms act on it.
+///
+/// Layout: the fields an encounter touches on the *other* firm (drawn at
+/// random, so usually not in cache) come first and fill exactly one 64-byte
+/// cache line; the struct is aligned to it.
 #[derive(Debug, Clone)]
+#[repr(C, align(64))]
 pub struct Firm {
-    pub id: FirmId,
+    // --- first cache line: what an encounter reads and writes ---
+    /// Product segment; firms of one segment are direct rivals.
+    pub segment: u16,
     /// Index into the scenario's origins (sorted by name).
     pub origin: u16,
-    pub segment: u16,
+    pub strategy: Strategy,
+    pub initial_strategy: Strategy,
+    pub horizon: Horizon,
+    /// Number of active partnerships (the ids are in `partnerships`).
+    pub partner_count: u8,
+    /// Shares received during this tick (raises imitation, spec section 7).
+    pub shares_received: u32,
+    pub shares_given: u32,
+    pub withholds: u32,
+    /// Distinct firms met so far.
+    pub firms_met: u32,
+    /// This tick's ledger.
+    pub ledger: Ledger,
+    // --- the rest ---
+    pub id: FirmId,
     /// Capability `q ≥ 0`, in utility units.
     pub capability: f64,
     pub cash: f64,
-    pub horizon: Horizon,
     /// Discount factor δ of the horizon.
     pub discount: f64,
     /// R&D intensity ρ of the horizon.
     pub rd_intensity: f64,
     pub culture: [f64; 3],
-    pub strategy: Strategy,
-    pub initial_strategy: Strategy,
     /// Actual market share within the segment, in [0, 1].
     pub share: f64,
     pub entry_tick: u32,
     pub exit_tick: Option<u32>,
-    pub trust: TrustBook,
-    /// Intel held on same-segment rivals: (other, amount), sorted by other.
+    /// Pieces of intel held on same-segment rivals: (other, amount), in arrival order.
     pub intel: Vec<(FirmId, f64)>,
     /// Active partnership ids.
     pub partnerships: Vec<u32>,
     /// Revenue (share × demand) of the last completed tick.
     pub last_revenue: f64,
-    /// This tick's ledger.
-    pub ledger: Ledger,
     /// Profit since the last adaptation round.
     pub profit_since_adapt: f64,
-    /// Shares received during this tick (raises imitation, spec section 7).
-    pub shares_received: u32,
     pub initial_capability: f64,
     pub total_profit: f64,
     pub innovations: u32,
-    pub shares_given: u32,
-    pub withholds: u32,
     pub partnerships_formed: u32,
     pub strategy_switches: u32,
     pub peak_share: f64,
@@ -143,5 +153,19 @@ impl Firm {
     /// Whether the firm is still in the market.
     pub fn alive(&self) -> bool {
         self.exit_tick.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encounter_fields_fill_the_first_cache_line() {
+        assert_eq!(std::mem::align_of::<Firm>(), 64);
+        assert_eq!(
+            std::mem::offset_of!(Firm, ledger) + std::mem::size_of::<Ledger>(),
+            64
+        );
     }
 }

@@ -13,6 +13,7 @@ use rand_distr::{Distribution, Normal};
 
 use crate::silent_rivalry::Simulation;
 use crate::silent_rivalry::events::EventKind;
+use crate::silent_rivalry::firm::FirmId;
 
 /// Share of the `rivals` (excluding the firm itself) whose capability lies
 /// within `band` of `own`, given every capability of the segment sorted
@@ -25,6 +26,27 @@ pub fn pressure(sorted: &[f64], own: f64, band: f64) -> f64 {
     let hi = sorted.partition_point(|&q| q <= own + band);
     let within = (hi - lo).saturating_sub(1); // minus the firm itself
     within as f64 / (sorted.len() - 1) as f64
+}
+
+/// [`pressure`] for every firm of a segment at once, given the segment
+/// sorted by capability: a sliding window, linear in the segment size.
+pub fn pressures_within(sorted: &[(f64, FirmId)], band: f64, out: &mut Vec<f64>) {
+    out.clear();
+    let n = sorted.len();
+    if n < 2 {
+        out.resize(n, 0.0);
+        return;
+    }
+    let (mut lo, mut hi) = (0, 0);
+    for &(q, _) in sorted {
+        while sorted[lo].0 < q - band {
+            lo += 1;
+        }
+        while hi < n && sorted[hi].0 <= q + band {
+            hi += 1;
+        }
+        out.push((hi - lo - 1) as f64 / (n - 1) as f64);
+    }
 }
 
 /// R&D spend: ρ·revenue·(1 + η·pressure).
@@ -58,22 +80,21 @@ impl Simulation {
             0.0
         };
         let step_noise = Normal::new(0.0, cfg.step_sd).expect("step_sd validated finite and >= 0");
-        let mut sorted = Vec::new();
+        let mut sorted: Vec<(f64, FirmId)> = Vec::new();
+        let mut pressures: Vec<f64> = Vec::new();
         for segment in 0..self.by_segment.len() {
             sorted.clear();
             sorted.extend(
                 self.by_segment[segment]
                     .iter()
-                    .map(|&f| self.firms[f as usize].capability),
+                    .map(|&f| (self.firms[f as usize].capability, f)),
             );
-            sorted.sort_by(f64::total_cmp);
-            let front = sorted.last().copied().unwrap_or(0.0);
-            for k in 0..self.by_segment[segment].len() {
-                let id = self.by_segment[segment][k];
+            sorted.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let front = sorted.last().map_or(0.0, |x| x.0);
+            pressures_within(&sorted, cfg.pressure_band, &mut pressures);
+            for (k, &(q, id)) in sorted.iter().enumerate() {
                 let firm = &self.firms[id as usize];
-                let q = firm.capability;
-                let p = pressure(&sorted, q, cfg.pressure_band);
-                let r = rd_spend(firm.rd_intensity, firm.last_revenue, escape, p);
+                let r = rd_spend(firm.rd_intensity, firm.last_revenue, escape, pressures[k]);
                 let theta_eff = cfg.imitation + cfg.imitation_info * firm.shares_received as f64;
                 let mut innovation = 0.0;
                 if self.params.innovation && r > 0.0 {
@@ -118,6 +139,28 @@ mod tests {
         assert_eq!(pressure(&caps, 0.5, 0.1), 0.0);
         assert_eq!(pressure(&[1.0], 1.0, 0.1), 0.0);
         assert_eq!(pressure(&[1.0, 1.0, 1.0], 1.0, 0.0), 1.0);
+    }
+
+    #[test]
+    fn sliding_window_matches_the_direct_count() {
+        let caps = [0.5, 0.95, 1.0, 1.0, 1.05, 1.2, 1.5];
+        let sorted: Vec<(f64, FirmId)> = caps
+            .iter()
+            .enumerate()
+            .map(|(k, &q)| (q, k as FirmId))
+            .collect();
+        let mut out = Vec::new();
+        for band in [0.0, 0.05, 0.1, 0.3, 10.0] {
+            pressures_within(&sorted, band, &mut out);
+            for (k, &q) in caps.iter().enumerate() {
+                assert!(
+                    (out[k] - pressure(&caps, q, band)).abs() < 1e-12,
+                    "band {band}, firm {k}"
+                );
+            }
+        }
+        pressures_within(&[(1.0, 0)], 0.1, &mut out);
+        assert_eq!(out, vec![0.0]);
     }
 
     #[test]

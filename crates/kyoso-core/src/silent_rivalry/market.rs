@@ -11,7 +11,7 @@
 
 use crate::silent_rivalry::Simulation;
 
-/// Intel below this amount is forgotten (about 44 ticks for one unit at 10 % decay).
+/// A piece of intel below this amount is forgotten (about 44 ticks for one unit at 10 % decay).
 const INTEL_FLOOR: f64 = 0.01;
 use crate::silent_rivalry::firm::FirmId;
 

@@ -134,6 +134,19 @@ impl Params {
     }
 }
 
+/// A capacity hint for the trust table: each encounter can meet a new
+/// pair, but there are only n(n−1)/2 pairs among n firms.
+fn expected_pairs(s: &Scenario) -> usize {
+    let firms: f64 = s
+        .origins
+        .values()
+        .map(|o| o.firms as f64)
+        .sum::<f64>()
+        .max(2.0);
+    let encounters = firms * s.encounters.per_tick as f64 * s.run.ticks as f64;
+    encounters.min(firms * (firms - 1.0) / 2.0).clamp(0.0, 1e8) as usize
+}
+
 /// One random stream per purpose (see [`crate::rng`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Streams {
@@ -143,6 +156,7 @@ pub(crate) struct Streams {
     pub innovation: Rng,
     pub entry: Rng,
     pub adaptation: Rng,
+    pub matching: Rng,
 }
 
 /// A running silent-rivalry market.
@@ -158,8 +172,11 @@ pub struct Simulation {
     by_origin: Vec<Vec<FirmId>>,
     by_segment: Vec<Vec<FirmId>>,
     partnerships: Vec<Partnership>,
+    trust: trust::TrustTable,
     active_partnerships: Vec<u32>,
     outside_share: Vec<f64>,
+    /// The tick's encounter pairings (scratch for phase 5).
+    pairings: Vec<(FirmId, FirmId)>,
     /// Shares of every firm at the end of last tick (scratch for the market).
     share_snapshot: Vec<f64>,
     rngs: Streams,
@@ -185,9 +202,11 @@ impl Simulation {
             by_origin: vec![Vec::new(); params.origin_names.len()],
             by_segment: vec![Vec::new(); segments],
             partnerships: Vec::new(),
+            trust: trust::TrustTable::with_capacity(expected_pairs(scenario)),
             active_partnerships: Vec::new(),
             outside_share: vec![1.0; segments],
             share_snapshot: Vec::new(),
+            pairings: Vec::new(),
             rngs: Streams {
                 init: stream(seed, Purpose::Init),
                 encounters: stream(seed, Purpose::Encounters),
@@ -195,6 +214,7 @@ impl Simulation {
                 innovation: stream(seed, Purpose::Innovation),
                 entry: stream(seed, Purpose::Entry),
                 adaptation: stream(seed, Purpose::Adaptation),
+                matching: stream(seed, Purpose::Matching),
             },
             counters: TickCounters::default(),
             events: Vec::new(),
@@ -338,6 +358,19 @@ impl Simulation {
     /// Every partnership ever formed, indexed by id.
     pub fn partnerships(&self) -> &[Partnership] {
         &self.partnerships
+    }
+
+    /// Expected trust of `truster` in `trustee` now (the prior's mean if they never met).
+    pub fn trust(&self, truster: FirmId, trustee: FirmId) -> f64 {
+        let (a, b) = (&self.firms[truster as usize], &self.firms[trustee as usize]);
+        let prior = self.params.prior(a.strategy, a.origin == b.origin);
+        self.trust
+            .expected(truster, trustee, prior, self.params.trust_decay, self.tick)
+    }
+
+    /// Every pair of firms that has met, with both beliefs (not decayed), sorted.
+    pub fn trust_pairs(&self) -> Vec<(FirmId, FirmId, trust::Belief, trust::Belief)> {
+        self.trust.pairs()
     }
 
     /// The event log so far, in order.

@@ -91,9 +91,12 @@ impl Simulation {
         if overlap >= cfg.max_overlap {
             return;
         }
+        if t_ij < cfg.trust_threshold || t_ji < cfg.trust_threshold {
+            return;
+        }
         let (fi, fj) = (&self.firms[i as usize], &self.firms[j as usize]);
         let max = cfg.max_partners as usize;
-        if fi.partnerships.len() >= max || fj.partnerships.len() >= max {
+        if fi.partner_count as usize >= max || fj.partner_count as usize >= max {
             return;
         }
         if fi.partnerships.iter().any(|&p| {
@@ -103,9 +106,6 @@ impl Simulation {
             return;
         }
         let now = self.tick;
-        if t_ij < cfg.trust_threshold || t_ji < cfg.trust_threshold {
-            return;
-        }
         if !self.rngs.partnerships.random_bool(cfg.form_probability) {
             return;
         }
@@ -126,6 +126,7 @@ impl Simulation {
         for f in [a, b] {
             let firm = &mut self.firms[f as usize];
             firm.partnerships.push(id);
+            firm.partner_count = firm.partnerships.len() as u8;
             firm.partnerships_formed += 1;
         }
         self.counters.partnerships_formed += 1;
@@ -182,14 +183,17 @@ impl Simulation {
                 }
             }
             if let Some((leaker, victim)) = betrayed {
-                let fv = &self.firms[victim as usize];
-                let same_origin = fv.origin == self.firms[leaker as usize].origin;
+                let (fv, fl) = (&self.firms[victim as usize], &self.firms[leaker as usize]);
+                let same_origin = fv.origin == fl.origin;
                 let prior = self.params.prior(fv.strategy, same_origin);
+                let prior_leaker = self.params.prior(fl.strategy, same_origin);
                 let decay = self.params.trust_decay;
-                self.firms[victim as usize].trust.penalise(
+                self.trust.penalise(
+                    victim,
                     leaker,
                     cfg.betrayal_penalty,
                     prior,
+                    prior_leaker,
                     decay,
                     now,
                 );
@@ -240,7 +244,9 @@ impl Simulation {
         p.ended = Some((now, cause));
         let (a, b, duration) = (p.a, p.b, (now - p.formed_tick) as f64);
         for f in [a, b] {
-            self.firms[f as usize].partnerships.retain(|&x| x != pid);
+            let firm = &mut self.firms[f as usize];
+            firm.partnerships.retain(|&x| x != pid);
+            firm.partner_count = firm.partnerships.len() as u8;
         }
         self.counters.partnerships_dissolved[cause as usize] += 1;
         self.counters.partnership_durations[cause as usize] += duration;

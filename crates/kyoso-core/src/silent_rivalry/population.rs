@@ -14,7 +14,6 @@ use crate::silent_rivalry::Simulation;
 use crate::silent_rivalry::events::EventKind;
 use crate::silent_rivalry::firm::{Firm, FirmId, Horizon, Ledger, Strategy};
 use crate::silent_rivalry::partnership::Cause;
-use crate::silent_rivalry::trust::TrustBook;
 
 /// The Fermi imitation probability of copying a firm that earned `other`
 /// when one earned `own`, at selection scale `k`.
@@ -120,7 +119,8 @@ impl Simulation {
             share: 0.0,
             entry_tick: self.tick,
             exit_tick: None,
-            trust: TrustBook::default(),
+            partner_count: 0,
+            firms_met: 0,
             intel: Vec::new(),
             partnerships: Vec::new(),
             last_revenue: 0.0,

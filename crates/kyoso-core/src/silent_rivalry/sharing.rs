@@ -10,6 +10,7 @@
 
 use rand::RngExt;
 
+use crate::prefetch::prefetch;
 use crate::rng::Rng;
 use crate::silent_rivalry::Simulation;
 use crate::silent_rivalry::firm::{FirmId, Strategy};
@@ -78,27 +79,43 @@ pub fn observe(shared: bool, sharer: Strategy, veneer: bool, detect: f64, rng: &
 }
 
 impl Simulation {
-    /// Phase 5: every alive firm, in id order, has its encounters.
+    /// Phase 5: every alive firm, in id order, has its encounters. The
+    /// pairings of the tick are drawn first (from their own stream), then
+    /// played in order while the memory of encounters a few steps ahead is
+    /// prefetched: the other firm and the pair's trust slot are random
+    /// accesses into large tables.
     pub(super) fn encounters(&mut self) {
         if !self.params.sharing {
             return;
         }
         let per_tick = self.scenario.encounters.per_tick;
         let homophily = self.scenario.encounters.homophily;
+        let mut pairings = std::mem::take(&mut self.pairings);
+        pairings.clear();
         for idx in 0..self.alive.len() {
             let i = self.alive[idx];
             for _ in 0..per_tick {
                 if let Some(j) = self.draw_partner(i, homophily) {
-                    self.encounter(i, j);
+                    pairings.push((i, j));
                 }
             }
         }
+        const AHEAD: usize = 6;
+        for k in 0..pairings.len() {
+            if let Some(&(a, b)) = pairings.get(k + AHEAD) {
+                self.trust.prefetch(a, b);
+                prefetch(&self.firms[b as usize]);
+            }
+            let (i, j) = pairings[k];
+            self.encounter(i, j);
+        }
+        self.pairings = pairings;
     }
 
     /// Draws the other side of an encounter: from the own origin with
     /// probability `homophily`, else from every alive firm. `None` if alone.
     fn draw_partner(&mut self, i: FirmId, homophily: f64) -> Option<FirmId> {
-        let rng = &mut self.rngs.encounters;
+        let rng = &mut self.rngs.matching;
         let origin = self.firms[i as usize].origin as usize;
         let own = &self.by_origin[origin];
         let pool = if own.len() > 1 && rng.random_bool(homophily) {
@@ -137,26 +154,28 @@ impl Simulation {
         };
         let same_origin = fi.origin == fj.origin;
         let (strategy_i, strategy_j) = (fi.strategy, fj.strategy);
-        let (e_ij, new_ij) =
-            fi.trust
-                .entry(j, self.params.prior(strategy_i, same_origin), decay, now);
-        let (e_ji, new_ji) =
-            fj.trust
-                .entry(i, self.params.prior(strategy_j, same_origin), decay, now);
-        let (trust_ij, trust_ji) = (e_ij.expected(), e_ji.expected());
+        let meeting = self.trust.meet(
+            i,
+            j,
+            self.params.prior(strategy_i, same_origin),
+            self.params.prior(strategy_j, same_origin),
+            decay,
+            now,
+        );
+        let (trust_ij, trust_ji) = (meeting.ij.expected(), meeting.ji.expected());
         let situation_i = Situation {
             overlap,
             same_origin,
-            first_meeting: new_ij,
+            first_meeting: meeting.first,
             trust: trust_ij,
-            last_seen_share: e_ij.last_seen_share,
+            last_seen_share: meeting.ij.last_seen_share,
         };
         let situation_j = Situation {
             overlap,
             same_origin,
-            first_meeting: new_ji,
+            first_meeting: meeting.first,
             trust: trust_ji,
-            last_seen_share: e_ji.last_seen_share,
+            last_seen_share: meeting.ji.last_seen_share,
         };
         let rng = &mut self.rngs.encounters;
         let share_i = decide(strategy_i, &situation_i, &self.params.rule, rng);
@@ -175,9 +194,7 @@ impl Simulation {
             self.params.detect,
             rng,
         );
-        e_ij.observe(seen_j);
-        e_ji.observe(seen_i);
-        let (after_ij, after_ji) = (e_ij.expected(), e_ji.expected());
+        let (after_ij, after_ji) = self.trust.observe(&meeting, seen_j, seen_i);
 
         // Intel only moves share between direct rivals (spec section 8), so
         // only same-segment intel is kept.
@@ -186,6 +203,10 @@ impl Simulation {
         } else {
             0.0
         };
+        if meeting.first {
+            fi.firms_met += 1;
+            fj.firms_met += 1;
+        }
         count_action(fi, share_i);
         count_action(fj, share_j);
         if share_j {
@@ -207,7 +228,7 @@ impl Simulation {
         self.counters
             .record_belief(strategy_j, same_origin, trust_ji, share_i);
         if self.params.partnerships {
-            self.maybe_form_partnership(i, j, overlap, after_ij, after_ji);
+            self.maybe_form_partnership(i, j, overlap, after_ij.expected(), after_ji.expected());
         }
     }
 }
@@ -234,12 +255,11 @@ fn receive(
     }
 }
 
-/// Adds intel on `about` to a sorted intel list.
+/// Adds a piece of intel on `about`. Intel is kept as a list of pieces in
+/// arrival order, not merged per firm: the intel edge is a sum, so pieces
+/// add up exactly, and appending costs no search.
 pub(super) fn add_intel(intel: &mut Vec<(FirmId, f64)>, about: FirmId, amount: f64) {
-    match intel.binary_search_by_key(&about, |e| e.0) {
-        Ok(k) => intel[k].1 += amount,
-        Err(k) => intel.insert(k, (about, amount)),
-    }
+    intel.push((about, amount));
 }
 
 #[cfg(test)]
@@ -420,11 +440,11 @@ mod tests {
     }
 
     #[test]
-    fn add_intel_keeps_order_and_accumulates() {
+    fn add_intel_appends_pieces_in_order() {
         let mut v = Vec::new();
         add_intel(&mut v, 5, 1.0);
         add_intel(&mut v, 2, 0.2);
         add_intel(&mut v, 5, 0.5);
-        assert_eq!(v, vec![(2, 0.2), (5, 1.5)]);
+        assert_eq!(v, vec![(5, 1.0), (2, 0.2), (5, 0.5)]);
     }
 }

@@ -6,8 +6,13 @@
 //! sharing) or b (seen withholding). Every tick a and b decay toward the
 //! prior by the factor λ; the decay is applied lazily on access, which is
 //! exact: after k ticks without news, a = a0 + λ^k (a − a0).
-
-use rustc_hash::FxHashMap;
+//!
+//! Storage: one open-addressing table for the whole market, one slot per
+//! unordered pair of firms that have met, holding both directions. An
+//! encounter therefore touches one slot (one cache miss) instead of two
+//! maps. Counts are stored as f32 (ample for counts of a few hundred); all
+//! arithmetic is in f64. Lookups are by key only; [`TrustTable::pairs`]
+//! returns pairs sorted by id, so no table order reaches an output.
 
 use crate::silent_rivalry::firm::FirmId;
 
@@ -33,130 +38,334 @@ impl Prior {
     }
 }
 
-/// What one firm knows of another.
+/// What a truster believes of a trustee, decayed to the current tick.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TrustEntry {
+pub struct Belief {
     pub a: f64,
     pub b: f64,
-    /// Tick at which `a` and `b` were last brought up to date.
-    pub tick: u32,
-    /// The other's last observed action (true = seemed to share).
+    /// The trustee's last observed action (true = seemed to share).
     pub last_seen_share: bool,
 }
 
-impl TrustEntry {
+impl Belief {
     /// Expected trust a/(a+b).
     pub fn expected(&self) -> f64 {
         self.a / (self.a + self.b)
     }
+}
 
-    /// Records one observation: +1 to a (seen sharing) or to b (seen withholding).
-    pub fn observe(&mut self, seen_share: bool) {
-        if seen_share {
-            self.a += 1.0;
-        } else {
-            self.b += 1.0;
+/// The key of a vacant slot. No pair has key 0: that would be firm 0 with itself.
+const EMPTY: u64 = 0;
+
+/// Both directions of trust between firms `lo < hi`.
+#[derive(Debug, Clone, Copy)]
+#[repr(C)]
+struct Slot {
+    /// `lo << 32 | hi`, or `EMPTY` (0).
+    key: u64,
+    /// Tick at which both directions were last brought up to date.
+    tick: u32,
+    /// Bit 0: lo last saw hi share; bit 1: hi last saw lo share.
+    seen: u32,
+    /// a and b of lo in hi, then a and b of hi in lo.
+    ab: [f32; 4],
+}
+
+/// A table of `n` vacant slots. Vacant slots are all-zero bytes, so the
+/// memory comes zeroed from the allocator (lazily, page by page, from the
+/// kernel) instead of being written slot by slot.
+fn vacant_slots(n: usize) -> Vec<Slot> {
+    crate::prefetch::zeroed_huge_page_vec(n)
+}
+
+/// The result of [`TrustTable::meet`]: both beliefs before the encounter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Meeting {
+    slot: usize,
+    i_is_lo: bool,
+    /// True when the two firms had never met.
+    pub first: bool,
+    /// What i believes of j.
+    pub ij: Belief,
+    /// What j believes of i.
+    pub ji: Belief,
+}
+
+/// Trust between every pair of firms that have met.
+#[derive(Debug, Clone)]
+pub struct TrustTable {
+    slots: Vec<Slot>,
+    pairs: usize,
+    shift: u32,
+}
+
+impl Default for TrustTable {
+    fn default() -> Self {
+        TrustTable {
+            slots: vacant_slots(1024),
+            pairs: 0,
+            shift: 64 - 10,
         }
-        self.last_seen_share = seen_share;
     }
 }
 
-/// A firm's sparse trust map, keyed by the other firm's id. A hash map with
-/// a fixed (unseeded) hasher: lookups only, and [`TrustBook::entries`]
-/// returns entries sorted by id, so no hash order ever reaches an output.
-#[derive(Debug, Clone, Default)]
-pub struct TrustBook {
-    entries: FxHashMap<FirmId, TrustEntry>,
+fn key(x: FirmId, y: FirmId) -> (u64, bool) {
+    if x < y {
+        (((x as u64) << 32) | y as u64, true)
+    } else {
+        (((y as u64) << 32) | x as u64, false)
+    }
 }
 
-impl TrustBook {
-    /// Number of firms this firm has met.
+/// Brings one direction from `tick` to `now`: each tick, a ← a0 + λ(a − a0).
+fn decay_counts(a: f64, b: f64, prior: Prior, decay: f64, ticks: u32) -> (f64, f64) {
+    if ticks == 0 {
+        return (a, b);
+    }
+    let f = decay.powi(ticks as i32);
+    (prior.a + f * (a - prior.a), prior.b + f * (b - prior.b))
+}
+
+impl TrustTable {
+    /// A table with room for about `pairs` pairs before it must grow.
+    pub fn with_capacity(pairs: usize) -> TrustTable {
+        let slots = (pairs.max(512) * 2).next_power_of_two();
+        TrustTable {
+            slots: vacant_slots(slots),
+            pairs: 0,
+            shift: 64 - slots.trailing_zeros(),
+        }
+    }
+
+    /// Number of pairs that have met.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.pairs
     }
 
-    /// Whether this firm has met nobody.
+    /// Whether no pair has met.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.pairs == 0
     }
 
-    /// The entries (not decayed), sorted by the other firm's id.
-    pub fn entries(&self) -> Vec<(FirmId, TrustEntry)> {
-        let mut v: Vec<(FirmId, TrustEntry)> = self.entries.iter().map(|(&k, &e)| (k, e)).collect();
-        v.sort_by_key(|e| e.0);
-        v
+    fn home(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
-    /// Whether `other` has been met before.
-    pub fn has_met(&self, other: FirmId) -> bool {
-        self.entries.contains_key(&other)
-    }
-
-    /// The entry for `other` decayed to `now`, or `None` if never met.
-    pub fn get(&self, other: FirmId, prior: Prior, decay: f64, now: u32) -> Option<TrustEntry> {
-        self.entries
-            .get(&other)
-            .map(|&e| decayed(e, prior, decay, now))
-    }
-
-    /// Expected trust in `other` at `now`: the prior's mean for a stranger.
-    pub fn expected(&self, other: FirmId, prior: Prior, decay: f64, now: u32) -> f64 {
-        match self.get(other, prior, decay, now) {
-            Some(e) => e.expected(),
-            None => prior.mean(),
+    /// The slot holding `key`, or the empty slot where it would go.
+    fn find(&self, key: u64) -> Result<usize, usize> {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            let k = self.slots[i].key;
+            if k == key {
+                return Ok(i);
+            }
+            if k == EMPTY {
+                return Err(i);
+            }
+            i = (i + 1) & mask;
         }
     }
 
-    /// The entry for `other`, decayed to `now`; a stranger gets a new entry
-    /// at the prior. The flag is true when the entry is new (first meeting).
-    pub fn entry(
-        &mut self,
-        other: FirmId,
+    fn grow(&mut self) {
+        let doubled = vacant_slots(self.slots.len() * 2);
+        let old = std::mem::replace(&mut self.slots, doubled);
+        self.shift -= 1;
+        for slot in old.into_iter().filter(|s| s.key != EMPTY) {
+            let i = self.find(slot.key).expect_err("keys are unique");
+            self.slots[i] = slot;
+        }
+    }
+
+    /// Starts loading the home slot of the pair {x, y} into cache.
+    pub(crate) fn prefetch(&self, x: FirmId, y: FirmId) {
+        crate::prefetch::prefetch(&self.slots[self.home(key(x, y).0)]);
+    }
+
+    /// Whether `x` and `y` have met.
+    pub fn has_met(&self, x: FirmId, y: FirmId) -> bool {
+        self.find(key(x, y).0).is_ok()
+    }
+
+    /// What `truster` believes of `trustee` at `now`, or `None` if they never met.
+    pub fn belief(
+        &self,
+        truster: FirmId,
+        trustee: FirmId,
         prior: Prior,
         decay: f64,
         now: u32,
-    ) -> (&mut TrustEntry, bool) {
-        let mut new = false;
-        let e = self.entries.entry(other).or_insert_with(|| {
-            new = true;
-            TrustEntry {
-                a: prior.a,
-                b: prior.b,
-                tick: now,
-                last_seen_share: true,
+    ) -> Option<Belief> {
+        let (k, truster_is_lo) = key(truster, trustee);
+        let slot = &self.slots[self.find(k).ok()?];
+        let d = if truster_is_lo { 0 } else { 2 };
+        let (a, b) = decay_counts(
+            slot.ab[d] as f64,
+            slot.ab[d + 1] as f64,
+            prior,
+            decay,
+            now - slot.tick,
+        );
+        let bit = if truster_is_lo { 1 } else { 2 };
+        Some(Belief {
+            a,
+            b,
+            last_seen_share: slot.seen & bit != 0,
+        })
+    }
+
+    /// Expected trust of `truster` in `trustee` at `now`; the prior's mean for a stranger.
+    pub fn expected(
+        &self,
+        truster: FirmId,
+        trustee: FirmId,
+        prior: Prior,
+        decay: f64,
+        now: u32,
+    ) -> f64 {
+        self.belief(truster, trustee, prior, decay, now)
+            .map_or(prior.mean(), |b| b.expected())
+    }
+
+    /// Brings the pair {i, j} to `now` (creating it at the priors on a first
+    /// meeting) and returns both beliefs. `prior_ij` is i's prior about j.
+    pub fn meet(
+        &mut self,
+        i: FirmId,
+        j: FirmId,
+        prior_ij: Prior,
+        prior_ji: Prior,
+        decay: f64,
+        now: u32,
+    ) -> Meeting {
+        let (k, i_is_lo) = key(i, j);
+        let (prior_lo, prior_hi) = if i_is_lo {
+            (prior_ij, prior_ji)
+        } else {
+            (prior_ji, prior_ij)
+        };
+        let (slot, first) = match self.find(k) {
+            Ok(s) => (s, false),
+            Err(_) => {
+                if (self.pairs + 1) * 2 > self.slots.len() {
+                    self.grow();
+                }
+                let s = self.find(k).expect_err("new key");
+                self.slots[s] = Slot {
+                    key: k,
+                    tick: now,
+                    seen: 3,
+                    ab: [
+                        prior_lo.a as f32,
+                        prior_lo.b as f32,
+                        prior_hi.a as f32,
+                        prior_hi.b as f32,
+                    ],
+                };
+                self.pairs += 1;
+                (s, true)
             }
-        });
-        *e = decayed(*e, prior, decay, now);
-        (e, new)
-    }
-
-    /// Records one observation of `other` (seen sharing or withholding).
-    pub fn observe(&mut self, other: FirmId, seen_share: bool, prior: Prior, decay: f64, now: u32) {
-        self.entry(other, prior, decay, now).0.observe(seen_share);
-    }
-
-    /// Adds `amount` to the withholding count of `other` (a detected betrayal).
-    pub fn penalise(&mut self, other: FirmId, amount: f64, prior: Prior, decay: f64, now: u32) {
-        let (e, _) = self.entry(other, prior, decay, now);
-        e.b += amount;
-        e.last_seen_share = false;
-    }
-
-    /// Drops entries about firms for which `gone` is true (exited firms).
-    pub fn forget(&mut self, gone: impl Fn(FirmId) -> bool) {
-        self.entries.retain(|&k, _| !gone(k));
-    }
-}
-
-/// Brings an entry from its tick to `now`: each tick, a ← a0 + λ(a − a0).
-fn decayed(mut e: TrustEntry, prior: Prior, decay: f64, now: u32) -> TrustEntry {
-    if now > e.tick {
-        let f = decay.powi((now - e.tick) as i32);
-        e.a = prior.a + f * (e.a - prior.a);
-        e.b = prior.b + f * (e.b - prior.b);
+        };
+        let e = &mut self.slots[slot];
+        let dt = now - e.tick;
+        let (a0, b0) = decay_counts(e.ab[0] as f64, e.ab[1] as f64, prior_lo, decay, dt);
+        let (a1, b1) = decay_counts(e.ab[2] as f64, e.ab[3] as f64, prior_hi, decay, dt);
+        e.ab = [a0 as f32, b0 as f32, a1 as f32, b1 as f32];
         e.tick = now;
+        let lo = Belief {
+            a: e.ab[0] as f64,
+            b: e.ab[1] as f64,
+            last_seen_share: e.seen & 1 != 0,
+        };
+        let hi = Belief {
+            a: e.ab[2] as f64,
+            b: e.ab[3] as f64,
+            last_seen_share: e.seen & 2 != 0,
+        };
+        let (ij, ji) = if i_is_lo { (lo, hi) } else { (hi, lo) };
+        Meeting {
+            slot,
+            i_is_lo,
+            first,
+            ij,
+            ji,
+        }
     }
-    e
+
+    /// Records what each side saw in the meeting: +1 to a (seen sharing) or
+    /// b (seen withholding). Returns the updated beliefs (i in j, j in i).
+    pub fn observe(
+        &mut self,
+        m: &Meeting,
+        i_saw_share: bool,
+        j_saw_share: bool,
+    ) -> (Belief, Belief) {
+        let e = &mut self.slots[m.slot];
+        let (lo_saw, hi_saw) = if m.i_is_lo {
+            (i_saw_share, j_saw_share)
+        } else {
+            (j_saw_share, i_saw_share)
+        };
+        e.ab[if lo_saw { 0 } else { 1 }] += 1.0;
+        e.ab[if hi_saw { 2 } else { 3 }] += 1.0;
+        e.seen = lo_saw as u32 | ((hi_saw as u32) << 1);
+        let lo = Belief {
+            a: e.ab[0] as f64,
+            b: e.ab[1] as f64,
+            last_seen_share: lo_saw,
+        };
+        let hi = Belief {
+            a: e.ab[2] as f64,
+            b: e.ab[3] as f64,
+            last_seen_share: hi_saw,
+        };
+        if m.i_is_lo { (lo, hi) } else { (hi, lo) }
+    }
+
+    /// Adds `amount` to the withholding count of `truster` about `trustee`
+    /// (a detected betrayal), after bringing the pair to `now`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn penalise(
+        &mut self,
+        truster: FirmId,
+        trustee: FirmId,
+        amount: f64,
+        prior: Prior,
+        prior_other: Prior,
+        decay: f64,
+        now: u32,
+    ) {
+        let m = self.meet(truster, trustee, prior, prior_other, decay, now);
+        let e = &mut self.slots[m.slot];
+        let (b, bit) = if m.i_is_lo { (1, 1) } else { (3, 2) };
+        e.ab[b] += amount as f32;
+        e.seen &= !bit;
+    }
+
+    /// Every pair as (lo, hi, lo's belief in hi, hi's belief in lo), not
+    /// decayed, sorted by (lo, hi).
+    pub fn pairs(&self) -> Vec<(FirmId, FirmId, Belief, Belief)> {
+        let mut v: Vec<_> = self
+            .slots
+            .iter()
+            .filter(|s| s.key != EMPTY)
+            .map(|s| {
+                let lo = Belief {
+                    a: s.ab[0] as f64,
+                    b: s.ab[1] as f64,
+                    last_seen_share: s.seen & 1 != 0,
+                };
+                let hi = Belief {
+                    a: s.ab[2] as f64,
+                    b: s.ab[3] as f64,
+                    last_seen_share: s.seen & 2 != 0,
+                };
+                ((s.key >> 32) as FirmId, s.key as FirmId, lo, hi)
+            })
+            .collect();
+        v.sort_by_key(|p| (p.0, p.1));
+        v
+    }
 }
 
 #[cfg(test)]
@@ -166,60 +375,109 @@ mod tests {
     const P: Prior = Prior { a: 1.0, b: 1.0 };
 
     #[test]
+    fn vacant_slots_are_all_zero_bytes() {
+        // zeroed_huge_page_vec relies on it.
+        let v = vacant_slots(4);
+        assert!(
+            v.iter()
+                .all(|s| s.key == EMPTY && s.tick == 0 && s.seen == 0 && s.ab == [0.0; 4])
+        );
+        assert_eq!(EMPTY, 0);
+    }
+
+    #[test]
     fn stranger_gets_prior_mean() {
-        let book = TrustBook::default();
-        assert_eq!(book.expected(3, Prior::new(0.9, 10.0), 0.98, 5), 0.9);
-        assert!(!book.has_met(3));
+        let t = TrustTable::default();
+        assert_eq!(t.expected(3, 4, Prior::new(0.9, 10.0), 0.98, 5), 0.9);
+        assert!(!t.has_met(3, 4));
+    }
+
+    #[test]
+    fn first_meeting_starts_at_each_sides_prior() {
+        let mut t = TrustTable::default();
+        let m = t.meet(9, 2, Prior::new(0.9, 10.0), P, 0.98, 0);
+        assert!(m.first);
+        assert!((m.ij.expected() - 0.9).abs() < 1e-6);
+        assert!((m.ji.expected() - 0.5).abs() < 1e-6);
+        assert!(t.has_met(2, 9) && t.has_met(9, 2));
+        assert!(!t.meet(2, 9, P, Prior::new(0.9, 10.0), 0.98, 0).first);
     }
 
     #[test]
     fn observations_move_trust_in_the_right_direction() {
-        let mut book = TrustBook::default();
-        book.observe(4, true, P, 0.98, 0);
-        let up = book.expected(4, P, 0.98, 0);
-        assert!((up - 2.0 / 3.0).abs() < 1e-12);
-        book.observe(4, false, P, 0.98, 0);
-        book.observe(4, false, P, 0.98, 0);
-        let down = book.expected(4, P, 0.98, 0);
-        assert!((down - 2.0 / 5.0).abs() < 1e-12);
+        let mut t = TrustTable::default();
+        let m = t.meet(1, 4, P, P, 0.98, 0);
+        // 1 saw 4 share; 4 saw 1 withhold.
+        let (b14, b41) = t.observe(&m, true, false);
+        assert!((b14.expected() - 2.0 / 3.0).abs() < 1e-6);
+        assert!((b41.expected() - 1.0 / 3.0).abs() < 1e-6);
+        assert!(b14.last_seen_share && !b41.last_seen_share);
+        let b = t.belief(4, 1, P, 0.98, 0).unwrap();
+        assert!(!b.last_seen_share);
+        // The same from the other side: directions are not mixed up.
+        let m = t.meet(4, 1, P, P, 0.98, 0);
+        t.observe(&m, false, false);
+        assert!((t.expected(4, 1, P, 0.98, 0) - 0.25).abs() < 1e-6);
+        assert!((t.expected(1, 4, P, 0.98, 0) - 0.5).abs() < 1e-6);
     }
 
     #[test]
     fn decay_moves_counts_toward_prior_geometrically() {
-        let mut book = TrustBook::default();
+        let mut t = TrustTable::default();
         for _ in 0..10 {
-            book.observe(1, true, P, 0.9, 0);
+            let m = t.meet(1, 2, P, P, 0.9, 0);
+            t.observe(&m, true, true);
         }
-        let e0 = book.get(1, P, 0.9, 0).unwrap();
-        assert!((e0.a - 11.0).abs() < 1e-12);
-        let e5 = book.get(1, P, 0.9, 5).unwrap();
-        assert!((e5.a - (1.0 + 0.9f64.powi(5) * 10.0)).abs() < 1e-12);
+        let e0 = t.belief(1, 2, P, 0.9, 0).unwrap();
+        assert!((e0.a - 11.0).abs() < 1e-5);
+        let e5 = t.belief(1, 2, P, 0.9, 5).unwrap();
+        assert!((e5.a - (1.0 + 0.9f64.powi(5) * 10.0)).abs() < 1e-5);
         // Lazy decay equals step-by-step decay.
-        let mut step = e0;
-        for t in 1..=5 {
-            step = decayed(step, P, 0.9, t);
+        let (mut a, mut b) = (e0.a, e0.b);
+        for _ in 0..5 {
+            (a, b) = decay_counts(a, b, P, 0.9, 1);
         }
-        assert!((step.a - e5.a).abs() < 1e-12);
+        assert!((a - e5.a).abs() < 1e-5 && (b - e5.b).abs() < 1e-5);
         // Far in the future trust returns to the prior mean.
-        assert!((book.expected(1, P, 0.9, 10_000) - 0.5).abs() < 1e-9);
+        assert!((t.expected(1, 2, P, 0.9, 10_000) - 0.5).abs() < 1e-6);
     }
 
     #[test]
     fn no_decay_when_lambda_is_one() {
-        let mut book = TrustBook::default();
-        book.observe(2, false, P, 1.0, 0);
-        assert_eq!(book.get(2, P, 1.0, 100).unwrap().b, 2.0);
+        let mut t = TrustTable::default();
+        let m = t.meet(2, 3, P, P, 1.0, 0);
+        t.observe(&m, false, true);
+        assert_eq!(t.belief(2, 3, P, 1.0, 100).unwrap().b, 2.0);
     }
 
     #[test]
-    fn penalty_and_forget() {
-        let mut book = TrustBook::default();
-        book.observe(7, true, P, 1.0, 0);
-        book.penalise(7, 5.0, P, 1.0, 0);
-        assert!(book.expected(7, P, 1.0, 0) < 0.3);
-        book.observe(2, true, P, 1.0, 0);
-        book.forget(|id| id == 7);
-        assert_eq!(book.len(), 1);
-        assert_eq!(book.entries()[0].0, 2);
+    fn penalty_lowers_one_direction_only() {
+        let mut t = TrustTable::default();
+        let m = t.meet(7, 8, P, P, 1.0, 0);
+        t.observe(&m, true, true);
+        t.penalise(7, 8, 5.0, P, P, 1.0, 0);
+        assert!(t.expected(7, 8, P, 1.0, 0) < 0.3);
+        assert!((t.expected(8, 7, P, 1.0, 0) - 2.0 / 3.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn table_grows_and_keeps_every_pair() {
+        let mut t = TrustTable::default();
+        for i in 0..3000u32 {
+            let m = t.meet(i, i + 1, P, P, 1.0, 0);
+            t.observe(&m, i % 2 == 0, true);
+        }
+        assert_eq!(t.len(), 3000);
+        for i in 0..3000u32 {
+            let e = t.belief(i, i + 1, P, 1.0, 0).unwrap();
+            assert_eq!(e.last_seen_share, i % 2 == 0);
+        }
+        let pairs = t.pairs();
+        assert_eq!(pairs.len(), 3000);
+        assert!(
+            pairs
+                .windows(2)
+                .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1))
+        );
     }
 }

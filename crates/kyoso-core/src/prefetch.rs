@@ -1,0 +1,63 @@
+//! Memory hints for the model's random-access hot loops: cache prefetch,
+//! and transparent huge pages for large tables (fewer TLB misses).
+
+/// Asks the CPU to start loading the cache line at `p`. A hint only: it
+/// never faults, whatever `p` points to, and does nothing off x86-64.
+#[inline(always)]
+pub(crate) fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: PREFETCHT0 is a hint; it cannot fault or change program state,
+    // and SSE is part of the x86-64 baseline.
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p as *const i8)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+/// A vector of `n` all-zero-bytes values of `T`, allocated zeroed (so
+/// the kernel supplies zero pages lazily), whose memory the kernel is asked
+/// to back with transparent huge pages when it is large (Linux). Random
+/// access into a table of hundreds of megabytes otherwise pays a page walk
+/// on almost every lookup.
+///
+/// Only for types whose all-zero bit pattern is a valid value (plain
+/// integers and floats); callers pin that with a test.
+pub(crate) fn zeroed_huge_page_vec<T: Copy>(n: usize) -> Vec<T> {
+    use std::alloc::{Layout, alloc_zeroed, handle_alloc_error};
+    if n == 0 || std::mem::size_of::<T>() == 0 {
+        return Vec::new();
+    }
+    let layout = Layout::array::<T>(n).expect("table size fits in memory");
+    // SAFETY: the layout is non-zero-sized; the pointer is checked for null
+    // and handed to a Vec with the same layout (capacity n, length n), whose
+    // elements are all-zero bytes, a valid value of T by the caller's contract.
+    let v = unsafe {
+        let ptr = alloc_zeroed(layout) as *mut T;
+        if ptr.is_null() {
+            handle_alloc_error(layout);
+        }
+        Vec::from_raw_parts(ptr, n, n)
+    };
+    #[cfg(target_os = "linux")]
+    {
+        let bytes = layout.size();
+        let page = 2 << 20;
+        let start = v.as_ptr() as usize;
+        let aligned = start.div_ceil(page) * page;
+        let end = (start + bytes) / page * page;
+        if end > aligned {
+            // SAFETY: the range lies inside the allocation just made;
+            // MADV_HUGEPAGE only changes how pages are backed, never their
+            // contents, and a failure is harmless.
+            unsafe {
+                libc::madvise(
+                    aligned as *mut libc::c_void,
+                    end - aligned,
+                    libc::MADV_HUGEPAGE,
+                );
+            }
+        }
+    }
+    v
+}
