@@ -3,6 +3,7 @@
 //! 2 bad input or usage, 130 interrupted.
 
 mod run;
+mod sweep;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +28,10 @@ enum Command {
     Scenario(ScenarioCommand),
     /// List the region presets.
     Presets,
+    /// Sweep parameters with replications: runs.parquet, summary.csv (95 % CIs), manifest.json.
+    Sweep(sweep::SweepArgs),
+    /// Merge the shard folders of one sweep into one sweep folder.
+    Merge(sweep::MergeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -37,7 +42,7 @@ enum ScenarioCommand {
 
 /// Where the scenario comes from; layered default → preset → file → --set.
 #[derive(Debug, Clone, Args)]
-struct ScenarioArgs {
+pub struct ScenarioArgs {
     /// Region preset layered over the default (see `kyoso presets`).
     #[arg(long, value_name = "NAME")]
     preset: Option<String>,
@@ -100,7 +105,7 @@ impl Failure {
 
 impl ScenarioArgs {
     /// Resolves the scenario; also returns a one-line description of its source.
-    fn resolve(&self) -> Result<(kyoso_core::Scenario, String), Failure> {
+    pub fn resolve(&self) -> Result<(kyoso_core::Scenario, String), Failure> {
         let mut source = vec!["default".to_string()];
         let mut b = ScenarioBuilder::new();
         if let Some(p) = &self.preset {
@@ -150,6 +155,8 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
+        Command::Sweep(args) => sweep::sweep(&args),
+        Command::Merge(args) => sweep::merge(&args),
         Command::Presets => {
             presets();
             Ok(())

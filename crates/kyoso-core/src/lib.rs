@@ -14,6 +14,7 @@ mod prefetch;
 pub mod rng;
 pub mod scenario;
 pub mod silent_rivalry;
+pub mod sweep;
 
 pub use error::{ScenarioError, Violation};
 pub use scenario::{Scenario, ScenarioBuilder};

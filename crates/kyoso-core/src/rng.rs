@@ -22,6 +22,7 @@ pub enum Purpose {
     Entry = 5,
     Adaptation = 6,
     Matching = 7,
+    Sweep = 8,
 }
 
 /// Makes the stream of one purpose for one seed.

@@ -2,12 +2,15 @@
 //! meaning. The same table is written as Parquet (units in the field
 //! metadata) and as CSV, and documented in docs/outputs.md.
 
+use std::borrow::Cow;
+
 /// The values of one column.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Values {
     U32(Vec<u32>),
     OptU32(Vec<Option<u32>>),
     U64(Vec<u64>),
+    I64(Vec<i64>),
     F64(Vec<f64>),
     OptF64(Vec<Option<f64>>),
     Str(Vec<String>),
@@ -21,6 +24,7 @@ impl Values {
             Values::U32(v) => v.len(),
             Values::OptU32(v) => v.len(),
             Values::U64(v) => v.len(),
+            Values::I64(v) => v.len(),
             Values::F64(v) => v.len(),
             Values::OptF64(v) => v.len(),
             Values::Str(v) => v.len(),
@@ -39,6 +43,7 @@ impl Values {
             Values::U32(v) => v[i].to_string(),
             Values::OptU32(v) => v[i].map(|x| x.to_string()).unwrap_or_default(),
             Values::U64(v) => v[i].to_string(),
+            Values::I64(v) => v[i].to_string(),
             Values::F64(v) => v[i].to_string(),
             Values::OptF64(v) => v[i].map(|x| x.to_string()).unwrap_or_default(),
             Values::Str(v) => v[i].clone(),
@@ -50,7 +55,7 @@ impl Values {
 /// One documented column.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     pub unit: &'static str,
     pub meaning: &'static str,
     pub values: Values,
@@ -75,11 +80,12 @@ impl Table {
     /// Adds a column (builder style).
     pub fn column(
         mut self,
-        name: &'static str,
+        name: impl Into<Cow<'static, str>>,
         unit: &'static str,
         meaning: &'static str,
         values: Values,
     ) -> Table {
+        let name = name.into();
         if let Some(first) = self.columns.first() {
             assert_eq!(
                 first.values.len(),

@@ -7,7 +7,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow_array::{
-    ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray, UInt32Array, UInt64Array,
+    ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt32Array,
+    UInt64Array,
 };
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
@@ -27,6 +28,7 @@ pub fn schema(table: &Table) -> Schema {
                 Values::U32(_) => (DataType::UInt32, false),
                 Values::OptU32(_) => (DataType::UInt32, true),
                 Values::U64(_) => (DataType::UInt64, false),
+                Values::I64(_) => (DataType::Int64, false),
                 Values::F64(_) => (DataType::Float64, false),
                 Values::OptF64(_) => (DataType::Float64, true),
                 Values::Str(_) => (DataType::Utf8, false),
@@ -36,7 +38,7 @@ pub fn schema(table: &Table) -> Schema {
                 ("unit".to_string(), c.unit.to_string()),
                 ("meaning".to_string(), c.meaning.to_string()),
             ]);
-            Field::new(c.name, dt, nullable).with_metadata(meta)
+            Field::new(c.name.as_ref(), dt, nullable).with_metadata(meta)
         })
         .collect();
     Schema::new(fields)
@@ -47,6 +49,7 @@ fn array(values: &Values) -> ArrayRef {
         Values::U32(v) => Arc::new(UInt32Array::from(v.clone())),
         Values::OptU32(v) => Arc::new(UInt32Array::from(v.clone())),
         Values::U64(v) => Arc::new(UInt64Array::from(v.clone())),
+        Values::I64(v) => Arc::new(Int64Array::from(v.clone())),
         Values::F64(v) => Arc::new(Float64Array::from(v.clone())),
         Values::OptF64(v) => Arc::new(Float64Array::from(v.clone())),
         Values::Str(v) => Arc::new(StringArray::from_iter_values(v.iter())),
@@ -56,26 +59,68 @@ fn array(values: &Values) -> ArrayRef {
 
 /// Writes a table as one Parquet file (Snappy-compressed).
 pub fn parquet(table: &Table, path: &Path) -> Result<(), OutputError> {
-    let schema = Arc::new(schema(table));
-    let columns: Vec<ArrayRef> = table.columns.iter().map(|c| array(&c.values)).collect();
-    let batch = RecordBatch::try_new(schema.clone(), columns)
-        .map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
-    let file = File::create(path).map_err(|e| OutputError::Io(path.into(), e))?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .set_created_by(format!("kyoso {}", kyoso_core::VERSION))
-        .build();
-    let mut writer = ArrowWriter::try_new(file, schema, Some(props))
-        .map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
-    writer
-        .write(&batch)
-        .map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
-    let file = writer
-        .into_inner()
-        .map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
-    file.sync_all()
-        .map_err(|e| OutputError::Io(path.into(), e))?;
-    Ok(())
+    let mut stream = ParquetStream::create(path, table)?;
+    stream.write(table)?;
+    stream.finish()
+}
+
+/// A Parquet file written batch by batch, for tables too long to hold in
+/// memory at once. Every batch must have the first batch's columns.
+pub struct ParquetStream {
+    writer: ArrowWriter<File>,
+    schema: Arc<Schema>,
+    path: std::path::PathBuf,
+}
+
+impl ParquetStream {
+    /// Creates the file with the schema of `like`.
+    pub fn create(path: &Path, like: &Table) -> Result<ParquetStream, OutputError> {
+        Self::create_with_schema(path, Arc::new(schema(like)))
+    }
+
+    /// Creates the file with an Arrow schema (for merging Parquet parts).
+    pub fn create_with_schema(
+        path: &Path,
+        schema: Arc<Schema>,
+    ) -> Result<ParquetStream, OutputError> {
+        let file = File::create(path).map_err(|e| OutputError::Io(path.into(), e))?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_created_by(format!("kyoso {}", kyoso_core::VERSION))
+            .build();
+        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props))
+            .map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
+        Ok(ParquetStream {
+            writer,
+            schema,
+            path: path.into(),
+        })
+    }
+
+    /// Appends the rows of `table`.
+    pub fn write(&mut self, table: &Table) -> Result<(), OutputError> {
+        let columns: Vec<ArrayRef> = table.columns.iter().map(|c| array(&c.values)).collect();
+        let batch = RecordBatch::try_new(self.schema.clone(), columns)
+            .map_err(|e| OutputError::Encode(self.path.clone(), e.to_string()))?;
+        self.write_batch(&batch)
+    }
+
+    /// Appends an Arrow batch with this file's schema.
+    pub fn write_batch(&mut self, batch: &RecordBatch) -> Result<(), OutputError> {
+        self.writer
+            .write(batch)
+            .map_err(|e| OutputError::Encode(self.path.clone(), e.to_string()))
+    }
+
+    /// Writes the footer and syncs the file.
+    pub fn finish(self) -> Result<(), OutputError> {
+        let file = self
+            .writer
+            .into_inner()
+            .map_err(|e| OutputError::Encode(self.path.clone(), e.to_string()))?;
+        file.sync_all()
+            .map_err(|e| OutputError::Io(self.path.clone(), e))
+    }
 }
 
 /// Writes a table as CSV with a header row; missing values are empty fields.
@@ -83,7 +128,7 @@ pub fn csv(table: &Table, path: &Path) -> Result<(), OutputError> {
     let io = |e: std::io::Error| OutputError::Io(path.into(), e);
     let mut w = csv::Writer::from_path(path)
         .map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
-    w.write_record(table.columns.iter().map(|c| c.name))
+    w.write_record(table.columns.iter().map(|c| c.name.as_ref()))
         .map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
     for row in 0..table.rows() {
         w.write_record(table.columns.iter().map(|c| c.values.text(row)))

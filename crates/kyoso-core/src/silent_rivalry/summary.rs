@@ -44,6 +44,74 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The end-of-run metrics as flat (name, value) pairs in a fixed order:
+    /// scalars first, then per origin, per strategy and per cause. Used as
+    /// the columns of a sweep's `runs` table.
+    pub fn metrics(&self) -> Vec<(String, f64)> {
+        let mut out: Vec<(String, f64)> = vec![
+            ("firms_ever".into(), self.firms_ever as f64),
+            ("firms_alive".into(), self.firms_alive as f64),
+            ("entries".into(), self.entries as f64),
+            ("exits".into(), self.exits as f64),
+            ("outside_share".into(), self.outside_share),
+            (
+                "partnerships_formed".into(),
+                self.partnerships_formed as f64,
+            ),
+            (
+                "partnerships_active".into(),
+                self.partnerships_active as f64,
+            ),
+            (
+                "expectation_gap_naive_ingroup".into(),
+                self.expectation_gap_naive_ingroup,
+            ),
+            ("expectation_gap_all".into(), self.expectation_gap_all),
+            (
+                "capability_mean_initial".into(),
+                self.capability_mean_initial,
+            ),
+            ("capability_mean_final".into(), self.capability_mean_final),
+            ("capability_max_final".into(), self.capability_max_final),
+            ("consumer_surplus_first".into(), self.consumer_surplus_first),
+            ("consumer_surplus_last".into(), self.consumer_surplus_last),
+            ("innovations".into(), self.innovations as f64),
+            ("imitation_gain".into(), self.imitation_gain),
+            ("betrayals_detected".into(), self.betrayals_detected as f64),
+            ("strategy_switches".into(), self.strategy_switches as f64),
+        ];
+        for (k, v) in &self.partnerships_dissolved_by_cause {
+            out.push((format!("partnerships_dissolved_{k}"), *v as f64));
+        }
+        for (k, v) in &self.firms_alive_by_origin {
+            out.push((format!("firms_alive_{k}"), *v as f64));
+        }
+        for (k, v) in &self.market_share_by_origin {
+            out.push((format!("market_share_{k}"), *v));
+        }
+        for (k, v) in &self.firms_alive_by_strategy {
+            out.push((format!("firms_alive_{k}"), *v as f64));
+        }
+        for s in Strategy::ALL {
+            let k = s.name();
+            out.push((
+                format!("total_profit_{k}"),
+                self.total_profit_by_initial_strategy
+                    .get(k)
+                    .copied()
+                    .unwrap_or(0.0),
+            ));
+            out.push((
+                format!("survival_{k}"),
+                self.survival_by_initial_strategy
+                    .get(k)
+                    .copied()
+                    .unwrap_or(0.0),
+            ));
+        }
+        out
+    }
+
     /// Computes the summary from the finished simulation and all its observations.
     pub fn new(sim: &Simulation, observations: &[Observation]) -> Summary {
         let sum = |metric: &str, group: &str| -> f64 {

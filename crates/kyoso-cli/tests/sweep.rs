@@ -1,0 +1,464 @@
+//! End-to-end tests of `kyoso sweep` and `kyoso merge`.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command as StdCommand;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn kyoso() -> Command {
+    Command::cargo_bin("kyoso").unwrap()
+}
+
+/// A small sweep: 2 x 2 points, 3 reps, 12 ticks each.
+const SMALL: [&str; 10] = [
+    "sweep",
+    "silent-rivalry",
+    "--vary",
+    "encounters.detect=0.1,0.6",
+    "--vary",
+    "market.segments=2:4:2",
+    "--reps",
+    "3",
+    "--ticks",
+    "12",
+];
+
+fn same_files(a: &Path, b: &Path, files: &[&str]) {
+    for f in files {
+        let (x, y) = (fs::read(a.join(f)).unwrap(), fs::read(b.join(f)).unwrap());
+        assert!(
+            x == y,
+            "{f} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+#[test]
+fn one_and_two_jobs_give_identical_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    kyoso()
+        .args(SMALL)
+        .args(["--keep-ticks", "--quiet", "--jobs", "1", "--out"])
+        .arg(&a)
+        .assert()
+        .success();
+    kyoso()
+        .args(SMALL)
+        .args(["--keep-ticks", "--quiet", "--jobs", "2", "--out"])
+        .arg(&b)
+        .assert()
+        .success();
+    same_files(
+        &a,
+        &b,
+        &[
+            "runs.parquet",
+            "summary.csv",
+            "ticks.parquet",
+            "manifest.json",
+        ],
+    );
+    let summary = fs::read_to_string(a.join("summary.csv")).unwrap();
+    assert!(summary.starts_with(
+        "point,encounters.detect,market.segments,metric,n,mean,sd,ci95_low,ci95_high\n"
+    ));
+    assert!(summary.contains("\n3,0.6,4,exits,3,"), "{summary}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(a.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["runs_total"], 12);
+    assert_eq!(manifest["complete"], true);
+    assert_eq!(manifest["completed"], serde_json::json!([[0, 11]]));
+}
+
+#[test]
+fn any_run_can_be_rerun_alone_from_its_seed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("s");
+    kyoso()
+        .args(SMALL)
+        .args(["--quiet", "--out"])
+        .arg(&dir)
+        .assert()
+        .success();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    let metrics: Vec<String> = serde_json::from_value(manifest["spec"]["metrics"].clone()).unwrap();
+    let journal = fs::read_to_string(dir.join("journal.jsonl")).unwrap();
+    let record: serde_json::Value = journal
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|r| r["run"] == 10)
+        .unwrap();
+    // Run 10 = point 3 (detect 0.6, 4 segments), rep 1.
+    assert_eq!(record["point"], 3);
+    let seed = record["seed"].as_u64().unwrap().to_string();
+    let single = tmp.path().join("single");
+    kyoso()
+        .args([
+            "run",
+            "--quiet",
+            "--ticks",
+            "12",
+            "--set",
+            "encounters.detect=0.6",
+            "--set",
+            "market.segments=4",
+            "--seed",
+            &seed,
+            "--out",
+        ])
+        .arg(&single)
+        .assert()
+        .success();
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(single.join("summary.json")).unwrap()).unwrap();
+    for name in [
+        "firms_alive",
+        "exits",
+        "partnerships_formed",
+        "expectation_gap_all",
+        "capability_mean_final",
+    ] {
+        let k = metrics.iter().position(|m| m == name).unwrap();
+        assert_eq!(
+            record["metrics"][k].as_f64().unwrap(),
+            summary["headline"][name].as_f64().unwrap(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_killed_sweep_resumes_to_exactly_the_uninterrupted_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = [
+        "sweep",
+        "silent-rivalry",
+        "--vary",
+        "encounters.detect=0.1:0.9:5",
+        "--reps",
+        "8",
+        "--ticks",
+        "60",
+        "--jobs",
+        "2",
+        "--quiet",
+    ];
+    let full = tmp.path().join("full");
+    kyoso()
+        .args(args)
+        .arg("--out")
+        .arg(&full)
+        .assert()
+        .success();
+
+    let cut = tmp.path().join("cut");
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("kyoso"))
+        .args(args)
+        .arg("--out")
+        .arg(&cut)
+        .spawn()
+        .unwrap();
+    let journal = cut.join("journal.jsonl");
+    let start = Instant::now();
+    loop {
+        let lines = fs::read_to_string(&journal)
+            .map(|t| t.lines().count())
+            .unwrap_or(0);
+        if lines >= 3 || start.elapsed() > Duration::from_secs(60) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let before = fs::read_to_string(&journal).unwrap().lines().count();
+    assert!(
+        before < 40,
+        "the sweep finished before it could be killed ({before} runs)"
+    );
+    assert!(!cut.join("runs.parquet").exists());
+    // Simulate a torn write on top of the kill.
+    fs::OpenOptions::new()
+        .append(true)
+        .open(&journal)
+        .unwrap()
+        .write_all_ext(b"{\"run\": 39, \"po");
+
+    kyoso()
+        .args(args)
+        .arg("--resume")
+        .arg("--out")
+        .arg(&cut)
+        .assert()
+        .success();
+    same_files(
+        &full,
+        &cut,
+        &["runs.parquet", "summary.csv", "manifest.json"],
+    );
+    let lines: Vec<serde_json::Value> = fs::read_to_string(&journal)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut runs: Vec<u64> = lines.iter().map(|r| r["run"].as_u64().unwrap()).collect();
+    runs.sort();
+    assert_eq!(
+        runs,
+        (0..40).collect::<Vec<u64>>(),
+        "runs lost or duplicated in the journal"
+    );
+}
+
+trait WriteAllExt {
+    fn write_all_ext(&mut self, data: &[u8]);
+}
+
+impl WriteAllExt for fs::File {
+    fn write_all_ext(&mut self, data: &[u8]) {
+        use std::io::Write;
+        self.write_all(data).unwrap();
+    }
+}
+
+#[test]
+fn merged_shards_equal_the_unsharded_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = tmp.path().join("whole");
+    kyoso()
+        .args(SMALL)
+        .args(["--keep-ticks", "--quiet", "--out"])
+        .arg(&whole)
+        .assert()
+        .success();
+    let mut shards = Vec::new();
+    for i in 1..=3 {
+        let d = tmp.path().join(format!("shard{i}"));
+        kyoso()
+            .args(SMALL)
+            .args([
+                "--keep-ticks",
+                "--quiet",
+                "--shard",
+                &format!("{i}/3"),
+                "--out",
+            ])
+            .arg(&d)
+            .assert()
+            .success();
+        shards.push(d);
+    }
+    let merged = tmp.path().join("merged");
+    kyoso()
+        .arg("merge")
+        .args(&shards)
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success();
+    same_files(
+        &whole,
+        &merged,
+        &[
+            "runs.parquet",
+            "summary.csv",
+            "ticks.parquet",
+            "manifest.json",
+        ],
+    );
+
+    // Missing shards, repeated shards and shards of another sweep are refused.
+    kyoso()
+        .arg("merge")
+        .args(&shards[..2])
+        .arg("--out")
+        .arg(tmp.path().join("m2"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("missing"));
+    kyoso()
+        .arg("merge")
+        .arg(&shards[0])
+        .arg(&shards[0])
+        .arg("--out")
+        .arg(tmp.path().join("m3"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("given twice"));
+    let other = tmp.path().join("other");
+    kyoso()
+        .args(SMALL)
+        .args([
+            "--keep-ticks",
+            "--quiet",
+            "--seed",
+            "7",
+            "--shard",
+            "3/3",
+            "--out",
+        ])
+        .arg(&other)
+        .assert()
+        .success();
+    kyoso()
+        .arg("merge")
+        .arg(&shards[0])
+        .arg(&shards[1])
+        .arg(&other)
+        .arg("--out")
+        .arg(tmp.path().join("m4"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("different sweep").and(predicate::str::contains("seed")));
+    assert!(!tmp.path().join("m4").exists());
+}
+
+/// Expects exit status 2, every needle on stderr, and no output folder.
+fn rejected(extra: &[&str], needles: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let a = kyoso()
+        .args(["sweep", "silent-rivalry", "--ticks", "5"])
+        .args(extra)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+    for n in needles {
+        assert!(stderr.contains(n), "stderr lacks {n:?}:\n{stderr}");
+    }
+    assert!(!out.exists(), "a rejected sweep created its output folder");
+}
+
+#[test]
+fn bad_sweeps_are_rejected_before_any_run() {
+    rejected(
+        &["--reps", "2", "--vary", "encounters.detct=0.1,0.2"],
+        &["unknown key `encounters.detct`", "encounters.detect"],
+    );
+    rejected(
+        &["--reps", "2", "--vary", "encounters.detect=0.5,1.5"],
+        &["design point 1", "encounters.detect = 1.5", "[0, 1]"],
+    );
+    rejected(
+        &["--reps", "2", "--vary", "encounters.detect"],
+        &["--vary encounters.detect", "key="],
+    );
+    rejected(&["--reps", "0"], &["reps"]);
+    rejected(
+        &["--reps", "2", "--shard", "0/3"],
+        &["--shard 0/3", "1 <= I <= N"],
+    );
+    rejected(&["--reps", "2", "--shard", "4/3"], &["--shard 4/3"]);
+    let tmp = tempfile::tempdir().unwrap();
+    let design = tmp.path().join("design.csv");
+    fs::write(&design, "encounters.detect,market.segments\n0.1,2\n0.2\n").unwrap();
+    rejected(
+        &["--reps", "2", "--design", design.to_str().unwrap()],
+        &["design.csv", "row 3", "1 fields"],
+    );
+    fs::write(&design, "encounters.detect,market.segments\n0.1,2\n0.2,\n").unwrap();
+    rejected(
+        &["--reps", "2", "--design", design.to_str().unwrap()],
+        &["design.csv", "row 3, column 2", "market.segments"],
+    );
+    fs::write(&design, "encounters.detect,market.segmentz\n0.1,2\n").unwrap();
+    rejected(
+        &["--reps", "2", "--design", design.to_str().unwrap()],
+        &["unknown key `market.segmentz`"],
+    );
+}
+
+#[test]
+fn design_files_and_folder_rules() {
+    let tmp = tempfile::tempdir().unwrap();
+    let design = tmp.path().join("lhs.csv");
+    fs::write(
+        &design,
+        "encounters.detect,market.gamma_intel\n0.15,0.5\n0.85,2.0\n0.5,1.0\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("d");
+    kyoso()
+        .args([
+            "sweep",
+            "silent-rivalry",
+            "--ticks",
+            "6",
+            "--reps",
+            "2",
+            "--quiet",
+            "--design",
+        ])
+        .arg(&design)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let summary = fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(summary.contains("\n2,0.5,1.0,firms_alive,2,"), "{summary}");
+    // A finished sweep folder is not overwritten; --resume of the same sweep is a no-op; of another one, refused.
+    kyoso()
+        .args([
+            "sweep",
+            "silent-rivalry",
+            "--ticks",
+            "6",
+            "--reps",
+            "2",
+            "--quiet",
+            "--design",
+        ])
+        .arg(&design)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--resume"));
+    kyoso()
+        .args([
+            "sweep",
+            "silent-rivalry",
+            "--ticks",
+            "6",
+            "--reps",
+            "2",
+            "--quiet",
+            "--resume",
+            "--design",
+        ])
+        .arg(&design)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    kyoso()
+        .args([
+            "sweep",
+            "silent-rivalry",
+            "--ticks",
+            "6",
+            "--reps",
+            "3",
+            "--quiet",
+            "--resume",
+            "--design",
+        ])
+        .arg(&design)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("different sweep")
+                .and(predicate::str::contains("reps 2 vs 3")),
+        );
+}
