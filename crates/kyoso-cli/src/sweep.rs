@@ -148,8 +148,8 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         args.keep_ticks,
     );
     let mut dir = SweepDir::open(&args.out, &spec, shard, args.resume).map_err(sweep_failure)?;
-    let pending = dir.pending();
-    let total_in_shard = pending.len() + dir.completed();
+    let total_in_shard = dir.shard_runs() as usize;
+    let to_run = total_in_shard - dir.completed();
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         |j| j as usize,
@@ -177,16 +177,26 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let base_seed = base.run.seed;
     let keep_ticks = args.keep_ticks;
     let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel::<Result<Done, Failure>>();
+    // Bounded: workers wait for the journal rather than pile up results in memory.
+    let (tx, rx) = mpsc::sync_channel::<Result<Done, Failure>>(256);
+    let done_before = dir.done().clone();
+    let total_runs = spec.total_runs();
     let result = std::thread::scope(|scope| {
-        for _ in 0..jobs.min(pending.len().max(1)) {
+        for _ in 0..jobs.min(to_run.max(1)) {
             let tx = tx.clone();
-            let (next, pending, scenarios, dir_path) =
-                (&next, &pending, &scenarios, dir.path().to_path_buf());
+            let (next, done_before, scenarios, dir_path) =
+                (&next, &done_before, &scenarios, dir.path().to_path_buf());
             scope.spawn(move || {
                 loop {
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&run) = pending.get(k) else { break };
+                    // The k-th run of the shard: runs r with r % N == I - 1.
+                    let k = next.fetch_add(1, Ordering::Relaxed) as u64;
+                    let run = k * shard.count as u64 + (shard.index - 1) as u64;
+                    if run >= total_runs {
+                        break;
+                    }
+                    if done_before.contains(run) {
+                        continue;
+                    }
                     let (point, rep) = (run / reps, run % reps);
                     let seed = run_seed(base_seed, point, rep);
                     let mut s = scenarios[point as usize].clone();

@@ -166,13 +166,50 @@ fn atomic_write(path: &Path, data: &[u8]) -> Result<(), SweepError> {
     fs::rename(&tmp, path).map_err(|e| SweepError::io(path, e))
 }
 
+/// A set of run ids as a bitset: 100,000 runs take 12.5 KB.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunSet {
+    bits: Vec<u64>,
+    count: usize,
+}
+
+impl RunSet {
+    /// Adds a run; returns false if it was already there.
+    pub fn insert(&mut self, run: u64) -> bool {
+        let (word, bit) = ((run / 64) as usize, run % 64);
+        if word >= self.bits.len() {
+            self.bits.resize(word + 1, 0);
+        }
+        let fresh = self.bits[word] & (1 << bit) == 0;
+        self.bits[word] |= 1 << bit;
+        self.count += fresh as usize;
+        fresh
+    }
+
+    /// Whether a run is in the set.
+    pub fn contains(&self, run: u64) -> bool {
+        self.bits
+            .get((run / 64) as usize)
+            .is_some_and(|w| w & (1 << (run % 64)) != 0)
+    }
+
+    /// Number of runs in the set.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+}
+
 /// An open sweep folder.
 pub struct SweepDir {
     path: PathBuf,
     manifest: Manifest,
-    shard: Shard,
     journal: File,
-    done: BTreeSet<u64>,
+    done: RunSet,
 }
 
 impl SweepDir {
@@ -230,7 +267,7 @@ impl SweepDir {
             fs::create_dir_all(path.join("ticks")).map_err(|e| SweepError::io(path, e))?;
         }
         let journal_path = path.join("journal.jsonl");
-        let (done, good_len) = read_journal(&journal_path, spec.total_runs())?;
+        let (done, good_len) = scan_journal(&journal_path, spec.total_runs(), |_, _| Ok(()))?;
         let journal = OpenOptions::new()
             .create(true)
             .read(true)
@@ -249,9 +286,8 @@ impl SweepDir {
         Ok(SweepDir {
             path: path.to_path_buf(),
             manifest,
-            shard,
             journal,
-            done: done.into_iter().map(|r| r.run).collect(),
+            done,
         })
     }
 
@@ -260,11 +296,14 @@ impl SweepDir {
         &self.path
     }
 
-    /// Run ids of this shard not yet completed, ascending.
-    pub fn pending(&self) -> Vec<u64> {
-        (0..self.manifest.runs_total)
-            .filter(|&r| self.shard.owns(r) && !self.done.contains(&r))
-            .collect()
+    /// The runs already completed.
+    pub fn done(&self) -> &RunSet {
+        &self.done
+    }
+
+    /// Runs in this shard.
+    pub fn shard_runs(&self) -> u64 {
+        self.manifest.runs_in_shard
     }
 
     /// Runs of this shard already completed.
@@ -289,7 +328,9 @@ impl SweepDir {
         self.journal
             .sync_data()
             .map_err(|e| SweepError::io(&path, e))?;
-        self.done.extend(records.iter().map(|r| r.run));
+        for r in records {
+            self.done.insert(r.run);
+        }
         Ok(())
     }
 
@@ -340,15 +381,25 @@ fn spec_difference(a: &SweepSpec, b: &SweepSpec) -> String {
     d.join(", ")
 }
 
-/// Reads a journal: its records (first occurrence of each run) and the
-/// byte length of its intact prefix (a torn last line is excluded).
-fn read_journal(path: &Path, total: u64) -> Result<(Vec<RunRecord>, u64), SweepError> {
+/// The id of a journal line, without parsing its metrics.
+#[derive(Deserialize)]
+struct RunOnly {
+    run: u64,
+}
+
+/// Scans a journal: the runs it holds and the byte length of its intact
+/// prefix (a torn or garbled last line is excluded). Each intact line is
+/// passed to `line` with whether its run is new (duplicates are ignored).
+fn scan_journal(
+    path: &Path,
+    total: u64,
+    mut line_fn: impl FnMut(&[u8], bool) -> Result<(), SweepError>,
+) -> Result<(RunSet, u64), SweepError> {
+    let mut done = RunSet::default();
     let Ok(file) = File::open(path) else {
-        return Ok((Vec::new(), 0));
+        return Ok((done, 0));
     };
     let mut reader = BufReader::new(file);
-    let mut records = Vec::new();
-    let mut seen = BTreeSet::new();
     let mut good = 0u64;
     let mut line = Vec::new();
     loop {
@@ -359,7 +410,7 @@ fn read_journal(path: &Path, total: u64) -> Result<(Vec<RunRecord>, u64), SweepE
         if n == 0 || line.last() != Some(&b'\n') {
             break;
         }
-        let Ok(r) = serde_json::from_slice::<RunRecord>(&line) else {
+        let Ok(r) = serde_json::from_slice::<RunOnly>(&line) else {
             break;
         };
         if r.run >= total {
@@ -370,11 +421,10 @@ fn read_journal(path: &Path, total: u64) -> Result<(Vec<RunRecord>, u64), SweepE
             )));
         }
         good += n as u64;
-        if seen.insert(r.run) {
-            records.push(r);
-        }
+        let fresh = done.insert(r.run);
+        line_fn(&line, fresh)?;
     }
-    Ok((records, good))
+    Ok((done, good))
 }
 
 /// Byte offsets of each run's line in a journal, sorted by run id (16 bytes
@@ -393,10 +443,6 @@ fn journal_index(path: &Path) -> Result<Vec<(u64, u64)>, SweepError> {
             .map_err(|e| SweepError::io(path, e))?;
         if n == 0 || line.last() != Some(&b'\n') {
             break;
-        }
-        #[derive(Deserialize)]
-        struct RunOnly {
-            run: u64,
         }
         let Ok(r) = serde_json::from_slice::<RunOnly>(&line) else {
             break;
@@ -685,13 +731,12 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, SweepError> {
     let dir = staging.path().to_path_buf();
     let total = first.runs_total;
     let mut journal = Vec::new();
-    let mut seen = BTreeSet::new();
+    let mut seen = RunSet::default();
     for p in inputs {
-        let (records, _) = read_journal(&p.join("journal.jsonl"), total)?;
-        for r in records {
+        let (runs, _) = scan_journal(&p.join("journal.jsonl"), total, |line, _| {
+            let r: RunOnly = serde_json::from_slice(line).expect("scanned lines parse");
             if seen.insert(r.run) {
-                serde_json::to_writer(&mut journal, &r).expect("a record serialises");
-                journal.push(b'\n');
+                journal.extend_from_slice(line);
                 if first.spec.keep_ticks {
                     let name = format!("run-{:010}.parquet", r.run);
                     fs::create_dir_all(dir.join("ticks")).map_err(|e| SweepError::io(&dir, e))?;
@@ -699,7 +744,9 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, SweepError> {
                         .map_err(|e| SweepError::io(p, e))?;
                 }
             }
-        }
+            Ok(())
+        })?;
+        let _ = runs;
     }
     write::bytes(&dir.join("journal.jsonl"), &journal)?;
     let shard = if seen.len() as u64 == total {

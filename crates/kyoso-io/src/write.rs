@@ -64,6 +64,9 @@ pub fn parquet(table: &Table, path: &Path) -> Result<(), OutputError> {
     stream.finish()
 }
 
+/// Rows per Parquet row group.
+pub const ROW_GROUP: usize = 8192;
+
 /// A Parquet file written batch by batch, for tables too long to hold in
 /// memory at once. Every batch must have the first batch's columns.
 pub struct ParquetStream {
@@ -86,6 +89,8 @@ impl ParquetStream {
         let file = File::create(path).map_err(|e| OutputError::Io(path.into(), e))?;
         let props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
+            // Bounded row groups keep memory flat however long a table grows.
+            .set_max_row_group_row_count(Some(ROW_GROUP))
             .set_created_by(format!("kyoso {}", kyoso_core::VERSION))
             .build();
         let writer = ArrowWriter::try_new(file, schema.clone(), Some(props))
