@@ -7,7 +7,16 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(10_000);
-    let s = silent_rivalry_scaled(firms, 120, 1);
+    let mut s = silent_rivalry_scaled(firms, 120, 1);
+    for kv in std::env::args().skip(2) {
+        s = kyoso_core::ScenarioBuilder::new()
+            .file("scaled", &s.to_toml())
+            .unwrap()
+            .set(&kv)
+            .unwrap()
+            .build()
+            .unwrap();
+    }
     let t = std::time::Instant::now();
     let out = run_scenario(&s, |_, _| {}, || false).unwrap().unwrap();
     let dt = t.elapsed().as_secs_f64();

@@ -106,9 +106,6 @@ proptest! {
                 }
                 prop_assert!((0.0..=1.0).contains(&f.share), "share {} out of [0,1]", f.share);
                 prop_assert!(f.capability >= 0.0);
-                for &(_, amount) in &f.intel {
-                    prop_assert!(amount.is_finite() && amount >= 0.0);
-                }
             }
             // Cash changes by exactly the recorded profit, for every firm that was in the market.
             for &id in &alive_before {
@@ -123,6 +120,11 @@ proptest! {
             }
             for (seg, t) in totals.iter().enumerate() {
                 prop_assert!((t - 1.0).abs() < 1e-9, "segment {seg} shares sum to {t}");
+            }
+            for piece in sim.intel_pieces().iter().flatten() {
+                prop_assert!(piece.amount.is_finite() && piece.amount > 0.0);
+                let (h, a) = (&firms[piece.holder as usize], &firms[piece.about as usize]);
+                prop_assert!(h.segment == a.segment && piece.holder != piece.about, "intel across segments or about oneself");
             }
             for o in sim.observations() {
                 prop_assert!(o.value.is_finite(), "metric {} {} is {}", o.metric, o.group, o.value);

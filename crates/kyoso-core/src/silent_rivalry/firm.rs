@@ -133,8 +133,6 @@ pub struct Firm {
     pub share: f64,
     pub entry_tick: u32,
     pub exit_tick: Option<u32>,
-    /// Pieces of intel held on same-segment rivals: (other, amount), in arrival order.
-    pub intel: Vec<(FirmId, f64)>,
     /// Active partnership ids.
     pub partnerships: Vec<u32>,
     /// Revenue (share × demand) of the last completed tick.

@@ -93,6 +93,10 @@ impl Simulation {
             let front = sorted.last().map_or(0.0, |x| x.0);
             pressures_within(&sorted, cfg.pressure_band, &mut pressures);
             for (k, &(q, id)) in sorted.iter().enumerate() {
+                // Capability order is random in memory: fetch a few firms ahead.
+                if let Some(&(_, ahead)) = sorted.get(k + 8) {
+                    crate::prefetch::prefetch(&self.firms[ahead as usize]);
+                }
                 let firm = &self.firms[id as usize];
                 let r = rd_spend(firm.rd_intensity, firm.last_revenue, escape, pressures[k]);
                 let theta_eff = cfg.imitation + cfg.imitation_info * firm.shares_received as f64;

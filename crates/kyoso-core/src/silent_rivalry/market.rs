@@ -13,7 +13,6 @@ use crate::silent_rivalry::Simulation;
 
 /// A piece of intel below this amount is forgotten (about 44 ticks for one unit at 10 % decay).
 const INTEL_FLOOR: f64 = 0.01;
-use crate::silent_rivalry::firm::FirmId;
 
 /// Logit target shares of the firms with utilities `v` against an outside
 /// option of utility `u0`; returns the outside option's target share.
@@ -63,21 +62,22 @@ impl Simulation {
         }
     }
 
-    /// Intel edge I_i: intel held on same-segment rivals (the only intel
-    /// kept), weighted by their shares at the end of last tick. Decays the
-    /// intel by `intel_decay` first and prunes what is negligible or about
-    /// firms that left.
-    fn intel_edge(&mut self, id: FirmId, decay: f64) -> f64 {
+    /// Intel edges of one segment: I_i = Σ amount·s_about over the pieces
+    /// held by i, with last tick's shares. Decays every piece by
+    /// `intel_decay` first and drops pieces that fall below the floor or
+    /// concern a firm that left. Adds into `edge`, indexed by firm id.
+    fn intel_edges(&mut self, segment: usize, decay: f64, edge: &mut [f64]) {
         let shares = &self.share_snapshot;
-        let intel = &mut self.firms[id as usize].intel;
-        let mut edge = 0.0;
-        intel.retain_mut(|(other, amount)| {
-            *amount *= 1.0 - decay;
-            let share = shares[*other as usize];
-            edge += *amount * share.max(0.0);
-            *amount > INTEL_FLOOR && share >= 0.0
+        self.intel[segment].retain_mut(|piece| {
+            piece.amount *= 1.0 - decay;
+            let about = shares[piece.about as usize];
+            let holder = shares[piece.holder as usize];
+            if piece.amount <= INTEL_FLOOR || about < 0.0 || holder < 0.0 {
+                return false;
+            }
+            edge[piece.holder as usize] += piece.amount * about;
+            true
         });
-        edge
     }
 
     /// Phase 8: shares, revenue and gross margin for every segment.
@@ -107,19 +107,18 @@ impl Simulation {
                 .iter()
                 .map(|f| if f.alive() { f.share } else { -1.0 }),
         );
+        let mut edge = std::mem::take(&mut self.edge_scratch);
+        edge.clear();
+        edge.resize(self.firms.len(), 0.0);
         for segment in 0..self.by_segment.len() {
             let members = std::mem::take(&mut self.by_segment[segment]);
             utility.clear();
             quality.clear();
+            self.intel_edges(segment, m.intel_decay, &mut edge);
             // Intel edges use last tick's shares of everyone: compute all first.
             for &id in &members {
-                let edge = if self.firms[id as usize].intel.is_empty() {
-                    0.0
-                } else {
-                    self.intel_edge(id, m.intel_decay)
-                };
                 let q = self.firms[id as usize].capability;
-                utility.push(m.beta_quality * q + gamma * edge);
+                utility.push(m.beta_quality * q + gamma * edge[id as usize]);
                 quality.push(m.beta_quality * q);
             }
             let outside_target = logit_targets(&utility, u0, &mut target);
@@ -144,6 +143,7 @@ impl Simulation {
             }
             self.by_segment[segment] = members;
         }
+        self.edge_scratch = edge;
         self.counters.consumer_surplus = surplus;
         self.counters.hhi = hhi / self.by_segment.len().max(1) as f64;
     }

@@ -175,6 +175,10 @@ pub struct Simulation {
     trust: trust::TrustTable,
     active_partnerships: Vec<u32>,
     outside_share: Vec<f64>,
+    /// Pieces of intel, per segment (see [`sharing::IntelPiece`]).
+    intel: Vec<Vec<sharing::IntelPiece>>,
+    /// Intel edge per firm id (scratch for the market).
+    edge_scratch: Vec<f64>,
     /// The tick's encounter pairings (scratch for phase 5).
     pairings: Vec<(FirmId, FirmId)>,
     /// Shares of every firm at the end of last tick (scratch for the market).
@@ -207,6 +211,8 @@ impl Simulation {
             outside_share: vec![1.0; segments],
             share_snapshot: Vec::new(),
             pairings: Vec::new(),
+            intel: vec![Vec::new(); segments],
+            edge_scratch: Vec::new(),
             rngs: Streams {
                 init: stream(seed, Purpose::Init),
                 encounters: stream(seed, Purpose::Encounters),
@@ -371,6 +377,11 @@ impl Simulation {
     /// Every pair of firms that has met, with both beliefs (not decayed), sorted.
     pub fn trust_pairs(&self) -> Vec<(FirmId, FirmId, trust::Belief, trust::Belief)> {
         self.trust.pairs()
+    }
+
+    /// Every piece of intel held, per segment, in arrival order.
+    pub fn intel_pieces(&self) -> &[Vec<sharing::IntelPiece>] {
+        &self.intel
     }
 
     /// The event log so far, in order.

@@ -230,7 +230,8 @@ impl Simulation {
             k += 1;
         }
         let rival = rivals[k];
-        add_intel(&mut self.firms[rival as usize].intel, victim, amount);
+        let segment = self.firms[victim as usize].segment as usize;
+        add_intel(&mut self.intel[segment], rival, victim, amount);
         true
     }
 

@@ -121,7 +121,6 @@ impl Simulation {
             exit_tick: None,
             partner_count: 0,
             firms_met: 0,
-            intel: Vec::new(),
             partnerships: Vec::new(),
             last_revenue: 0.0,
             ledger: Ledger::default(),

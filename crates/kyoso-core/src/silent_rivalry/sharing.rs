@@ -209,11 +209,14 @@ impl Simulation {
         }
         count_action(fi, share_i);
         count_action(fj, share_j);
+        let segment_intel = &mut self.intel[fi.segment as usize];
         if share_j {
-            receive(fi, j, benefit, intel);
+            receive(fi, benefit);
+            add_intel(segment_intel, i, j, intel);
         }
         if share_i {
-            receive(fj, i, benefit, intel);
+            receive(fj, benefit);
+            add_intel(segment_intel, j, i, intel);
         }
 
         let scope = if same_origin {
@@ -241,25 +244,32 @@ fn count_action(firm: &mut crate::silent_rivalry::firm::Firm, shared: bool) {
     }
 }
 
-/// The receiver of a share: cash `B`, one more share this tick, and intel on the sharer.
-fn receive(
-    receiver: &mut crate::silent_rivalry::firm::Firm,
-    sharer: FirmId,
-    benefit: f64,
-    intel: f64,
-) {
+/// The receiver of a share: cash `B` and one more share this tick.
+fn receive(receiver: &mut crate::silent_rivalry::firm::Firm, benefit: f64) {
     receiver.ledger.sharing += benefit;
     receiver.shares_received += 1;
-    if intel > 0.0 {
-        add_intel(&mut receiver.intel, sharer, intel);
-    }
 }
 
-/// Adds a piece of intel on `about`. Intel is kept as a list of pieces in
-/// arrival order, not merged per firm: the intel edge is a sum, so pieces
-/// add up exactly, and appending costs no search.
-pub(super) fn add_intel(intel: &mut Vec<(FirmId, f64)>, about: FirmId, amount: f64) {
-    intel.push((about, amount));
+/// One piece of intel: `holder` knows `amount` about `about`, a rival in
+/// the same segment. Pieces are kept per segment in arrival order, not
+/// merged per pair: the intel edge is a sum, so pieces add up exactly, and
+/// the market reads a segment's pieces as one contiguous list.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IntelPiece {
+    pub holder: FirmId,
+    pub about: FirmId,
+    pub amount: f64,
+}
+
+/// Adds a piece of intel (nothing if `amount` is 0).
+pub(super) fn add_intel(pieces: &mut Vec<IntelPiece>, holder: FirmId, about: FirmId, amount: f64) {
+    if amount > 0.0 {
+        pieces.push(IntelPiece {
+            holder,
+            about,
+            amount,
+        });
+    }
 }
 
 #[cfg(test)]
@@ -442,9 +452,12 @@ mod tests {
     #[test]
     fn add_intel_appends_pieces_in_order() {
         let mut v = Vec::new();
-        add_intel(&mut v, 5, 1.0);
-        add_intel(&mut v, 2, 0.2);
-        add_intel(&mut v, 5, 0.5);
-        assert_eq!(v, vec![(5, 1.0), (2, 0.2), (5, 0.5)]);
+        add_intel(&mut v, 1, 5, 1.0);
+        add_intel(&mut v, 1, 2, 0.2);
+        add_intel(&mut v, 3, 5, 0.0);
+        add_intel(&mut v, 1, 5, 0.5);
+        let about: Vec<(FirmId, FirmId, f64)> =
+            v.iter().map(|p| (p.holder, p.about, p.amount)).collect();
+        assert_eq!(about, vec![(1, 5, 1.0), (1, 2, 0.2), (1, 5, 0.5)]);
     }
 }
