@@ -397,13 +397,14 @@ impl ScenarioBuilder {
     }
 }
 
-/// Parses a `--set` value as TOML, or keeps it as a string.
-fn parse_value(raw: &str) -> toml::Value {
-    let doc = format!("v = {raw}");
-    match toml::from_str::<toml::Table>(&doc) {
+/// Parses a value as TOML (`6`, `0.3`, `true`, `"JP"`, `[0.1, 0.2]`), or
+/// keeps it as a plain string. Used by `--set`, `--vary` and design files.
+pub fn parse_value(raw: &str) -> toml::Value {
+    let raw = raw.trim();
+    match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
         Ok(mut t) => t
             .remove("v")
-            .unwrap_or(toml::Value::String(raw.to_string())),
+            .unwrap_or_else(|| toml::Value::String(raw.to_string())),
         Err(_) => toml::Value::String(raw.to_string()),
     }
 }

@@ -42,16 +42,7 @@ fn err(context: impl Into<String>, message: impl Into<String>) -> DesignError {
     }
 }
 
-/// Parses one value as TOML (`3`, `0.5`, `true`, `"JP"`), else a string.
-pub fn parse_value(raw: &str) -> toml::Value {
-    let raw = raw.trim();
-    match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
-        Ok(mut t) => t
-            .remove("v")
-            .unwrap_or_else(|| toml::Value::String(raw.to_string())),
-        Err(_) => toml::Value::String(raw.to_string()),
-    }
-}
+pub use crate::scenario::parse_value;
 
 /// Parses `key=v1,v2,v3` or `key=start:stop:count` (count evenly spaced
 /// values, both ends included; integers when start, stop and step are).

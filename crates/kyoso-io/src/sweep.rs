@@ -429,29 +429,17 @@ fn scan_journal(
 
 /// Byte offsets of each run's line in a journal, sorted by run id (16 bytes
 /// per run: finalising a 100,000-run sweep needs under 2 MB).
-fn journal_index(path: &Path) -> Result<Vec<(u64, u64)>, SweepError> {
-    let file = File::open(path).map_err(|e| SweepError::io(path, e))?;
-    let mut reader = BufReader::new(file);
+fn journal_index(path: &Path, total: u64) -> Result<Vec<(u64, u64)>, SweepError> {
     let mut index = Vec::new();
-    let mut seen = BTreeSet::new();
     let mut offset = 0u64;
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| SweepError::io(path, e))?;
-        if n == 0 || line.last() != Some(&b'\n') {
-            break;
-        }
-        let Ok(r) = serde_json::from_slice::<RunOnly>(&line) else {
-            break;
-        };
-        if seen.insert(r.run) {
+    scan_journal(path, total, |line, fresh| {
+        if fresh {
+            let r: RunOnly = serde_json::from_slice(line).expect("scanned lines parse");
             index.push((r.run, offset));
         }
-        offset += n as u64;
-    }
+        offset += line.len() as u64;
+        Ok(())
+    })?;
     index.sort_unstable();
     Ok(index)
 }
@@ -554,7 +542,7 @@ fn runs_table(spec: &SweepSpec, points: &[Vec<toml::Value>], rows: &[RunRecord])
 fn finalize(dir: &Path, mut manifest: Manifest) -> Result<Manifest, SweepError> {
     let spec = manifest.spec.clone();
     let journal_path = dir.join("journal.jsonl");
-    let index = journal_index(&journal_path)?;
+    let index = journal_index(&journal_path, spec.total_runs())?;
     let points: Vec<Vec<toml::Value>> = spec
         .points
         .iter()

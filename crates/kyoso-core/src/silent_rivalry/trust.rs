@@ -78,6 +78,18 @@ fn vacant_slots(n: usize) -> Vec<Slot> {
     crate::prefetch::zeroed_huge_page_vec(n)
 }
 
+impl Slot {
+    /// The stored beliefs: lo's in hi, then hi's in lo (not decayed).
+    fn beliefs(&self) -> (Belief, Belief) {
+        let belief = |d: usize, bit: u32| Belief {
+            a: self.ab[d] as f64,
+            b: self.ab[d + 1] as f64,
+            last_seen_share: self.seen & bit != 0,
+        };
+        (belief(0, 1), belief(2, 2))
+    }
+}
+
 /// The result of [`TrustTable::meet`]: both beliefs before the encounter.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Meeting {
@@ -272,16 +284,7 @@ impl TrustTable {
         let (a1, b1) = decay_counts(e.ab[2] as f64, e.ab[3] as f64, prior_hi, decay, dt);
         e.ab = [a0 as f32, b0 as f32, a1 as f32, b1 as f32];
         e.tick = now;
-        let lo = Belief {
-            a: e.ab[0] as f64,
-            b: e.ab[1] as f64,
-            last_seen_share: e.seen & 1 != 0,
-        };
-        let hi = Belief {
-            a: e.ab[2] as f64,
-            b: e.ab[3] as f64,
-            last_seen_share: e.seen & 2 != 0,
-        };
+        let (lo, hi) = e.beliefs();
         let (ij, ji) = if i_is_lo { (lo, hi) } else { (hi, lo) };
         Meeting {
             slot,
@@ -309,16 +312,7 @@ impl TrustTable {
         e.ab[if lo_saw { 0 } else { 1 }] += 1.0;
         e.ab[if hi_saw { 2 } else { 3 }] += 1.0;
         e.seen = lo_saw as u32 | ((hi_saw as u32) << 1);
-        let lo = Belief {
-            a: e.ab[0] as f64,
-            b: e.ab[1] as f64,
-            last_seen_share: lo_saw,
-        };
-        let hi = Belief {
-            a: e.ab[2] as f64,
-            b: e.ab[3] as f64,
-            last_seen_share: hi_saw,
-        };
+        let (lo, hi) = e.beliefs();
         if m.i_is_lo { (lo, hi) } else { (hi, lo) }
     }
 
@@ -350,16 +344,7 @@ impl TrustTable {
             .iter()
             .filter(|s| s.key != EMPTY)
             .map(|s| {
-                let lo = Belief {
-                    a: s.ab[0] as f64,
-                    b: s.ab[1] as f64,
-                    last_seen_share: s.seen & 1 != 0,
-                };
-                let hi = Belief {
-                    a: s.ab[2] as f64,
-                    b: s.ab[3] as f64,
-                    last_seen_share: s.seen & 2 != 0,
-                };
+                let (lo, hi) = s.beliefs();
                 ((s.key >> 32) as FirmId, s.key as FirmId, lo, hi)
             })
             .collect();
