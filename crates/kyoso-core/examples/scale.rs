@@ -20,6 +20,11 @@ fn main() {
     let t = std::time::Instant::now();
     let out = run_scenario(&s, |_, _| {}, || false).unwrap().unwrap();
     let dt = t.elapsed().as_secs_f64();
+    let mut sim = kyoso_core::Simulation::new(&s).unwrap();
+    if std::env::var("PAIRS").is_ok() {
+        sim.run(|_| {});
+        eprintln!("trust pairs at the end: {}", sim.trust_pairs().len());
+    }
     let firm_ticks: u64 = out
         .observations
         .iter()

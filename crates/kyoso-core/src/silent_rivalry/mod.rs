@@ -135,16 +135,21 @@ impl Params {
 }
 
 /// A capacity hint for the trust table: each encounter can meet a new
-/// pair, but there are only n(n−1)/2 pairs among n firms.
+/// pair (the firm count grows by entry over the run), but there are only
+/// n(n−1)/2 pairs among n firms. Measured: 3.9 million pairs for 10,000
+/// initial firms over 120 ticks, against an estimate of 4.7 million.
 fn expected_pairs(s: &Scenario) -> usize {
-    let firms: f64 = s
+    let initial: f64 = s
         .origins
         .values()
         .map(|o| o.firms as f64)
         .sum::<f64>()
         .max(2.0);
-    let encounters = firms * s.encounters.per_tick as f64 * s.run.ticks as f64;
-    encounters.min(firms * (firms - 1.0) / 2.0).clamp(0.0, 1e8) as usize
+    let ticks = s.run.ticks as f64;
+    let entrants = s.population.entry_rate * ticks;
+    let encounters = (initial + entrants / 2.0) * s.encounters.per_tick as f64 * ticks;
+    let most = initial + entrants;
+    encounters.min(most * (most - 1.0) / 2.0).clamp(0.0, 1e8) as usize
 }
 
 /// One random stream per purpose (see [`crate::rng`]).

@@ -100,7 +100,7 @@ impl Simulation {
                 }
             }
         }
-        const AHEAD: usize = 6;
+        const AHEAD: usize = 4;
         for k in 0..pairings.len() {
             if let Some(&(a, b)) = pairings.get(k + AHEAD) {
                 self.trust.prefetch(a, b);

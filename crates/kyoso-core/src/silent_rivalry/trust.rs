@@ -139,9 +139,10 @@ fn decay_counts(a: f64, b: f64, prior: Prior, decay: f64, ticks: u32) -> (f64, f
 }
 
 impl TrustTable {
-    /// A table with room for about `pairs` pairs before it must grow.
+    /// A table with room for about `pairs` pairs before it must grow
+    /// (it grows at a load of 0.7).
     pub fn with_capacity(pairs: usize) -> TrustTable {
-        let slots = (pairs.max(512) * 2).next_power_of_two();
+        let slots = (pairs.max(512) * 10 / 7 + 1).next_power_of_two();
         TrustTable {
             slots: vacant_slots(slots),
             pairs: 0,
@@ -259,7 +260,7 @@ impl TrustTable {
         let (slot, first) = match self.find(k) {
             Ok(s) => (s, false),
             Err(_) => {
-                if (self.pairs + 1) * 2 > self.slots.len() {
+                if (self.pairs + 1) * 10 > self.slots.len() * 7 {
                     self.grow();
                 }
                 let s = self.find(k).expect_err("new key");
