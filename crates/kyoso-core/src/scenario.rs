@@ -15,6 +15,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ScenarioError, Violation};
+use crate::params;
 use crate::silent_rivalry::Strategy;
 
 /// The embedded default scenario (spec section 11).
@@ -317,38 +318,7 @@ impl ScenarioBuilder {
     /// read as TOML (`6`, `0.3`, `true`, `"JP"`, `[0.1, 0.2, 0.3]`), falling
     /// back to a plain string.
     pub fn set(mut self, assignment: &str) -> Result<Self, ScenarioError> {
-        let (key, raw) = assignment
-            .split_once('=')
-            .ok_or_else(|| ScenarioError::BadOverride {
-                assignment: assignment.to_string(),
-                message: "expected dotted.key=value".to_string(),
-            })?;
-        let key = key.trim();
-        let raw = raw.trim();
-        if key.is_empty() || key.split('.').any(|p| p.is_empty()) {
-            return Err(ScenarioError::BadOverride {
-                assignment: assignment.to_string(),
-                message: "the key is empty or has an empty part".to_string(),
-            });
-        }
-        let value = parse_value(raw);
-        let parts: Vec<&str> = key.split('.').collect();
-        let mut table = &mut self.table;
-        for (depth, part) in parts[..parts.len() - 1].iter().enumerate() {
-            let entry = table
-                .entry(part.to_string())
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-            table = match entry {
-                toml::Value::Table(t) => t,
-                _ => {
-                    return Err(ScenarioError::BadOverride {
-                        assignment: assignment.to_string(),
-                        message: format!("`{}` is a value, not a table", parts[..=depth].join(".")),
-                    });
-                }
-            };
-        }
-        table.insert(parts[parts.len() - 1].to_string(), value);
+        params::set_dotted(&mut self.table, assignment)?;
         self.origin_of_keys.push(Source::Override);
         Ok(self)
     }
@@ -373,23 +343,7 @@ impl ScenarioBuilder {
             .map(|s| s.to_string())
             .collect::<Vec<_>>()
             .join(" + ");
-        let mut unknown = Vec::new();
-        let value = toml::Value::Table(self.table);
-        let mut record = |path: serde_ignored::Path<'_>| unknown.push(path.to_string());
-        let ignoring = serde_ignored::Deserializer::new(value, &mut record);
-        let scenario: Scenario =
-            serde_path_to_error::deserialize(ignoring).map_err(|e| ScenarioError::Shape {
-                sources: sources.clone(),
-                message: format!("{}: {}", e.path(), e.inner()),
-            })?;
-        if let Some(key) = unknown.into_iter().next() {
-            let suggestion = suggest_key(&key);
-            return Err(ScenarioError::UnknownKey {
-                sources,
-                key,
-                suggestion,
-            });
-        }
+        let scenario: Scenario = params::deserialize_checked(self.table, &sources, suggest_key)?;
         let mut scenario = scenario;
         scenario.fill_newcomer_mix();
         scenario.validate()?;
@@ -414,42 +368,27 @@ pub fn parse_value(raw: &str) -> toml::Value {
 /// a distribution that must not be mixed with the base's.
 const REPLACED: &[&str] = &["origins", "strategy_mix", "newcomer_mix"];
 
-/// Deep-merges `overlay` into `base`.
+/// Deep-merges `overlay` into `base`, replacing the tables of [`REPLACED`].
 fn merge(base: &mut toml::Table, overlay: toml::Table) {
-    for (key, value) in overlay {
-        match (base.get_mut(&key), value) {
-            (Some(toml::Value::Table(b)), toml::Value::Table(o))
-                if !REPLACED.contains(&key.as_str()) =>
-            {
-                merge(b, o)
-            }
-            (_, v) => {
-                base.insert(key, v);
-            }
-        }
-    }
+    params::merge_with(base, overlay, REPLACED);
 }
 
 /// Every valid dotted key, with origin names generalised to `*`.
 fn valid_keys() -> Vec<String> {
     let table: toml::Table = toml::from_str(DEFAULT_TOML).expect("valid default");
-    let mut out = Vec::new();
-    fn walk(prefix: &str, t: &toml::Table, out: &mut Vec<String>) {
-        for (k, v) in t {
-            let path = if prefix.is_empty() {
-                k.clone()
-            } else {
-                format!("{prefix}.{k}")
-            };
-            match v {
-                toml::Value::Table(inner) if k != "strategy_mix" && k != "newcomer_mix" => {
-                    walk(&path, inner, out)
-                }
-                _ => out.push(path),
+    let out: Vec<String> = params::leaf_keys(&table)
+        .into_iter()
+        .map(|k| {
+            match k
+                .find(".strategy_mix.")
+                .or_else(|| k.find(".newcomer_mix."))
+            {
+                // A mix is one value: its strategies are checked by validation.
+                Some(at) => k[..at + 1 + k[at + 1..].find('.').unwrap_or(0)].to_string(),
+                None => k,
             }
-        }
-    }
-    walk("", &table, &mut out);
+        })
+        .collect();
     let mut generalised: Vec<String> = out
         .into_iter()
         .map(|k| {
@@ -485,14 +424,7 @@ fn suggest_key(key: &str) -> Option<String> {
     })
 }
 
-/// The candidate closest to `word` by Jaro-Winkler similarity, if similar enough.
-pub(crate) fn nearest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
-    candidates
-        .map(|c| (strsim::jaro_winkler(word, c), c))
-        .filter(|(score, _)| *score >= 0.75)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c.to_string())
-}
+pub(crate) use params::nearest;
 
 impl Default for Scenario {
     /// The embedded default scenario, resolved.
