@@ -23,14 +23,6 @@ pub enum SweepModel {
     SilentRivalry,
 }
 
-impl SweepModel {
-    fn name(self) -> &'static str {
-        match self {
-            SweepModel::SilentRivalry => "silent-rivalry",
-        }
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct SweepArgs {
     /// The model to sweep.
@@ -120,31 +112,16 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         Some(s) => Shard::parse(s).map_err(Failure::input)?,
         None => Shard::ALL,
     };
-    let base_toml = base.to_toml();
-    let mut scenarios: Vec<Scenario> = Vec::with_capacity(design.points.len());
-    for p in 0..design.points.len() {
-        let mut b = kyoso_core::ScenarioBuilder::new()
-            .file("base scenario", &base_toml)
-            .map_err(Failure::input)?;
-        let sets = design.assignments(p);
-        for s in &sets {
-            b = b.set(s).map_err(|e| {
-                Failure::input(format!("design point {p} ({}): {e}", sets.join(", ")))
-            })?;
-        }
-        let s = b
-            .build()
-            .map_err(|e| Failure::input(format!("design point {p} ({}): {e}", sets.join(", "))))?;
-        scenarios.push(s);
-    }
-    let metrics = metric_names(&scenarios[0]);
+    let target: Box<dyn SweepTarget> = match args.model {
+        SweepModel::SilentRivalry => Box::new(SilentRivalrySweep::new(&base, &design)?),
+    };
     let spec = SweepSpec::new(
-        args.model.name(),
-        base_toml,
-        base.run.seed,
+        target.model(),
+        target.base_text(),
+        target.base_seed(),
         args.reps,
         &design,
-        metrics,
+        target.metric_names(),
         args.keep_ticks,
     );
     let mut dir = SweepDir::open(&args.out, &spec, shard, args.resume).map_err(sweep_failure)?;
@@ -174,7 +151,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     };
 
     let reps = args.reps as u64;
-    let base_seed = base.run.seed;
+    let base_seed = target.base_seed();
     let keep_ticks = args.keep_ticks;
     let next = AtomicUsize::new(0);
     // Bounded: workers wait for the journal rather than pile up results in memory.
@@ -184,8 +161,8 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let result = std::thread::scope(|scope| {
         for _ in 0..jobs.min(to_run.max(1)) {
             let tx = tx.clone();
-            let (next, done_before, scenarios, dir_path) =
-                (&next, &done_before, &scenarios, dir.path().to_path_buf());
+            let (next, done_before, target, dir_path) =
+                (&next, &done_before, &target, dir.path().to_path_buf());
             scope.spawn(move || {
                 loop {
                     // The k-th run of the shard: runs r with r % N == I - 1.
@@ -199,10 +176,8 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
                     }
                     let (point, rep) = (run / reps, run % reps);
                     let seed = run_seed(base_seed, point, rep);
-                    let mut s = scenarios[point as usize].clone();
-                    s.run.seed = seed;
                     let done = run_one(
-                        &s,
+                        target.as_ref(),
                         run,
                         point,
                         rep as u32,
@@ -263,33 +238,117 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The end-of-run metric names of a scenario (from a one-tick probe run,
-/// so the names always match what the runs report).
-fn metric_names(s: &Scenario) -> Vec<String> {
-    let mut probe = s.clone();
-    probe.run.ticks = 1;
-    let out = run_scenario(&probe, |_, _| {}, || false)
-        .expect("validated")
-        .expect("not cancelled");
-    out.summary.metrics().into_iter().map(|(k, _)| k).collect()
+/// A model as a sweep sees it: its validated design points, its
+/// end-of-run metrics and one run. Implementations resolve and validate
+/// every point up front, so a bad design fails before any run.
+pub trait SweepTarget: Sync {
+    /// The model name recorded in the manifest.
+    fn model(&self) -> &'static str;
+    /// The resolved base parameters, as TOML.
+    fn base_text(&self) -> String;
+    /// The base seed from which run seeds derive.
+    fn base_seed(&self) -> u64;
+    /// Names of the end-of-run metrics, in the order `run` returns them.
+    fn metric_names(&self) -> Vec<String>;
+    /// Runs design point `point` with `seed`: the metrics, and the per-step
+    /// table when `keep_ticks`.
+    fn run(
+        &self,
+        point: usize,
+        seed: u64,
+        keep_ticks: bool,
+    ) -> Result<(Vec<f64>, Option<Table>), Failure>;
+}
+
+/// The silent-rivalry model in a sweep.
+pub struct SilentRivalrySweep {
+    base: Scenario,
+    points: Vec<Scenario>,
+    metrics: Vec<String>,
+}
+
+impl SilentRivalrySweep {
+    /// Layers every design point on the base scenario and validates it.
+    pub fn new(base: &Scenario, design: &Design) -> Result<SilentRivalrySweep, Failure> {
+        let base_toml = base.to_toml();
+        let mut points = Vec::with_capacity(design.points.len());
+        for p in 0..design.points.len() {
+            let sets = design.assignments(p);
+            let fail = |e: kyoso_core::ScenarioError| {
+                Failure::input(format!("design point {p} ({}): {e}", sets.join(", ")))
+            };
+            let mut b = kyoso_core::ScenarioBuilder::new()
+                .file("base scenario", &base_toml)
+                .map_err(Failure::input)?;
+            for s in &sets {
+                b = b.set(s).map_err(fail)?;
+            }
+            points.push(b.build().map_err(fail)?);
+        }
+        // Metric names from a one-tick probe, so they always match the runs.
+        let mut probe = points[0].clone();
+        probe.run.ticks = 1;
+        let out = run_scenario(&probe, |_, _| {}, || false)
+            .map_err(Failure::input)?
+            .expect("not cancelled");
+        let metrics = out.summary.metrics().into_iter().map(|(k, _)| k).collect();
+        Ok(SilentRivalrySweep {
+            base: base.clone(),
+            points,
+            metrics,
+        })
+    }
+}
+
+impl SweepTarget for SilentRivalrySweep {
+    fn model(&self) -> &'static str {
+        "silent-rivalry"
+    }
+
+    fn base_text(&self) -> String {
+        self.base.to_toml()
+    }
+
+    fn base_seed(&self) -> u64 {
+        self.base.run.seed
+    }
+
+    fn metric_names(&self) -> Vec<String> {
+        self.metrics.clone()
+    }
+
+    fn run(
+        &self,
+        point: usize,
+        seed: u64,
+        keep_ticks: bool,
+    ) -> Result<(Vec<f64>, Option<Table>), Failure> {
+        let mut s = self.points[point].clone();
+        s.run.seed = seed;
+        let out = run_scenario(&s, |_, _| {}, || false)
+            .map_err(Failure::input)?
+            .expect("never cancelled");
+        let ticks = keep_ticks.then(|| kyoso_io::tables::ticks(&out));
+        Ok((
+            out.summary.metrics().into_iter().map(|(_, v)| v).collect(),
+            ticks,
+        ))
+    }
 }
 
 fn run_one(
-    s: &Scenario,
+    target: &dyn SweepTarget,
     run: u64,
     point: u64,
     rep: u32,
     seed: u64,
     ticks_dir: Option<&PathBuf>,
 ) -> Result<Done, Failure> {
-    let out = run_scenario(s, |_, _| {}, || false)
-        .map_err(Failure::input)?
-        .expect("never cancelled");
-    if let Some(dir) = ticks_dir {
-        let table = ticks_with_run(&out, run, point, rep);
-        kyoso_io::sweep::write_ticks_part(dir, run, &table).map_err(sweep_failure)?;
+    let (metrics, ticks) = target.run(point as usize, seed, ticks_dir.is_some())?;
+    if let (Some(dir), Some(ticks)) = (ticks_dir, ticks) {
+        kyoso_io::sweep::write_ticks_part(dir, run, &with_run_columns(ticks, run, point, rep))
+            .map_err(sweep_failure)?;
     }
-    let metrics = out.summary.metrics().into_iter().map(|(_, v)| v).collect();
     Ok(Done {
         record: RunRecord {
             run,
@@ -301,15 +360,9 @@ fn run_one(
     })
 }
 
-/// The run's ticks table with run, point and rep columns in front.
-fn ticks_with_run(
-    out: &kyoso_core::silent_rivalry::RunOutput,
-    run: u64,
-    point: u64,
-    rep: u32,
-) -> Table {
+/// A run's per-step table with run, point and rep columns in front.
+fn with_run_columns(ticks: Table, run: u64, point: u64, rep: u32) -> Table {
     use kyoso_io::table::Values;
-    let ticks = kyoso_io::tables::ticks(out);
     let n = ticks.rows();
     let mut t = Table::new("ticks")
         .column(
