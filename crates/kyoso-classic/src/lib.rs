@@ -13,6 +13,7 @@
 
 pub mod ipd;
 pub mod rng;
+pub mod spatial_pd;
 
 /// Why a model could not be set up.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
