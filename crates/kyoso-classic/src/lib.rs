@@ -11,6 +11,7 @@
 //! Like kyoso-core, this crate never prints and never touches files; every
 //! random draw comes from an explicitly seeded ChaCha8 stream ([`rng`]).
 
+pub mod ethnocentrism;
 pub mod ipd;
 pub mod rng;
 pub mod spatial_pd;
