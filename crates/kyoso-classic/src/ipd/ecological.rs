@@ -26,7 +26,10 @@ pub fn ecosystem(
     let start: Vec<f64> = match initial {
         None => vec![1.0 / n as f64; n],
         Some(p) => {
-            if p.len() != n || p.iter().any(|x| !(*x >= 0.0)) || p.iter().sum::<f64>() <= 0.0 {
+            if p.len() != n
+                || p.iter().any(|x| x.is_nan() || *x < 0.0)
+                || p.iter().sum::<f64>() <= 0.0
+            {
                 return Err(ClassicError::range(
                     "population",
                     format!("{p:?}"),

@@ -152,15 +152,12 @@ fn looks_random(cooperations: u32, defections: u32) -> bool {
 
 /// C with probability `p` (no draw when p is 0 or 1, as in the library).
 fn random_choice(p: f64, rng: &mut Rng) -> Action {
-    if p <= 0.0 {
-        D
-    } else if p >= 1.0 {
-        C
-    } else if rng.random::<f64>() < p {
-        C
+    let cooperate = if p <= 0.0 {
+        false
     } else {
-        D
-    }
+        p >= 1.0 || rng.random::<f64>() < p
+    };
+    if cooperate { C } else { D }
 }
 
 /// Defects in the last `n` rounds when the match length is known (the
