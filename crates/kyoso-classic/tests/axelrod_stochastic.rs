@@ -100,6 +100,8 @@ fn stochastic_strategies_agree_with_axelrod_in_distribution() {
             }
         }
     }
+    println!("{compared} comparisons");
+    assert!(compared > 900, "fixture too small: {compared} comparisons");
     assert!(
         failures.is_empty(),
         "{} of {compared} comparisons fail:\n{}",
