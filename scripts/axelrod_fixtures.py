@@ -17,6 +17,9 @@ itself there and writes, into crates/kyoso-classic/tests/fixtures/:
   axelrod_first.json  Axelrod's first tournament (200 turns): every player's
                       mean normalised score over the repetitions, the
                       median-based ranking and the library's version.
+  evolution.json      Moran processes (fixation frequencies over many
+                      seeds) and the ecological variant (population shares
+                      of deterministic players, which are exact).
 
 kyoso's tests read these files; no Python is needed to run the tests.
 """
@@ -183,6 +186,47 @@ def axelrod_first(reps):
     }
 
 
+def evolution(seeds=1000):
+    moran = []
+    cases = [
+        ([axl.TitForTat] * 2 + [axl.Defector] * 2, 50),
+        ([axl.Cooperator] * 3 + [axl.Defector], 20),
+        ([axl.Grudger, axl.Alternator, axl.WinStayLoseShift, axl.Bully], 30),
+    ]
+    for classes, turns in cases:
+        counts = {}
+        steps = []
+        for seed in range(seeds):
+            mp = axl.MoranProcess([c() for c in classes], turns=turns, seed=seed)
+            mp.play()
+            winner = kebab(type(mp.players[0]))
+            counts[winner] = counts.get(winner, 0) + 1
+            steps.append(len(mp) - 1)
+        moran.append({
+            "population": [kebab(c) for c in classes],
+            "turns": turns,
+            "seeds": seeds,
+            "fixations": counts,
+            "mean_steps": sum(steps) / len(steps),
+        })
+    ecological = []
+    for classes, turns, generations in [
+        ([axl.Cooperator, axl.Defector, axl.TitForTat, axl.Grudger], 50, 100),
+        ([axl.TitForTat, axl.Alternator, axl.Bully, axl.WinStayLoseShift, axl.SuspiciousTitForTat], 30, 200),
+    ]:
+        players = [c() for c in classes]
+        results = axl.Tournament(players, turns=turns, repetitions=1, seed=0).play(progress_bar=False)
+        eco = axl.Ecosystem(results)
+        eco.reproduce(generations)
+        ecological.append({
+            "players": [kebab(c) for c in classes],
+            "turns": turns,
+            "generations": generations,
+            "shares": eco.population_sizes[-1],
+        })
+    return {"axelrod_version": axl.__version__, "moran": moran, "ecological": ecological}
+
+
 def write(name, data):
     FIXTURES.mkdir(parents=True, exist_ok=True)
     path = FIXTURES / name
@@ -196,10 +240,12 @@ if __name__ == "__main__":
         reps = int(sys.argv[sys.argv.index("--reps") + 1])
     for cls in CLASSES:
         assert kebab(cls) == KEBAB[cls.__name__]
-    only = [a for a in sys.argv[1:] if a in ("deterministic", "stochastic", "axelrod-first")]
+    only = [a for a in sys.argv[1:] if a in ("deterministic", "stochastic", "axelrod-first", "evolution")]
     if not only or "deterministic" in only:
         write("deterministic.json", deterministic())
     if not only or "stochastic" in only:
         write("stochastic.json", stochastic())
     if not only or "axelrod-first" in only:
         write("axelrod_first.json", axelrod_first(reps))
+    if not only or "evolution" in only:
+        write("evolution.json", evolution())
