@@ -560,9 +560,13 @@ pub fn moran(args: &MoranArgs) -> Result<(), Failure> {
             serde_json::to_string(&summary).map_err(Failure::runtime)?
         );
     } else {
-        match summary.fixated {
-            Some(s) => println!("fixation of {s} after {} steps", summary.steps),
-            None => println!("no fixation after {} steps", summary.steps),
+        match (summary.fixated, args.mutation_rate > 0.0) {
+            (Some(s), false) => println!("fixation of {s} after {} steps", summary.steps),
+            (Some(s), true) => println!(
+                "after {} steps everyone plays {s} (mutation continues)",
+                summary.steps
+            ),
+            (None, _) => println!("no fixation after {} steps", summary.steps),
         }
         for (s, c) in summary.strategies.iter().zip(&summary.final_counts) {
             println!("  {s:<32} {c}");
