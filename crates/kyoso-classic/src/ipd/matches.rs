@@ -210,6 +210,30 @@ mod tests {
         assert!((flipped - 0.1).abs() < 0.01, "{flipped}");
     }
 
+    proptest::proptest! {
+        /// Scores are the game's payoffs summed over the moves played, and
+        /// deterministic strategies without noise ignore the seed.
+        #[test]
+        fn scores_follow_the_moves(a in 0usize..33, b in 0usize..33, turns in 1u32..120, seed: u64, noise in 0.0f64..0.3) {
+            let (a, b) = (Strategy::ALL[a], Strategy::ALL[b]);
+            let game = Game::new(4.0, -1.0, 6.0, 0.5).unwrap();
+            let m = Match { game, turns, noise, prob_end: None };
+            let r = m.play(a, b, seed);
+            proptest::prop_assert_eq!(r.turns(), turns as usize);
+            let (mut sa, mut sb) = (0.0, 0.0);
+            for (x, y) in r.moves_a.iter().zip(&r.moves_b) {
+                let (pa, pb) = game.score(*x, *y);
+                sa += pa;
+                sb += pb;
+            }
+            proptest::prop_assert!((sa - r.score_a).abs() < 1e-9 && (sb - r.score_b).abs() < 1e-9);
+            if !a.is_stochastic() && !b.is_stochastic() {
+                let quiet = Match { noise: 0.0, ..m };
+                proptest::prop_assert_eq!(quiet.play(a, b, seed), quiet.play(a, b, seed.wrapping_add(1)));
+            }
+        }
+    }
+
     #[test]
     fn same_seed_same_match() {
         let m = Match {

@@ -252,6 +252,32 @@ mod tests {
     }
 
     #[test]
+    fn a_match_does_not_depend_on_the_other_players() {
+        // Each match's seed depends only on (seed, indices, repetition), so
+        // adding a player at the end leaves the existing matches unchanged.
+        let settings = Match {
+            turns: 30,
+            noise: 0.05,
+            ..Match::default()
+        };
+        let small = Tournament {
+            players: vec![Strategy::Random, Strategy::FirstByJoss],
+            settings,
+            repetitions: 3,
+            seed: 9,
+        };
+        let big = Tournament {
+            players: vec![Strategy::Random, Strategy::FirstByJoss, Strategy::Defector],
+            ..small.clone()
+        };
+        let (s, b) = (small.play().unwrap(), big.play().unwrap());
+        for m in &s.matches {
+            assert!(b.matches.contains(m), "{m:?}");
+        }
+        assert_eq!(small.play().unwrap(), s);
+    }
+
+    #[test]
     fn median_of_even_and_odd() {
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
