@@ -2,6 +2,7 @@
 //! kyoso-io (the outputs). Exit status: 0 success, 1 runtime failure,
 //! 2 bad input or usage, 130 interrupted.
 
+mod classic;
 mod run;
 mod sweep;
 
@@ -32,6 +33,18 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Merge the shard folders of one sweep into one sweep folder.
     Merge(sweep::MergeArgs),
+    /// List the iterated prisoner's dilemma strategies.
+    Strategies(classic::StrategiesArgs),
+    /// Play one iterated prisoner's dilemma match.
+    Match(classic::MatchArgs),
+    /// Play a round-robin tournament (with self-play) and rank the players as the axelrod library does.
+    Tournament(classic::TournamentArgs),
+    /// Run a Moran process of prisoner's dilemma strategies.
+    Moran(classic::MoranArgs),
+    /// Run the spatial prisoner's dilemma of Nowak and May (1992).
+    SpatialPd(classic::SpatialPdArgs),
+    /// Run the evolution of ethnocentrism of Hammond and Axelrod (2006).
+    Ethnocentrism(classic::EthnocentrismArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -161,6 +174,12 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
             presets();
             Ok(())
         }
+        Command::Strategies(args) => classic::strategies(&args),
+        Command::Match(args) => classic::play_match(&args),
+        Command::Tournament(args) => classic::tournament(&args),
+        Command::Moran(args) => classic::moran(&args),
+        Command::SpatialPd(args) => classic::spatial_pd(&args),
+        Command::Ethnocentrism(args) => classic::ethnocentrism(&args),
     }
 }
 
