@@ -5,6 +5,7 @@
 mod classic;
 mod run;
 mod sweep;
+mod sweep_classic;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,19 +59,19 @@ enum ScenarioCommand {
 pub struct ScenarioArgs {
     /// Region preset layered over the default (see `kyoso presets`).
     #[arg(long, value_name = "NAME")]
-    preset: Option<String>,
+    pub preset: Option<String>,
     /// Scenario file (TOML) layered over the default and the preset.
     #[arg(long, value_name = "FILE.toml")]
-    scenario: Option<PathBuf>,
+    pub scenario: Option<PathBuf>,
     /// Override one parameter, e.g. --set encounters.detect=0.5 (repeatable).
     #[arg(long = "set", value_name = "dotted.key=value")]
-    set: Vec<String>,
+    pub set: Vec<String>,
     /// Seed of every random stream (overrides run.seed).
     #[arg(long)]
-    seed: Option<u64>,
+    pub seed: Option<u64>,
     /// Number of ticks (months) to simulate (overrides run.ticks).
     #[arg(long)]
-    ticks: Option<u32>,
+    pub ticks: Option<u32>,
 }
 
 #[derive(Debug, Args)]

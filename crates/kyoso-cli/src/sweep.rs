@@ -21,6 +21,12 @@ use crate::{Failure, ScenarioArgs};
 pub enum SweepModel {
     /// The silent-rivalry market model.
     SilentRivalry,
+    /// The spatial prisoner's dilemma (Nowak and May 1992).
+    SpatialPd,
+    /// The evolution of ethnocentrism (Hammond and Axelrod 2006).
+    Ethnocentrism,
+    /// An iterated prisoner's dilemma tournament.
+    Tournament,
 }
 
 #[derive(Debug, Args)]
@@ -95,7 +101,6 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
 
 pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     // Everything is checked before the first run starts.
-    let (base, _source) = args.scenario.resolve()?;
     let mut axes = Vec::new();
     for v in &args.vary {
         axes.push(parse_vary(v).map_err(Failure::input)?);
@@ -113,7 +118,22 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         None => Shard::ALL,
     };
     let target: Box<dyn SweepTarget> = match args.model {
-        SweepModel::SilentRivalry => Box::new(SilentRivalrySweep::new(&base, &design)?),
+        SweepModel::SilentRivalry => {
+            let (base, _source) = args.scenario.resolve()?;
+            Box::new(SilentRivalrySweep::new(&base, &design)?)
+        }
+        SweepModel::SpatialPd => Box::new(crate::sweep_classic::SpatialPdSweep::new(
+            &args.scenario,
+            &design,
+        )?),
+        SweepModel::Ethnocentrism => Box::new(crate::sweep_classic::EthnocentrismSweep::new(
+            &args.scenario,
+            &design,
+        )?),
+        SweepModel::Tournament => Box::new(crate::sweep_classic::TournamentSweep::new(
+            &args.scenario,
+            &design,
+        )?),
     };
     let spec = SweepSpec::new(
         target.model(),

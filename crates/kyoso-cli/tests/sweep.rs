@@ -548,3 +548,158 @@ fn the_kubernetes_example_shards_match_its_completions() {
         .assert()
         .success();
 }
+
+#[test]
+fn the_classic_models_sweep_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let runs: [(&str, Vec<&str>); 3] = [
+        (
+            "spatial-pd",
+            vec![
+                "--vary",
+                "b=1.6,1.9",
+                "--set",
+                "size=30",
+                "--ticks",
+                "20",
+                "--keep-ticks",
+            ],
+        ),
+        (
+            "ethnocentrism",
+            vec![
+                "--vary",
+                "cost=0.005,0.02",
+                "--set",
+                "size=16",
+                "--ticks",
+                "60",
+                "--keep-ticks",
+            ],
+        ),
+        (
+            "tournament",
+            vec![
+                "--vary",
+                "noise=0,0.05",
+                "--set",
+                "repetitions=2",
+                "--ticks",
+                "30",
+            ],
+        ),
+    ];
+    for (model, extra) in runs {
+        let (a, b) = (
+            tmp.path().join(format!("{model}-1")),
+            tmp.path().join(format!("{model}-2")),
+        );
+        for (dir, jobs) in [(&a, "1"), (&b, "2")] {
+            kyoso()
+                .args(["sweep", model, "--reps", "2", "--quiet", "--jobs", jobs])
+                .args(&extra)
+                .arg("--out")
+                .arg(dir)
+                .assert()
+                .success();
+        }
+        let mut files = vec!["runs.parquet", "summary.csv", "manifest.json"];
+        if extra.contains(&"--keep-ticks") {
+            files.push("ticks.parquet");
+        }
+        same_files(&a, &b, &files);
+        let manifest: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(a.join("manifest.json")).unwrap()).unwrap();
+        assert_eq!(manifest["spec"]["model"], model);
+        assert_eq!(manifest["runs_total"], 4);
+    }
+    let summary = fs::read_to_string(tmp.path().join("spatial-pd-1/summary.csv")).unwrap();
+    assert!(
+        summary.contains("\n1,1.9,cooperator_fraction,2,"),
+        "{summary}"
+    );
+    let summary = fs::read_to_string(tmp.path().join("tournament-1/summary.csv")).unwrap();
+    assert!(
+        summary.contains(",median_score_tit-for-tat,2,"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn classic_sweeps_reject_bad_parameters_before_running() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("x");
+    kyoso()
+        .args([
+            "sweep",
+            "spatial-pd",
+            "--reps",
+            "1",
+            "--vary",
+            "bb=1,2",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown key `bb`").and(predicate::str::contains("`b`")));
+    kyoso()
+        .args([
+            "sweep",
+            "spatial-pd",
+            "--reps",
+            "1",
+            "--set",
+            "neighbourhood=hex",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("neighbourhood").and(predicate::str::contains("von-neumann")),
+        );
+    kyoso()
+        .args([
+            "sweep",
+            "ethnocentrism",
+            "--reps",
+            "1",
+            "--vary",
+            "death=0.1,1.5",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("design point 1"));
+    kyoso()
+        .args([
+            "sweep",
+            "tournament",
+            "--reps",
+            "1",
+            "--set",
+            "players=tit-for-tat,nonsense",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nonsense"));
+    kyoso()
+        .args([
+            "sweep",
+            "tournament",
+            "--reps",
+            "1",
+            "--preset",
+            "nope",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("axelrod-first"));
+    assert!(!out.exists());
+}

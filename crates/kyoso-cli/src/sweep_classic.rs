@@ -1,0 +1,527 @@
+//! The classic models in sweeps: spatial prisoner's dilemma,
+//! ethnocentrism and IPD tournaments as [`SweepTarget`]s.
+//!
+//! Each has a flat parameter table (printed in the manifest as the base):
+//! `--preset`, `--scenario FILE.toml` (a table of these keys), `--set
+//! key=value` and `--vary key=...` act on it, exactly as for the market
+//! model; `--ticks` sets the run length (steps, periods or turns).
+
+use kyoso_classic::ethnocentrism::{EthnoStrategy, Ethnocentrism, EthnocentrismConfig};
+use kyoso_classic::ipd::game::Game;
+use kyoso_classic::ipd::matches::Match;
+use kyoso_classic::ipd::strategy::Strategy;
+use kyoso_classic::ipd::tournament::Tournament;
+use kyoso_classic::spatial_pd::{
+    Neighbourhood, Scoring, SpatialPd, SpatialPdConfig, Update, tail_mean,
+};
+use kyoso_core::sweep::Design;
+use kyoso_io::table::{Table, Values};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::sweep::SweepTarget;
+use crate::{Failure, ScenarioArgs};
+
+/// Resolves the base parameters (preset defaults, file, `--set`, `--ticks`)
+/// and every design point; all errors are the user's (status 2).
+fn resolve_points<P: Serialize + DeserializeOwned + Clone>(
+    defaults: P,
+    args: &ScenarioArgs,
+    length_key: &str,
+    design: &Design,
+) -> Result<(P, Vec<P>), Failure> {
+    let text = match &args.scenario {
+        Some(path) => Some((
+            path.display().to_string(),
+            std::fs::read_to_string(path)
+                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?,
+        )),
+        None => None,
+    };
+    let mut sets = args.set.clone();
+    if let Some(t) = args.ticks {
+        sets.push(format!("{length_key}={t}"));
+    }
+    if let Some(seed) = args.seed {
+        sets.push(format!("seed={seed}"));
+    }
+    let file = text.as_ref().map(|(n, c)| (n.as_str(), c.as_str()));
+    let base: P = kyoso_core::params::resolve(&defaults, file, &sets).map_err(Failure::input)?;
+    let mut points = Vec::with_capacity(design.points.len());
+    for p in 0..design.points.len() {
+        let a = design.assignments(p);
+        let point: P = kyoso_core::params::resolve(&base, None, &a)
+            .map_err(|e| Failure::input(format!("design point {p} ({}): {e}", a.join(", "))))?;
+        points.push(point);
+    }
+    Ok((base, points))
+}
+
+fn toml_text<P: Serialize>(p: &P) -> String {
+    toml::to_string_pretty(p).expect("parameters serialise")
+}
+
+fn classic_error(point: usize) -> impl Fn(kyoso_classic::ClassicError) -> Failure {
+    move |e| Failure::input(format!("design point {point}: {e}"))
+}
+
+// ---------------------------------------------------------------- spatial PD
+
+/// Parameters of a spatial prisoner's dilemma run in a sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpatialPdParams {
+    pub size: usize,
+    /// Payoff to D meeting C (Nowak and May's b).
+    pub b: f64,
+    pub reward: f64,
+    pub sucker: f64,
+    pub punishment: f64,
+    pub steps: u64,
+    pub defectors: f64,
+    /// `moore` or `von-neumann`.
+    pub neighbourhood: String,
+    pub self_interaction: bool,
+    /// `synchronous` or `asynchronous`.
+    pub update: String,
+    /// `round` or `cumulative`.
+    pub score: String,
+    pub seed: u64,
+}
+
+impl SpatialPdParams {
+    fn from_config(c: &SpatialPdConfig, steps: u64) -> SpatialPdParams {
+        SpatialPdParams {
+            size: c.size,
+            b: c.temptation,
+            reward: c.reward,
+            sucker: c.sucker,
+            punishment: c.punishment,
+            steps,
+            defectors: c.defectors,
+            neighbourhood: match c.neighbourhood {
+                Neighbourhood::Moore => "moore",
+                Neighbourhood::VonNeumann => "von-neumann",
+            }
+            .into(),
+            self_interaction: c.self_interaction,
+            update: match c.update {
+                Update::Synchronous => "synchronous",
+                Update::Asynchronous => "asynchronous",
+            }
+            .into(),
+            score: match c.scoring {
+                Scoring::Round => "round",
+                Scoring::Cumulative => "cumulative",
+            }
+            .into(),
+            seed: c.seed,
+        }
+    }
+
+    fn config(&self, seed: u64) -> Result<SpatialPdConfig, String> {
+        let pick = |key: &str, value: &str, options: &[&str]| -> Result<usize, String> {
+            options
+                .iter()
+                .position(|o| *o == value)
+                .ok_or_else(|| format!("{key} = \"{value}\": allowed {}", options.join(", ")))
+        };
+        Ok(SpatialPdConfig {
+            size: self.size,
+            reward: self.reward,
+            sucker: self.sucker,
+            temptation: self.b,
+            punishment: self.punishment,
+            neighbourhood: [Neighbourhood::Moore, Neighbourhood::VonNeumann][pick(
+                "neighbourhood",
+                &self.neighbourhood,
+                &["moore", "von-neumann"],
+            )?],
+            self_interaction: self.self_interaction,
+            update: [Update::Synchronous, Update::Asynchronous]
+                [pick("update", &self.update, &["synchronous", "asynchronous"])?],
+            scoring: [Scoring::Round, Scoring::Cumulative]
+                [pick("score", &self.score, &["round", "cumulative"])?],
+            defectors: self.defectors,
+            seed,
+        })
+    }
+}
+
+/// The spatial prisoner's dilemma in a sweep.
+pub struct SpatialPdSweep {
+    base: SpatialPdParams,
+    points: Vec<SpatialPdParams>,
+}
+
+impl SpatialPdSweep {
+    /// `--preset nowak-may` (default) or `mesa-pd-grid`.
+    pub fn new(args: &ScenarioArgs, design: &Design) -> Result<SpatialPdSweep, Failure> {
+        let defaults = match args.preset.as_deref() {
+            None | Some("nowak-may") => {
+                SpatialPdParams::from_config(&SpatialPdConfig::default(), 200)
+            }
+            Some("mesa-pd-grid") => {
+                SpatialPdParams::from_config(&SpatialPdConfig::mesa_pd_grid(50, 0), 50)
+            }
+            Some(other) => {
+                return Err(Failure::input(format!(
+                    "unknown spatial-pd preset `{other}`; available: nowak-may, mesa-pd-grid"
+                )));
+            }
+        };
+        let (base, points) = resolve_points(defaults, args, "steps", design)?;
+        for (k, p) in points.iter().enumerate() {
+            let c = p
+                .config(p.seed)
+                .map_err(|e| Failure::input(format!("design point {k}: {e}")))?;
+            c.validate().map_err(classic_error(k))?;
+            if p.steps == 0 {
+                return Err(Failure::input(format!(
+                    "design point {k}: steps = 0: allowed at least 1"
+                )));
+            }
+        }
+        Ok(SpatialPdSweep { base, points })
+    }
+}
+
+impl SweepTarget for SpatialPdSweep {
+    fn model(&self) -> &'static str {
+        "spatial-pd"
+    }
+    fn base_text(&self) -> String {
+        toml_text(&self.base)
+    }
+    fn base_seed(&self) -> u64 {
+        self.base.seed
+    }
+    fn metric_names(&self) -> Vec<String> {
+        ["cooperator_fraction", "cooperator_fraction_final"]
+            .map(String::from)
+            .to_vec()
+    }
+    fn run(
+        &self,
+        point: usize,
+        seed: u64,
+        keep_ticks: bool,
+    ) -> Result<(Vec<f64>, Option<Table>), Failure> {
+        let p = &self.points[point];
+        let config = p.config(seed).map_err(Failure::input)?;
+        let mut model = SpatialPd::new(config).map_err(classic_error(point))?;
+        let series = model.run(p.steps);
+        let final_fraction = model.cooperator_fraction();
+        let ticks = keep_ticks.then(|| {
+            Table::new("ticks")
+                .column(
+                    "step",
+                    "step",
+                    "step after which the fraction is measured, 1-based",
+                    Values::U64((1..=series.len() as u64).collect()),
+                )
+                .column(
+                    "cooperator_fraction",
+                    "fraction of cells",
+                    "share of cells playing C",
+                    Values::F64(series.clone()),
+                )
+        });
+        Ok((vec![tail_mean(&series), final_fraction], ticks))
+    }
+}
+
+// ------------------------------------------------------------- ethnocentrism
+
+/// Parameters of an ethnocentrism run in a sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EthnocentrismParams {
+    pub size: usize,
+    pub periods: u32,
+    pub tags: u8,
+    pub immigrants: u32,
+    pub base_ptr: f64,
+    pub cost: f64,
+    pub benefit: f64,
+    pub mutation: f64,
+    pub death: f64,
+    pub seed: u64,
+}
+
+impl EthnocentrismParams {
+    fn config(&self, seed: u64) -> EthnocentrismConfig {
+        EthnocentrismConfig {
+            size: self.size,
+            tags: self.tags,
+            immigrants: self.immigrants,
+            base_ptr: self.base_ptr,
+            cost: self.cost,
+            benefit: self.benefit,
+            mutation: self.mutation,
+            death: self.death,
+            seed,
+        }
+    }
+}
+
+/// Ethnocentrism in a sweep.
+pub struct EthnocentrismSweep {
+    base: EthnocentrismParams,
+    points: Vec<EthnocentrismParams>,
+}
+
+const ETHNO_STRATEGIES: [EthnoStrategy; 4] = [
+    EthnoStrategy::Ethnocentric,
+    EthnoStrategy::Altruist,
+    EthnoStrategy::Cosmopolitan,
+    EthnoStrategy::Egoist,
+];
+
+impl EthnocentrismSweep {
+    /// The paper's parameters, 2000 periods.
+    pub fn new(args: &ScenarioArgs, design: &Design) -> Result<EthnocentrismSweep, Failure> {
+        if let Some(p) = &args.preset {
+            return Err(Failure::input(format!(
+                "ethnocentrism has no preset `{p}`: its defaults are the paper's"
+            )));
+        }
+        let c = EthnocentrismConfig::default();
+        let defaults = EthnocentrismParams {
+            size: c.size,
+            periods: 2000,
+            tags: c.tags,
+            immigrants: c.immigrants,
+            base_ptr: c.base_ptr,
+            cost: c.cost,
+            benefit: c.benefit,
+            mutation: c.mutation,
+            death: c.death,
+            seed: c.seed,
+        };
+        let (base, points) = resolve_points(defaults, args, "periods", design)?;
+        for (k, p) in points.iter().enumerate() {
+            p.config(p.seed).validate().map_err(classic_error(k))?;
+            if p.periods == 0 {
+                return Err(Failure::input(format!(
+                    "design point {k}: periods = 0: allowed at least 1"
+                )));
+            }
+        }
+        Ok(EthnocentrismSweep { base, points })
+    }
+}
+
+impl SweepTarget for EthnocentrismSweep {
+    fn model(&self) -> &'static str {
+        "ethnocentrism"
+    }
+    fn base_text(&self) -> String {
+        toml_text(&self.base)
+    }
+    fn base_seed(&self) -> u64 {
+        self.base.seed
+    }
+    fn metric_names(&self) -> Vec<String> {
+        let mut m: Vec<String> = ETHNO_STRATEGIES
+            .iter()
+            .map(|s| format!("{}_share", s.name()))
+            .collect();
+        m.extend(
+            [
+                "cooperation_rate",
+                "in_group_cooperation",
+                "out_group_cooperation",
+                "agents",
+            ]
+            .map(String::from),
+        );
+        m
+    }
+    fn run(
+        &self,
+        point: usize,
+        seed: u64,
+        keep_ticks: bool,
+    ) -> Result<(Vec<f64>, Option<Table>), Failure> {
+        let p = &self.points[point];
+        let mut model = Ethnocentrism::new(p.config(seed)).map_err(classic_error(point))?;
+        let stats = model.run(p.periods);
+        // Averages over the last half of the periods, as the paper reports.
+        let tail = &stats[stats.len() / 2..];
+        let mean = |f: &dyn Fn(&kyoso_classic::ethnocentrism::PeriodStats) -> f64| {
+            tail.iter().map(f).sum::<f64>() / tail.len() as f64
+        };
+        let mut metrics: Vec<f64> = ETHNO_STRATEGIES
+            .iter()
+            .map(|&s| mean(&|x| x.share(s)))
+            .collect();
+        metrics.push(mean(&|x| x.cooperation_rate()));
+        metrics.push(mean(&|x| x.in_group_cooperation()));
+        metrics.push(mean(&|x| x.out_group_cooperation()));
+        metrics.push(mean(&|x| x.agents as f64));
+        let ticks = keep_ticks.then(|| {
+            let mut t = Table::new("ticks").column(
+                "period",
+                "period",
+                "period, 1-based",
+                Values::U32(stats.iter().map(|x| x.period).collect()),
+            );
+            t = t.column(
+                "agents",
+                "agents",
+                "agents on the lattice",
+                Values::U32(stats.iter().map(|x| x.agents).collect()),
+            );
+            for s in ETHNO_STRATEGIES {
+                t = t.column(
+                    format!("{}_share", s.name()),
+                    "fraction of agents",
+                    "share of agents with this strategy",
+                    Values::F64(stats.iter().map(|x| x.share(s)).collect()),
+                );
+            }
+            t.column(
+                "cooperation_rate",
+                "fraction",
+                "share of interactions in which help was given",
+                Values::F64(stats.iter().map(|x| x.cooperation_rate()).collect()),
+            )
+        });
+        Ok((metrics, ticks))
+    }
+}
+
+// ---------------------------------------------------------------- tournament
+
+/// Parameters of an IPD tournament in a sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TournamentParams {
+    /// Comma-separated strategy names (see `kyoso strategies`).
+    pub players: String,
+    pub turns: u32,
+    pub repetitions: u32,
+    pub noise: f64,
+    /// Probability that a match ends after each turn; 0 for fixed-length matches.
+    pub prob_end: f64,
+    /// The game (R, S, T, P).
+    pub game: [f64; 4],
+    pub seed: u64,
+}
+
+/// An IPD tournament in a sweep.
+pub struct TournamentSweep {
+    base: TournamentParams,
+    points: Vec<Tournament>,
+    names: Vec<&'static str>,
+}
+
+impl TournamentSweep {
+    /// `--preset classic` (default) or `axelrod-first`.
+    pub fn new(args: &ScenarioArgs, design: &Design) -> Result<TournamentSweep, Failure> {
+        let players: &[Strategy] = match args.preset.as_deref() {
+            None | Some("classic") => &Strategy::CLASSIC,
+            Some("axelrod-first") => &Strategy::AXELROD_FIRST,
+            Some(other) => {
+                return Err(Failure::input(format!(
+                    "unknown tournament preset `{other}`; available: classic, axelrod-first"
+                )));
+            }
+        };
+        let defaults = TournamentParams {
+            players: players
+                .iter()
+                .map(|s| s.name())
+                .collect::<Vec<_>>()
+                .join(","),
+            turns: 200,
+            repetitions: 10,
+            noise: 0.0,
+            prob_end: 0.0,
+            game: [3.0, 0.0, 5.0, 1.0],
+            seed: 0,
+        };
+        let (base, params) = resolve_points(defaults, args, "turns", design)?;
+        let mut points = Vec::new();
+        let mut names: Option<Vec<&'static str>> = None;
+        for (k, p) in params.iter().enumerate() {
+            let t = tournament(p).map_err(|e| Failure::input(format!("design point {k}: {e}")))?;
+            t.validate().map_err(classic_error(k))?;
+            let these: Vec<&'static str> = t.players.iter().map(|s| s.name()).collect();
+            match &names {
+                Some(n) if *n != these => {
+                    return Err(Failure::input(format!(
+                        "design point {k}: every point must have the same players (they name the metric columns)"
+                    )));
+                }
+                _ => names = Some(these),
+            }
+            points.push(t);
+        }
+        Ok(TournamentSweep {
+            base,
+            points,
+            names: names.unwrap_or_default(),
+        })
+    }
+}
+
+fn tournament(p: &TournamentParams) -> Result<Tournament, String> {
+    let players = p
+        .players
+        .split(',')
+        .map(|n| Strategy::from_name(n.trim()).map_err(|e| format!("players: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let [r, s, t, pp] = p.game;
+    let game = Game::new(r, s, t, pp).map_err(|e| format!("game: {e}"))?;
+    Ok(Tournament {
+        players,
+        settings: Match {
+            game,
+            turns: p.turns,
+            noise: p.noise,
+            prob_end: (p.prob_end > 0.0).then_some(p.prob_end),
+        },
+        repetitions: p.repetitions,
+        seed: p.seed,
+    })
+}
+
+impl SweepTarget for TournamentSweep {
+    fn model(&self) -> &'static str {
+        "tournament"
+    }
+    fn base_text(&self) -> String {
+        toml_text(&self.base)
+    }
+    fn base_seed(&self) -> u64 {
+        self.base.seed
+    }
+    fn metric_names(&self) -> Vec<String> {
+        let mut m: Vec<String> = self
+            .names
+            .iter()
+            .map(|n| format!("median_score_{n}"))
+            .collect();
+        m.extend(self.names.iter().map(|n| format!("cooperation_{n}")));
+        m.extend(self.names.iter().map(|n| format!("rank_{n}")));
+        m
+    }
+    fn run(
+        &self,
+        point: usize,
+        seed: u64,
+        _keep_ticks: bool,
+    ) -> Result<(Vec<f64>, Option<Table>), Failure> {
+        let mut t = self.points[point].clone();
+        t.seed = seed;
+        let r = t.play().map_err(classic_error(point))?;
+        let n = r.players.len();
+        let mut rank = vec![0.0; n];
+        for (place, &player) in r.ranking.iter().enumerate() {
+            rank[player] = (place + 1) as f64;
+        }
+        let mut metrics: Vec<f64> = (0..n).map(|i| r.median_score(i)).collect();
+        metrics.extend(r.cooperation_rate.iter().copied());
+        metrics.extend(rank);
+        Ok((metrics, None))
+    }
+}
