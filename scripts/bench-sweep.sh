@@ -20,9 +20,9 @@ read -r t2 m2 < <(timed "$bin" sweep silent-rivalry --reps "$RUNS" --jobs 2 --qu
 cmp -s "$tmp/j1/runs.parquet" "$tmp/j2/runs.parquet" || { echo "jobs 1 and 2 differ!"; exit 1; }
 
 # The bare model: criterion's estimate of one default run.
-model=$(cargo bench -q -p kyoso-core --bench silent_rivalry -- --noplot '^default$' 2>/dev/null \
-  | awk '/^default/ {getline; print} /time:/ && /default/ {print}' | grep -o 'time: *\[[^]]*\]' | head -1 \
-  | awk '{v=$4; u=$5; if (u=="ms") v/=1000; else if (u=="µs" || u=="us") v/=1e6; print v}')
+cargo bench -q -p kyoso-core --bench silent_rivalry -- --noplot '^default$' >"$tmp/bench" 2>/dev/null
+model=$(grep -m1 -o 'time: *\[[^]]*\]' \
+  "$tmp/bench" | awk '{v=$4; u=$5; if (u=="ms") v/=1000; else if (u=="µs" || u=="us") v/=1e6; print v}')
 
 # Memory against run count: short runs, 10x more of them.
 read -r _ ma < <(timed "$bin" sweep silent-rivalry --reps 2000 --ticks 1 --jobs 2 --quiet --out "$tmp/m1")

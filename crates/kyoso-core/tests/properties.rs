@@ -146,6 +146,27 @@ proptest! {
     }
 
     #[test]
+    fn summary_totals_agree_with_the_observations(s in scenario()) {
+        let out = kyoso_core::silent_rivalry::run_scenario(&s, |_, _| {}, || false).unwrap().unwrap();
+        let sum = |metric: &str, group: &str| -> f64 {
+            out.observations.iter().filter(|o| o.metric == metric && o.group == group).map(|o| o.value).sum()
+        };
+        let m = &out.summary;
+        prop_assert_eq!(m.entries as f64, sum("entries", "all"));
+        prop_assert_eq!(m.exits as f64, sum("exits", "all"));
+        prop_assert_eq!(m.partnerships_formed as f64, sum("partnerships_formed", "all"));
+        for cause in ["friction", "betrayal", "exit"] {
+            prop_assert_eq!(m.partnerships_dissolved_by_cause[cause] as f64, sum("partnerships_dissolved", cause));
+        }
+        prop_assert_eq!(m.innovations as f64, sum("innovations", "all"));
+        prop_assert_eq!(m.imitation_gain, sum("imitation_gain", "all"));
+        let ticks = s.run.ticks as f64;
+        prop_assert!((m.expectation_gap_naive_ingroup - sum("expectation_gap", "naive_ingroup") / ticks).abs() < 1e-12);
+        prop_assert!((m.expectation_gap_all - sum("expectation_gap", "all") / ticks).abs() < 1e-12);
+        prop_assert_eq!(m, &kyoso_core::silent_rivalry::run_summary(&s).unwrap());
+    }
+
+    #[test]
     fn same_seed_same_run(s in scenario()) {
         let run = |s: &Scenario| {
             let mut sim = Simulation::new(s).unwrap();

@@ -251,6 +251,27 @@ impl TickCounters {
     }
 }
 
+/// Running totals over the ticks of a run, for the end-of-run summary.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Totals {
+    pub ticks: u32,
+    pub entries: u64,
+    pub exits: u64,
+    pub partnerships_formed: u64,
+    pub partnerships_dissolved: [u64; 3],
+    pub innovations: u64,
+    pub imitation_gain: f64,
+    pub betrayals_detected: u64,
+    pub strategy_switches: u64,
+    /// Σ over ticks of the in-group expectation gap: of naive in-group firms, of all firms.
+    pub gap_naive_sum: f64,
+    pub gap_all_sum: f64,
+    pub consumer_surplus_first: f64,
+    pub consumer_surplus_last: f64,
+    pub capability_mean_last: f64,
+    pub capability_max_last: f64,
+}
+
 /// Mean of a sum over n, 0 when n is 0 (outputs never hold NaN).
 fn mean(sum: f64, n: u64) -> f64 {
     if n == 0 { 0.0 } else { sum / n as f64 }
@@ -428,5 +449,27 @@ impl Simulation {
         put("demand", "all", "all", self.demand());
         put("outside_option", "all", "all", self.outside_option());
         self.last_observations = out;
+
+        let naive = c.gap[Strategy::NaiveIngroup as usize];
+        let t = &mut self.totals;
+        if t.ticks == 0 {
+            t.consumer_surplus_first = c.consumer_surplus;
+        }
+        t.ticks += 1;
+        t.entries += c.entries;
+        t.exits += c.exits;
+        t.partnerships_formed += c.partnerships_formed;
+        for k in 0..3 {
+            t.partnerships_dissolved[k] += c.partnerships_dissolved[k];
+        }
+        t.innovations += c.innovations;
+        t.imitation_gain += c.imitation_gain;
+        t.betrayals_detected += c.betrayals_detected;
+        t.strategy_switches += c.strategy_switches;
+        t.gap_naive_sum += mean(naive.0, naive.2) - mean(naive.1, naive.2);
+        t.gap_all_sum += mean(gt, gn) - mean(gs, gn);
+        t.consumer_surplus_last = c.consumer_surplus;
+        t.capability_mean_last = mean(cap_sum, total_alive);
+        t.capability_max_last = cap_max;
     }
 }

@@ -192,6 +192,7 @@ pub struct Simulation {
     counters: TickCounters,
     events: Vec<Event>,
     last_observations: Vec<Observation>,
+    totals: metrics::Totals,
 }
 
 impl Simulation {
@@ -230,6 +231,7 @@ impl Simulation {
             counters: TickCounters::default(),
             events: Vec::new(),
             last_observations: Vec::new(),
+            totals: metrics::Totals::default(),
             params,
         };
         sim.populate();
@@ -394,6 +396,16 @@ impl Simulation {
         &self.events
     }
 
+    /// Running totals over the completed ticks.
+    pub fn totals(&self) -> &metrics::Totals {
+        &self.totals
+    }
+
+    /// The end-of-run summary of the ticks completed so far.
+    pub fn summary(&self) -> Summary {
+        Summary::new(self)
+    }
+
     /// The observations of the last completed tick.
     pub fn observations(&self) -> &[Observation] {
         &self.last_observations
@@ -427,6 +439,14 @@ pub struct RunOutput {
     pub summary: Summary,
 }
 
+/// Runs a scenario to the end and returns only its summary: no
+/// observations, firms or events are kept (what a sweep needs).
+pub fn run_summary(scenario: &Scenario) -> Result<Summary, crate::ScenarioError> {
+    let mut sim = Simulation::new(scenario)?;
+    sim.run(|_| {});
+    Ok(sim.summary())
+}
+
 /// Runs a scenario to the end, calling `on_tick(ticks_done, total)` after
 /// each tick (for progress bars) and returning every output. `cancel` is
 /// polled between ticks; when it returns true the run stops with `None`.
@@ -446,7 +466,7 @@ pub fn run_scenario(
         observations.extend_from_slice(sim.observations());
         on_tick(sim.ticks_done(), total);
     }
-    let summary = Summary::new(&sim, &observations);
+    let summary = Summary::new(&sim);
     Ok(Some(RunOutput {
         scenario: sim.scenario.clone(),
         origin_names: sim.params.origin_names.clone(),

@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use crate::silent_rivalry::Simulation;
 use crate::silent_rivalry::firm::Strategy;
-use crate::silent_rivalry::metrics::Observation;
 use crate::silent_rivalry::partnership::Cause;
 
 /// End-of-run headline figures. Every field is documented in docs/outputs.md.
@@ -112,37 +111,15 @@ impl Summary {
         out
     }
 
-    /// Computes the summary from the finished simulation and all its observations.
-    pub fn new(sim: &Simulation, observations: &[Observation]) -> Summary {
-        let sum = |metric: &str, group: &str| -> f64 {
-            observations
-                .iter()
-                .filter(|o| o.metric == metric && o.group == group)
-                .map(|o| o.value)
-                .sum()
-        };
-        let mean_over_ticks = |metric: &str, group_by: &str, group: &str| -> f64 {
-            let v: Vec<f64> = observations
-                .iter()
-                .filter(|o| o.metric == metric && o.group_by == group_by && o.group == group)
-                .map(|o| o.value)
-                .collect();
-            if v.is_empty() {
+    /// Computes the summary of a simulation from its state and running totals.
+    pub fn new(sim: &Simulation) -> Summary {
+        let t = sim.totals();
+        let per_tick = |sum: f64| {
+            if t.ticks == 0 {
                 0.0
             } else {
-                v.iter().sum::<f64>() / v.len() as f64
+                sum / t.ticks as f64
             }
-        };
-        let first_last = |metric: &str| -> (f64, f64) {
-            let v: Vec<f64> = observations
-                .iter()
-                .filter(|o| o.metric == metric)
-                .map(|o| o.value)
-                .collect();
-            (
-                v.first().copied().unwrap_or(0.0),
-                v.last().copied().unwrap_or(0.0),
-            )
         };
         let names = sim.origin_names();
         let segments = sim.scenario().market.segments as f64;
@@ -190,7 +167,6 @@ impl Summary {
             .filter(|f| f.entry_tick == 0)
             .map(|f| f.initial_capability)
             .collect();
-        let (cs_first, cs_last) = first_last("consumer_surplus");
         Summary {
             ticks: sim.ticks_done(),
             firms_ever: sim.firms().len() as u64,
@@ -199,42 +175,33 @@ impl Summary {
             firms_alive_by_strategy: by_strategy,
             market_share_by_origin: share_by_origin,
             outside_share: sim.outside_shares().iter().sum::<f64>() / segments,
-            entries: sum("entries", "all") as u64,
-            exits: sum("exits", "all") as u64,
-            partnerships_formed: sum("partnerships_formed", "all") as u64,
+            entries: t.entries,
+            exits: t.exits,
+            partnerships_formed: t.partnerships_formed,
             partnerships_dissolved_by_cause: Cause::ALL
                 .iter()
-                .map(|c| {
-                    (
-                        c.name().to_string(),
-                        sum("partnerships_dissolved", c.name()) as u64,
-                    )
-                })
+                .map(|&c| (c.name().to_string(), t.partnerships_dissolved[c as usize]))
                 .collect(),
             partnerships_active: sim
                 .partnerships()
                 .iter()
                 .filter(|p| p.ended.is_none())
                 .count() as u64,
-            expectation_gap_naive_ingroup: mean_over_ticks(
-                "expectation_gap",
-                "strategy",
-                "naive_ingroup",
-            ),
-            expectation_gap_all: mean_over_ticks("expectation_gap", "all", "all"),
+            expectation_gap_naive_ingroup: per_tick(t.gap_naive_sum),
+            expectation_gap_all: per_tick(t.gap_all_sum),
             capability_mean_initial: if initial.is_empty() {
                 0.0
             } else {
                 initial.iter().sum::<f64>() / initial.len() as f64
             },
-            capability_mean_final: first_last("capability_mean").1,
-            capability_max_final: first_last("capability_max").1,
-            consumer_surplus_first: cs_first,
-            consumer_surplus_last: cs_last,
-            innovations: sum("innovations", "all") as u64,
-            imitation_gain: sum("imitation_gain", "all"),
-            betrayals_detected: sum("betrayals_detected", "all") as u64,
-            strategy_switches: sum("strategy_switches", "all") as u64,
+            capability_mean_final: t.capability_mean_last,
+            capability_max_final: t.capability_max_last,
+            consumer_surplus_first: t.consumer_surplus_first,
+            consumer_surplus_last: t.consumer_surplus_last,
+            innovations: t.innovations,
+            imitation_gain: t.imitation_gain,
+            betrayals_detected: t.betrayals_detected,
+            strategy_switches: t.strategy_switches,
             total_profit_by_initial_strategy: profit
                 .into_iter()
                 .map(|(k, (s, n))| (k, s / n as f64))
