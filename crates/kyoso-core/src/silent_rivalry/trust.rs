@@ -108,7 +108,6 @@ pub struct Meeting {
 pub struct TrustTable {
     slots: Vec<Slot>,
     pairs: usize,
-    shift: u32,
 }
 
 impl Default for TrustTable {
@@ -116,7 +115,6 @@ impl Default for TrustTable {
         TrustTable {
             slots: vacant_slots(1024),
             pairs: 0,
-            shift: 64 - 10,
         }
     }
 }
@@ -142,11 +140,10 @@ impl TrustTable {
     /// A table with room for about `pairs` pairs before it must grow
     /// (it grows at a load of 0.7).
     pub fn with_capacity(pairs: usize) -> TrustTable {
-        let slots = (pairs.max(512) * 10 / 7 + 1).next_power_of_two();
+        let slots = pairs.max(512) * 10 / 7 + 1;
         TrustTable {
             slots: vacant_slots(slots),
             pairs: 0,
-            shift: 64 - slots.trailing_zeros(),
         }
     }
 
@@ -160,13 +157,16 @@ impl TrustTable {
         self.pairs == 0
     }
 
+    /// The home slot of a key: Fibonacci hashing, then Lemire's
+    /// multiply-shift onto the table size (any size, not only powers of two).
     fn home(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+        let hash = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        ((hash as u128 * self.slots.len() as u128) >> 64) as usize
     }
 
     /// The slot holding `key`, or the empty slot where it would go.
     fn find(&self, key: u64) -> Result<usize, usize> {
-        let mask = self.slots.len() - 1;
+        let len = self.slots.len();
         let mut i = self.home(key);
         loop {
             let k = self.slots[i].key;
@@ -176,14 +176,16 @@ impl TrustTable {
             if k == EMPTY {
                 return Err(i);
             }
-            i = (i + 1) & mask;
+            i += 1;
+            if i == len {
+                i = 0;
+            }
         }
     }
 
     fn grow(&mut self) {
         let doubled = vacant_slots(self.slots.len() * 2);
         let old = std::mem::replace(&mut self.slots, doubled);
-        self.shift -= 1;
         for slot in old.into_iter().filter(|s| s.key != EMPTY) {
             let i = self.find(slot.key).expect_err("keys are unique");
             self.slots[i] = slot;
