@@ -3,6 +3,7 @@
 //! 2 bad input or usage, 130 interrupted.
 
 mod classic;
+mod experiment;
 mod run;
 mod sweep;
 mod sweep_classic;
@@ -34,6 +35,9 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Merge the shard folders of one sweep into one sweep folder.
     Merge(sweep::MergeArgs),
+    /// The article's claims as experiments with computed verdicts.
+    #[command(subcommand)]
+    Experiment(experiment::ExperimentCommand),
     /// List the iterated prisoner's dilemma strategies.
     Strategies(classic::StrategiesArgs),
     /// Play one iterated prisoner's dilemma match.
@@ -171,6 +175,7 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
         }
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Merge(args) => sweep::merge(&args),
+        Command::Experiment(command) => experiment::run(&command),
         Command::Presets => {
             presets();
             Ok(())

@@ -33,36 +33,39 @@ pub enum SweepModel {
 pub struct SweepArgs {
     /// The model to sweep.
     #[arg(value_enum)]
-    model: SweepModel,
+    pub(crate) model: SweepModel,
     #[command(flatten)]
-    scenario: ScenarioArgs,
+    pub(crate) scenario: ScenarioArgs,
     /// Vary a parameter: key=v1,v2,v3 or key=start:stop:count (repeatable; full grid).
     #[arg(long, value_name = "key=values")]
-    vary: Vec<String>,
+    pub(crate) vary: Vec<String>,
     /// Design points from a CSV file: a header of parameter keys, one point per row.
     #[arg(long, value_name = "FILE.csv")]
-    design: Option<PathBuf>,
+    pub(crate) design: Option<PathBuf>,
     /// Replications of every design point.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    reps: u32,
+    pub(crate) reps: u32,
     /// Parallel runs (default: the number of CPUs).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    jobs: Option<u32>,
+    pub(crate) jobs: Option<u32>,
     /// Run only shard I of N (1-based), e.g. for a batch-system job array.
     #[arg(long, value_name = "I/N")]
-    shard: Option<String>,
+    pub(crate) shard: Option<String>,
     /// Continue an interrupted sweep in --out.
     #[arg(long)]
-    resume: bool,
+    pub(crate) resume: bool,
     /// Also keep every run's per-tick metrics (ticks.parquet).
     #[arg(long)]
-    keep_ticks: bool,
+    pub(crate) keep_ticks: bool,
     /// Output folder.
     #[arg(long, value_name = "DIR")]
-    out: PathBuf,
+    pub(crate) out: PathBuf,
     /// No progress bar; print only the output folder at the end.
     #[arg(long, short)]
-    quiet: bool,
+    pub(crate) quiet: bool,
+    /// Print the outcome (off when an experiment runs the sweep).
+    #[arg(skip = true)]
+    pub(crate) announce: bool,
 }
 
 #[derive(Debug, Args)]
@@ -237,6 +240,9 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let done = dir.completed();
     let out = dir.path().to_path_buf();
     let manifest = dir.finalize().map_err(sweep_failure)?;
+    if !args.announce {
+        return Ok(());
+    }
     if args.quiet {
         println!("{}", out.display());
     } else {

@@ -10,6 +10,7 @@
 //! derived from the scenario seed; nothing iterates a hash map.
 
 pub mod error;
+pub mod experiments;
 pub mod params;
 mod prefetch;
 pub mod rng;

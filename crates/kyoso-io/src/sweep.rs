@@ -754,6 +754,24 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, SweepError> {
     Ok(manifest)
 }
 
+/// The completed runs of a sweep folder, sorted by run id, with the
+/// manifest (whose `spec.metrics` names the metric values).
+pub fn read_runs(dir: &Path) -> Result<(Manifest, Vec<RunRecord>), SweepError> {
+    let manifest = Manifest::read(dir)?;
+    let path = dir.join("journal.jsonl");
+    let mut runs = Vec::new();
+    scan_journal(&path, manifest.runs_total, |line, fresh| {
+        if fresh {
+            let r: RunRecord = serde_json::from_slice(line)
+                .map_err(|e| SweepError::Input(format!("{}: {e}", path.display())))?;
+            runs.push(r);
+        }
+        Ok(())
+    })?;
+    runs.sort_by_key(|r| r.run);
+    Ok((manifest, runs))
+}
+
 /// Reads a design CSV: a header of parameter keys, one design point per row.
 pub fn read_design(path: &Path) -> Result<Design, DesignError> {
     let name = path.display().to_string();

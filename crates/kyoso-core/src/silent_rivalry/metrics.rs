@@ -259,6 +259,8 @@ pub struct Totals {
     pub exits: u64,
     pub partnerships_formed: u64,
     pub partnerships_dissolved: [u64; 3],
+    /// Σ of the durations (months) of dissolved partnerships, by cause.
+    pub partnership_durations: [f64; 3],
     pub innovations: u64,
     pub imitation_gain: f64,
     pub betrayals_detected: u64,
@@ -461,6 +463,7 @@ impl Simulation {
         t.partnerships_formed += c.partnerships_formed;
         for k in 0..3 {
             t.partnerships_dissolved[k] += c.partnerships_dissolved[k];
+            t.partnership_durations[k] += c.partnership_durations[k];
         }
         t.innovations += c.innovations;
         t.imitation_gain += c.imitation_gain;

@@ -23,6 +23,9 @@ pub struct Summary {
     pub partnerships_formed: u64,
     pub partnerships_dissolved_by_cause: BTreeMap<String, u64>,
     pub partnerships_active: u64,
+    /// Mean duration (months) of the partnerships that ended by friction or
+    /// betrayal (not by a partner's exit); 0 when none ended so.
+    pub partnership_duration_mean: f64,
     /// Mean over ticks of the in-group expectation gap of naive in-group firms.
     pub expectation_gap_naive_ingroup: f64,
     /// Mean over ticks of the in-group expectation gap of all firms.
@@ -182,6 +185,11 @@ impl Summary {
                 .iter()
                 .map(|&c| (c.name().to_string(), t.partnerships_dissolved[c as usize]))
                 .collect(),
+            partnership_duration_mean: {
+                let n = (t.partnerships_dissolved[0] + t.partnerships_dissolved[1]) as f64;
+                let d = t.partnership_durations[0] + t.partnership_durations[1];
+                if n > 0.0 { d / n } else { 0.0 }
+            },
             partnerships_active: sim
                 .partnerships()
                 .iter()

@@ -1,0 +1,220 @@
+//! `kyoso experiment`: the article's claims as experiments. Each runs a
+//! sweep with replications and turns its data into verdicts by the rule
+//! of [`kyoso_core::experiments`].
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use kyoso_core::experiments::{EXPERIMENTS, Runs, Verdict, experiment};
+use serde::Serialize;
+
+use crate::sweep::{SweepArgs, SweepModel};
+use crate::{Failure, ScenarioArgs};
+
+#[derive(Debug, Subcommand)]
+pub enum ExperimentCommand {
+    /// List the experiments: name, claims, design.
+    List,
+    /// Run one experiment: its sweep, then verdicts (verdicts.json, report.md).
+    Run(RunExperimentArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunExperimentArgs {
+    /// The experiment (see `kyoso experiment list`).
+    name: String,
+    /// Replications per design point (default: the experiment's).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(2..))]
+    reps: Option<u32>,
+    /// Parallel runs (default: the number of CPUs).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    jobs: Option<u32>,
+    /// Months per run (default: the scenario's 120).
+    #[arg(long)]
+    ticks: Option<u32>,
+    /// Base seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Override a parameter of the experiment's base scenario (repeatable).
+    #[arg(long = "set", value_name = "dotted.key=value")]
+    set: Vec<String>,
+    /// Output folder (default: experiments/NAME).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Continue an interrupted experiment.
+    #[arg(long)]
+    resume: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn run(command: &ExperimentCommand) -> Result<(), Failure> {
+    match command {
+        ExperimentCommand::List => {
+            for e in EXPERIMENTS {
+                let design = if e.vary.is_empty() {
+                    "replications only".to_string()
+                } else {
+                    e.vary.join(" × ")
+                };
+                println!("{:<24} {:<8} {} reps; {design}", e.name, e.claims, e.reps);
+                println!("{:<24} {}", "", e.claim);
+            }
+            Ok(())
+        }
+        ExperimentCommand::Run(args) => run_one(args),
+    }
+}
+
+#[derive(Serialize)]
+struct VerdictOut<'a> {
+    test: &'a str,
+    effect: f64,
+    ci95_low: f64,
+    ci95_high: f64,
+    n: usize,
+    verdict: &'static str,
+}
+
+fn run_one(args: &RunExperimentArgs) -> Result<(), Failure> {
+    let e = experiment(&args.name).ok_or_else(|| {
+        let names: Vec<&str> = EXPERIMENTS.iter().map(|e| e.name).collect();
+        Failure::input(format!(
+            "unknown experiment `{}`; available: {}",
+            args.name,
+            names.join(", ")
+        ))
+    })?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("experiments").join(e.name));
+    let sweep_dir = out.join("sweep");
+    let mut set: Vec<String> = e.sets.iter().map(|s| s.to_string()).collect();
+    set.extend(args.set.iter().cloned());
+    let reps = args.reps.unwrap_or(e.reps);
+    let sweep = SweepArgs {
+        model: SweepModel::SilentRivalry,
+        scenario: ScenarioArgs {
+            preset: None,
+            scenario: None,
+            set,
+            seed: args.seed,
+            ticks: args.ticks,
+        },
+        vary: e.vary.iter().map(|s| s.to_string()).collect(),
+        design: None,
+        reps,
+        jobs: args.jobs,
+        shard: None,
+        resume: args.resume,
+        keep_ticks: false,
+        out: sweep_dir.clone(),
+        quiet: args.quiet,
+        announce: false,
+    };
+    if !args.quiet {
+        eprintln!(
+            "experiment {}: {} ({} reps per design point)",
+            e.name, e.claims, reps
+        );
+    }
+    crate::sweep::sweep(&sweep)?;
+    let (manifest, records) =
+        kyoso_io::sweep::read_runs(&sweep_dir).map_err(|e| Failure::runtime(e.to_string()))?;
+    let runs: Vec<(usize, Vec<f64>)> = records
+        .into_iter()
+        .map(|r| (r.point as usize, r.metrics))
+        .collect();
+    let data = Runs {
+        metric_names: &manifest.spec.metrics,
+        runs: &runs,
+    };
+    let verdicts: Vec<Verdict> = e
+        .tests
+        .iter()
+        .map(|t| t.evaluate(&data))
+        .collect::<Result<_, _>>()
+        .map_err(Failure::runtime)?;
+
+    let json: Vec<VerdictOut> = verdicts
+        .iter()
+        .map(|v| VerdictOut {
+            test: v.label,
+            effect: v.effect,
+            ci95_low: v.ci_low,
+            ci95_high: v.ci_high,
+            n: v.n,
+            verdict: v.outcome.name(),
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&serde_json::json!({
+        "experiment": e.name,
+        "claims": e.claims,
+        "claim": e.claim,
+        "design": { "base_overrides": sweep.scenario.set, "vary": sweep.vary, "reps": reps, "sweep_id": manifest.sweep_id },
+        "rule": RULE,
+        "verdicts": json,
+    }))
+    .expect("serialisable");
+    text.push('\n');
+    std::fs::write(out.join("verdicts.json"), text)
+        .map_err(|err| Failure::runtime(format!("{}: {err}", out.display())))?;
+    let report = markdown(e, &sweep, reps, &verdicts);
+    std::fs::write(out.join("report.md"), &report)
+        .map_err(|err| Failure::runtime(format!("{}: {err}", out.display())))?;
+    print!("{report}");
+    println!(
+        "\noutputs: {} (verdicts.json, report.md, sweep/)",
+        out.display()
+    );
+    Ok(())
+}
+
+/// The verdict rule, stated in every report.
+const RULE: &str = "Each test estimates an effect that the claim predicts to be positive, with its 95 % confidence interval (Student's t; paired within runs, or Welch between design points). Supported: the whole interval is above 0. Not supported: it is entirely below 0. Mixed: it contains 0.";
+
+fn markdown(
+    e: &kyoso_core::experiments::Experiment,
+    sweep: &SweepArgs,
+    reps: u32,
+    verdicts: &[Verdict],
+) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# Experiment `{}` ({})\n", e.name, e.claims);
+    let _ = writeln!(s, "**Claim.** {}\n", e.claim);
+    let design = if sweep.vary.is_empty() {
+        "the default scenario".to_string()
+    } else {
+        sweep.vary.join(" × ")
+    };
+    let overrides = if sweep.scenario.set.is_empty() {
+        String::new()
+    } else {
+        format!(", with {}", sweep.scenario.set.join(", "))
+    };
+    let _ = writeln!(
+        s,
+        "**Design.** {design}{overrides}; {reps} replications per design point.\n"
+    );
+    let _ = writeln!(s, "**Rule.** {RULE}\n");
+    let _ = writeln!(
+        s,
+        "| test | effect | 95 % CI | n | verdict |\n|---|---|---|---|---|"
+    );
+    for v in verdicts {
+        let _ = writeln!(
+            s,
+            "| {} | {:.4} | [{:.4}, {:.4}] | {} | **{}** |",
+            v.label,
+            v.effect,
+            v.ci_low,
+            v.ci_high,
+            v.n,
+            v.outcome.name()
+        );
+    }
+    s
+}
