@@ -65,6 +65,10 @@ impl Summary {
                 self.partnerships_active as f64,
             ),
             (
+                "partnership_duration_mean".into(),
+                self.partnership_duration_mean,
+            ),
+            (
                 "expectation_gap_naive_ingroup".into(),
                 self.expectation_gap_naive_ingroup,
             ),
@@ -218,6 +222,29 @@ impl Summary {
                 .into_iter()
                 .map(|(k, (a, n))| (k, a as f64 / n as f64))
                 .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Scenario;
+    use crate::silent_rivalry::run_summary;
+
+    #[test]
+    fn every_scalar_of_the_summary_is_a_sweep_metric() {
+        let mut s = Scenario::default();
+        s.run.ticks = 3;
+        let summary = run_summary(&s).unwrap();
+        let names: Vec<String> = summary.metrics().into_iter().map(|(k, _)| k).collect();
+        let json = serde_json::to_value(&summary).unwrap();
+        for (key, value) in json.as_object().unwrap() {
+            if value.is_number() && key != "ticks" {
+                assert!(
+                    names.contains(key),
+                    "summary field `{key}` is not in Summary::metrics()"
+                );
+            }
         }
     }
 }
