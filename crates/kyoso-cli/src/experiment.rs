@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use kyoso_core::experiments::{EXPERIMENTS, Runs, Verdict, experiment};
+use kyoso_core::experiments::{EXPERIMENTS, Runs, Test, Verdict, experiment};
+use kyoso_io::figure::{Figure, Series};
+use kyoso_io::report::{Section, escape};
 use serde::Serialize;
 
 use crate::sweep::{SweepArgs, SweepModel};
@@ -163,6 +165,7 @@ fn run_one(args: &RunExperimentArgs) -> Result<(), Failure> {
     std::fs::write(out.join("verdicts.json"), text)
         .map_err(|err| Failure::runtime(format!("{}: {err}", out.display())))?;
     let report = markdown(e, &sweep, reps, &verdicts);
+    html_report(&out, e, &sweep, reps, &verdicts, &data)?;
     std::fs::write(out.join("report.md"), &report)
         .map_err(|err| Failure::runtime(format!("{}: {err}", out.display())))?;
     print!("{report}");
@@ -217,4 +220,134 @@ fn markdown(
         );
     }
     s
+}
+
+/// Mean and 95 % interval of one metric over the runs of each design point.
+fn per_point(data: &Runs<'_>, metric: &str, points: usize) -> Vec<kyoso_core::sweep::Stats> {
+    let k = data
+        .metric_names
+        .iter()
+        .position(|m| m == metric)
+        .unwrap_or(0);
+    let mut acc = vec![kyoso_core::sweep::Accumulator::default(); points];
+    for (p, m) in data.runs {
+        acc[*p].push(m[k]);
+    }
+    acc.iter().map(|a| a.stats()).collect()
+}
+
+/// The figure of one test.
+fn figure(e: &kyoso_core::experiments::Experiment, test: &Test, data: &Runs<'_>) -> Figure {
+    let axes: Vec<(String, Vec<toml::Value>)> = e
+        .vary
+        .iter()
+        .filter_map(|v| kyoso_core::sweep::parse_vary(v).ok())
+        .collect();
+    let points = axes.iter().map(|a| a.1.len()).product::<usize>().max(1);
+    let category = |metrics: &[&str], y_label: &str| {
+        let series = metrics
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let s = per_point(data, m, points)[0];
+                Series {
+                    label: m.to_string(),
+                    points: vec![(i as f64, s.mean)],
+                    band: Some(vec![(s.ci_low, s.ci_high)]),
+                }
+            })
+            .collect();
+        Figure {
+            title: test.label().to_string(),
+            x_label: "metric (mean over runs, 95 % CI)".into(),
+            y_label: y_label.into(),
+            series,
+            categories: Some(metrics.iter().map(|m| m.to_string()).collect()),
+        }
+    };
+    match test {
+        Test::Paired { a, b, .. } => category(&[a, b], "value per run"),
+        Test::Positive { metric, .. } => category(&[metric], "value per run"),
+        Test::Contrast { metric, .. } => {
+            let (key, values) = axes.first().cloned().unwrap_or_default();
+            let stats = per_point(data, metric, points);
+            let xs: Vec<f64> = values
+                .iter()
+                .map(|v| {
+                    v.as_float()
+                        .or_else(|| v.as_integer().map(|i| i as f64))
+                        .unwrap_or(0.0)
+                })
+                .collect();
+            Figure {
+                title: test.label().to_string(),
+                x_label: key,
+                y_label: format!("{metric} (mean, 95 % CI)"),
+                series: vec![Series {
+                    label: metric.to_string(),
+                    points: xs.iter().zip(&stats).map(|(&x, s)| (x, s.mean)).collect(),
+                    band: Some(stats.iter().map(|s| (s.ci_low, s.ci_high)).collect()),
+                }],
+                categories: None,
+            }
+        }
+    }
+}
+
+fn html_report(
+    out: &std::path::Path,
+    e: &kyoso_core::experiments::Experiment,
+    sweep: &SweepArgs,
+    reps: u32,
+    verdicts: &[Verdict],
+    data: &Runs<'_>,
+) -> Result<(), Failure> {
+    let design = if sweep.vary.is_empty() {
+        "the default scenario".to_string()
+    } else {
+        sweep.vary.join(" × ")
+    };
+    let overrides = if sweep.scenario.set.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", with <code>{}</code>",
+            escape(&sweep.scenario.set.join(", "))
+        )
+    };
+    let intro = format!(
+        "<p><strong>Claim ({}).</strong> {}</p>\n<p><strong>Design.</strong> {}{overrides}; {reps} replications per design point, 120-month runs unless overridden. Data: <code>sweep/runs.parquet</code>, <code>sweep/summary.csv</code>.</p>\n<p><strong>Rule.</strong> {}</p>",
+        escape(e.claims),
+        escape(e.claim),
+        escape(&design),
+        escape(RULE)
+    );
+    let sections: Vec<Section> = e
+        .tests
+        .iter()
+        .zip(verdicts)
+        .enumerate()
+        .map(|(k, (t, v))| {
+            let class = v.outcome.name().replace(' ', "-");
+            Section {
+                heading: v.label.to_string(),
+                html: format!(
+                    "<p>Effect {:.4}, 95 % CI [{:.4}, {:.4}], n = {}: <span class=\"verdict {class}\">{}</span>.</p>",
+                    v.effect,
+                    v.ci_low,
+                    v.ci_high,
+                    v.n,
+                    v.outcome.name()
+                ),
+                figure: Some((format!("test-{}", k + 1), figure(e, t, data))),
+            }
+        })
+        .collect();
+    kyoso_io::report::write(
+        out,
+        &format!("kyoso experiment: {}", e.name),
+        &intro,
+        &sections,
+    )
+    .map_err(|err| Failure::runtime(err.to_string()))
 }

@@ -55,6 +55,11 @@ fn the_veneer_verdict_follows_the_model() {
         "{report}"
     );
     assert!(on.join("sweep/runs.parquet").is_file() && on.join("sweep/summary.csv").is_file());
+    let html = fs::read_to_string(on.join("report.html")).unwrap();
+    assert!(
+        html.contains("data-figure=\"test-1\"") && html.contains("class=\"verdict supported\"")
+    );
+    assert!(on.join("figures/test-1.svg").is_file() && on.join("figures/test-1.png").is_file());
     // Switch the veneer off: detection no longer changes what firms see, the verdict must flip.
     let off = tmp.path().join("off");
     kyoso()

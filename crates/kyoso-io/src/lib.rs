@@ -5,6 +5,8 @@
 //! ([`Staging`]), which is renamed into place only when complete: a failed
 //! or interrupted run leaves no half-written output folder.
 
+pub mod figure;
+pub mod report;
 pub mod sweep;
 pub mod table;
 pub mod tables;

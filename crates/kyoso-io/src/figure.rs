@@ -1,0 +1,292 @@
+//! Figures: line charts with 95 % bands and point charts with error bars,
+//! drawn with plotters as SVG (for the HTML report) and PNG (for papers),
+//! from the same description. Text uses the embedded DejaVu Sans, so
+//! nothing depends on the fonts of the machine.
+
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+const FONT: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+const SIZE: (u32, u32) = (720, 420);
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(255, 127, 14),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(23, 190, 207),
+];
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // Registration fails only for a malformed font, which the test of this module rules out.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+/// One line (or set of points), with an optional confidence band.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub label: String,
+    /// (x, y) points, in x order.
+    pub points: Vec<(f64, f64)>,
+    /// (low, high) per point: drawn as a band (lines) or error bars (points).
+    pub band: Option<Vec<(f64, f64)>>,
+}
+
+/// A chart: lines over a numeric x axis, or points over categories.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub series: Vec<Series>,
+    /// When set, x values are indexes into these names and points are
+    /// drawn with error bars instead of lines.
+    pub categories: Option<Vec<String>>,
+}
+
+impl Figure {
+    /// The figure as an SVG document.
+    pub fn svg(&self) -> String {
+        register_font();
+        let mut out = String::new();
+        {
+            let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
+            self.draw(&root);
+            let _ = root.present();
+        }
+        out
+    }
+
+    /// The figure as a PNG image.
+    pub fn png(&self) -> Vec<u8> {
+        register_font();
+        let mut rgb = vec![255u8; (SIZE.0 * SIZE.1 * 3) as usize];
+        {
+            let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
+            self.draw(&root);
+            let _ = root.present();
+        }
+        let mut png_bytes = Vec::new();
+        {
+            let mut encoder = png::Encoder::new(&mut png_bytes, SIZE.0, SIZE.1);
+            encoder.set_color(png::ColorType::Rgb);
+            encoder.set_depth(png::BitDepth::Eight);
+            let mut writer = encoder.write_header().expect("in-memory PNG");
+            writer.write_image_data(&rgb).expect("in-memory PNG");
+        }
+        png_bytes
+    }
+
+    fn ranges(&self) -> ((f64, f64), (f64, f64)) {
+        let mut xs = Vec::new();
+        let mut ys = Vec::new();
+        for s in &self.series {
+            for (k, &(x, y)) in s.points.iter().enumerate() {
+                xs.push(x);
+                ys.push(y);
+                if let Some(b) = &s.band {
+                    ys.push(b[k].0);
+                    ys.push(b[k].1);
+                }
+            }
+        }
+        let span = |v: &[f64], pad: f64| {
+            let lo = v
+                .iter()
+                .copied()
+                .filter(|x| x.is_finite())
+                .fold(f64::INFINITY, f64::min);
+            let hi = v
+                .iter()
+                .copied()
+                .filter(|x| x.is_finite())
+                .fold(f64::NEG_INFINITY, f64::max);
+            if !lo.is_finite() {
+                return (0.0, 1.0);
+            }
+            let w = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
+            (lo - pad * w, hi + pad * w)
+        };
+        let x = match &self.categories {
+            Some(c) => (-0.5, c.len() as f64 - 0.5),
+            None => span(&xs, 0.0),
+        };
+        (x, span(&ys, 0.08))
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) {
+        let _ = root.fill(&WHITE);
+        let ((x0, x1), (y0, y1)) = self.ranges();
+        let Ok(mut chart) = ChartBuilder::on(root)
+            .caption(&self.title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x0..x1, y0..y1)
+        else {
+            return;
+        };
+        let categories = self.categories.clone();
+        let mut mesh = chart.configure_mesh();
+        mesh.x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .light_line_style(WHITE.mix(0.0));
+        let formatter = move |x: &f64| match &categories {
+            Some(c) => {
+                let k = x.round();
+                if (x - k).abs() < 1e-9 && k >= 0.0 && (k as usize) < c.len() {
+                    c[k as usize].clone()
+                } else {
+                    String::new()
+                }
+            }
+            None => tidy(*x),
+        };
+        if let Some(c) = &self.categories {
+            mesh.x_labels(c.len() + 1);
+        }
+        let y_formatter = |y: &f64| tidy(*y);
+        let _ = mesh
+            .x_label_formatter(&formatter)
+            .y_label_formatter(&y_formatter)
+            .draw();
+        for (k, s) in self.series.iter().enumerate() {
+            let colour = PALETTE[k % PALETTE.len()];
+            if self.categories.is_some() {
+                let offset = (k as f64 - (self.series.len() as f64 - 1.0) / 2.0) * 0.12;
+                if let Some(b) = &s.band {
+                    let _ =
+                        chart.draw_series(s.points.iter().zip(b).map(|(&(x, y), &(lo, hi))| {
+                            ErrorBar::new_vertical(x + offset, lo, y, hi, colour.filled(), 10)
+                        }));
+                }
+                if let Ok(a) = chart.draw_series(
+                    s.points
+                        .iter()
+                        .map(|&(x, y)| Circle::new((x + offset, y), 5, colour.filled())),
+                ) {
+                    a.label(&s.label)
+                        .legend(move |(x, y)| Circle::new((x + 10, y), 5, colour.filled()));
+                }
+            } else {
+                if let Some(b) = &s.band {
+                    let mut polygon: Vec<(f64, f64)> = s
+                        .points
+                        .iter()
+                        .zip(b)
+                        .map(|(&(x, _), &(lo, _))| (x, lo))
+                        .collect();
+                    polygon.extend(
+                        s.points
+                            .iter()
+                            .zip(b)
+                            .rev()
+                            .map(|(&(x, _), &(_, hi))| (x, hi)),
+                    );
+                    let _ = chart.draw_series(std::iter::once(Polygon::new(
+                        polygon,
+                        colour.mix(0.2).filled(),
+                    )));
+                }
+                if let Ok(a) = chart.draw_series(LineSeries::new(
+                    s.points.iter().copied(),
+                    colour.stroke_width(2),
+                )) {
+                    a.label(&s.label).legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+                    });
+                }
+            }
+        }
+        if self.series.len() > 1 || self.series.iter().any(|s| !s.label.is_empty()) {
+            let _ = chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK.mix(0.4))
+                .draw();
+        }
+    }
+}
+
+/// A tick label: at most four decimals, no trailing zeros.
+fn tidy(x: f64) -> String {
+    let s = format!("{x:.4}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    if s == "-0" { "0".into() } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figure(categories: bool) -> Figure {
+        Figure {
+            title: "Share by origin".into(),
+            x_label: "tick (month)".into(),
+            y_label: "share of demand".into(),
+            series: vec![
+                Series {
+                    label: "JP".into(),
+                    points: vec![(0.0, 0.4), (1.0, 0.45), (2.0, 0.5)],
+                    band: Some(vec![(0.35, 0.45), (0.4, 0.5), (0.45, 0.55)]),
+                },
+                Series {
+                    label: "LOCAL".into(),
+                    points: vec![(0.0, 0.3), (1.0, 0.28), (2.0, 0.25)],
+                    band: None,
+                },
+            ],
+            categories: categories.then(|| vec!["a".into(), "b".into(), "c".into()]),
+        }
+    }
+
+    #[test]
+    fn svg_has_title_axes_legend_and_data() {
+        for cat in [false, true] {
+            let svg = figure(cat).svg();
+            assert!(svg.starts_with("<svg"), "{}", &svg[..40]);
+            for needle in [
+                "Share by origin",
+                "tick (month)",
+                "share of demand",
+                "JP",
+                "LOCAL",
+            ] {
+                assert!(svg.contains(needle), "svg lacks {needle}");
+            }
+        }
+        assert!(figure(false).svg().contains("<polygon") || figure(false).svg().contains("<path"));
+    }
+
+    #[test]
+    fn tick_labels_are_tidy() {
+        assert_eq!(tidy(0.30000000000000004), "0.3");
+        assert_eq!(tidy(2.0), "2");
+        assert_eq!(tidy(-0.00001), "0");
+        assert_eq!(tidy(1234.56789), "1234.5679");
+    }
+
+    #[test]
+    fn png_is_a_non_blank_image() {
+        let png_bytes = figure(false).png();
+        let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!((info.width, info.height), SIZE);
+        let non_white = buf.chunks(3).filter(|p| p != &[255, 255, 255]).count();
+        assert!(non_white > 5_000, "only {non_white} non-white pixels");
+    }
+}
