@@ -4,6 +4,7 @@
 
 mod classic;
 mod experiment;
+mod report;
 mod run;
 mod sweep;
 mod sweep_classic;
@@ -35,6 +36,8 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Merge the shard folders of one sweep into one sweep folder.
     Merge(sweep::MergeArgs),
+    /// Write a self-contained HTML report (report.html, figures/) of a run or sweep folder.
+    Report(report::ReportArgs),
     /// The article's claims as experiments with computed verdicts.
     #[command(subcommand)]
     Experiment(experiment::ExperimentCommand),
@@ -176,6 +179,7 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Merge(args) => sweep::merge(&args),
         Command::Experiment(command) => experiment::run(&command),
+        Command::Report(args) => report::report(&args),
         Command::Presets => {
             presets();
             Ok(())

@@ -6,6 +6,7 @@
 //! or interrupted run leaves no half-written output folder.
 
 pub mod figure;
+pub mod read;
 pub mod report;
 pub mod sweep;
 pub mod table;

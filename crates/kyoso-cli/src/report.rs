@@ -1,0 +1,308 @@
+//! `kyoso report DIR`: a self-contained HTML report of a run folder
+//! (time series of the main metrics) or of a sweep folder (each metric
+//! against the first varied parameter, with 95 % bands).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use kyoso_io::figure::{Figure, Series};
+use kyoso_io::read::{SummaryRow, TickRow};
+use kyoso_io::report::{Section, escape};
+
+use crate::Failure;
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A folder written by `kyoso run`, `kyoso sweep` or `kyoso merge`.
+    dir: PathBuf,
+}
+
+pub fn report(args: &ReportArgs) -> Result<(), Failure> {
+    let dir = &args.dir;
+    let (title, intro, sections) = if dir.join("ticks.parquet").is_file()
+        && dir.join("scenario.toml").is_file()
+    {
+        run_report(dir)?
+    } else if dir.join("summary.csv").is_file() && dir.join("manifest.json").is_file() {
+        sweep_report(dir)?
+    } else {
+        return Err(Failure::input(format!(
+            "{}: not a run folder (ticks.parquet, scenario.toml) or a finished sweep folder (summary.csv, manifest.json)",
+            dir.display()
+        )));
+    };
+    kyoso_io::report::write(dir, &title, &intro, &sections)
+        .map_err(|e| Failure::runtime(e.to_string()))?;
+    println!("{}", dir.join("report.html").display());
+    Ok(())
+}
+
+/// The series of one metric per group, over ticks.
+fn series(rows: &[TickRow], metric: &str, group_by: &str, groups: Option<&[&str]>) -> Vec<Series> {
+    let mut by_group: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    for r in rows
+        .iter()
+        .filter(|r| r.metric == metric && r.group_by == group_by)
+    {
+        if groups.is_none_or(|g| g.contains(&r.group.as_str())) {
+            by_group
+                .entry(r.group.clone())
+                .or_default()
+                .push((r.tick as f64, r.value));
+        }
+    }
+    by_group
+        .into_iter()
+        .map(|(label, points)| Series {
+            label,
+            points,
+            band: None,
+        })
+        .collect()
+}
+
+fn line(title: &str, y_label: &str, series: Vec<Series>) -> Figure {
+    Figure {
+        title: title.into(),
+        x_label: "tick (month)".into(),
+        y_label: y_label.into(),
+        series,
+        categories: None,
+    }
+}
+
+fn run_report(dir: &Path) -> Result<(String, String, Vec<Section>), Failure> {
+    let rows = kyoso_io::read::ticks(&dir.join("ticks.parquet"))
+        .map_err(|e| Failure::input(e.to_string()))?;
+    let summary = std::fs::read_to_string(dir.join("summary.json")).unwrap_or_default();
+    let seed = serde_json::from_str::<serde_json::Value>(&summary)
+        .ok()
+        .and_then(|v| v["seed"].as_u64());
+    let intro = format!(
+        "<p>Run folder <code>{}</code>{}. Every figure is drawn from <code>ticks.parquet</code>; the scenario is in <code>scenario.toml</code>.</p>",
+        escape(&dir.display().to_string()),
+        seed.map(|s| format!(", seed {s}")).unwrap_or_default()
+    );
+    let mut gap = series(
+        &rows,
+        "expectation_gap",
+        "strategy",
+        Some(&["naive_ingroup", "calibrated"]),
+    );
+    gap.extend(series(&rows, "expectation_gap", "all", None));
+    let mut capability = series(&rows, "capability_mean", "all", None);
+    capability[0].label = "mean".into();
+    let mut max = series(&rows, "capability_max", "all", None);
+    if let Some(m) = max.first_mut() {
+        m.label = "frontier".into();
+    }
+    capability.extend(max);
+    let mut shares = series(&rows, "market_share", "origin", None);
+    shares.extend(series(&rows, "market_share", "outside", None));
+    let mut partnerships = series(&rows, "partnerships_active", "all", None);
+    if let Some(p) = partnerships.first_mut() {
+        p.label = "active".into();
+    }
+    for cause in series(&rows, "partnerships_dissolved", "cause", None) {
+        let mut total = 0.0;
+        let points = cause.points.iter().map(|&(t, v)| {
+            total += v;
+            (t, total)
+        });
+        partnerships.push(Series {
+            label: format!("dissolved by {} (cumulative)", cause.label),
+            points: points.collect(),
+            band: None,
+        });
+    }
+    let figures = [
+        (
+            "market-share",
+            "Market share by origin",
+            line("Market share by origin", "share of demand", shares),
+            "Who wins the market; the outside option is local competition (C4, C8).",
+        ),
+        (
+            "expectation-gap",
+            "Expectation gap",
+            line(
+                "Expectation gap: expected in-group trust minus realised in-group sharing",
+                "trust minus rate",
+                gap,
+            ),
+            "Positive: firms expect more help from fellow nationals than they get (C1, C3).",
+        ),
+        (
+            "capability",
+            "Industry capability",
+            line("Industry capability", "utility units", capability),
+            "Innovation and imitation lift the industry (C7).",
+        ),
+        (
+            "firms-by-strategy",
+            "Firms by strategy",
+            line(
+                "Firms alive by strategy",
+                "firms",
+                series(&rows, "firms_alive", "strategy", None),
+            ),
+            "Entry, exit and imitation of successful strategies (C9).",
+        ),
+        (
+            "partnerships",
+            "Partnerships",
+            line("Partnerships", "partnerships", partnerships),
+            "Partnerships formed and dissolved by cause (C6).",
+        ),
+        (
+            "consumer-surplus",
+            "Consumer surplus",
+            line(
+                "Consumer surplus",
+                "utility units x demand",
+                series(&rows, "consumer_surplus", "all", None),
+            ),
+            "Consumers gain as capabilities rise (C7).",
+        ),
+    ];
+    let sections = figures
+        .into_iter()
+        .map(|(name, heading, figure, text)| Section {
+            heading: heading.into(),
+            html: format!("<p>{}</p>", escape(text)),
+            figure: Some((name.into(), figure)),
+        })
+        .collect();
+    Ok(("kyoso run report".into(), intro, sections))
+}
+
+fn sweep_report(dir: &Path) -> Result<(String, String, Vec<Section>), Failure> {
+    let (keys, rows) = kyoso_io::read::summary(&dir.join("summary.csv"))
+        .map_err(|e| Failure::input(e.to_string()))?;
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("manifest.json"))
+            .map_err(|e| Failure::input(e.to_string()))?,
+    )
+    .map_err(|e| Failure::input(format!("{}: {e}", dir.join("manifest.json").display())))?;
+    let model = manifest["spec"]["model"]
+        .as_str()
+        .unwrap_or("?")
+        .to_string();
+    let reps = manifest["spec"]["reps"].as_u64().unwrap_or(0);
+    let mut metrics: Vec<String> = Vec::new();
+    for r in &rows {
+        if !metrics.contains(&r.metric) {
+            metrics.push(r.metric.clone());
+        }
+    }
+    let preferred = [
+        "expectation_gap_naive_ingroup",
+        "capability_mean_final",
+        "consumer_surplus_last",
+        "exits",
+        "partnerships_formed",
+        "partnership_duration_mean",
+        "firms_alive",
+    ];
+    let shown: Vec<String> = if model == "silent-rivalry" {
+        preferred
+            .iter()
+            .map(|m| m.to_string())
+            .filter(|m| metrics.contains(m))
+            .collect()
+    } else {
+        metrics.iter().take(8).cloned().collect()
+    };
+    let intro = format!(
+        "<p>Sweep folder <code>{}</code>: model <code>{}</code>, {} replications per design point, varied: {}. Means with 95 % confidence bands (Student's t) from <code>summary.csv</code>.</p>",
+        escape(&dir.display().to_string()),
+        escape(&model),
+        reps,
+        if keys.is_empty() {
+            "nothing".into()
+        } else {
+            escape(&keys.join(", "))
+        }
+    );
+    let sections = shown
+        .iter()
+        .enumerate()
+        .map(|(k, metric)| Section {
+            heading: metric.clone(),
+            html: String::new(),
+            figure: Some((
+                format!("metric-{}", k + 1),
+                sweep_figure(&keys, &rows, metric),
+            )),
+        })
+        .collect();
+    Ok((format!("kyoso sweep report: {model}"), intro, sections))
+}
+
+/// A metric against the first varied key, one line per combination of the other keys.
+fn sweep_figure(keys: &[String], rows: &[SummaryRow], metric: &str) -> Figure {
+    let mine: Vec<&SummaryRow> = rows.iter().filter(|r| r.metric == metric).collect();
+    if keys.is_empty() {
+        let r = mine[0];
+        return Figure {
+            title: metric.into(),
+            x_label: "".into(),
+            y_label: format!("{metric} (mean, 95 % CI)"),
+            series: vec![Series {
+                label: metric.into(),
+                points: vec![(0.0, r.mean)],
+                band: Some(vec![(r.ci_low, r.ci_high)]),
+            }],
+            categories: Some(vec![metric.into()]),
+        };
+    }
+    let numeric = mine.iter().all(|r| r.parameters[0].parse::<f64>().is_ok());
+    let mut lines: BTreeMap<String, Vec<&SummaryRow>> = BTreeMap::new();
+    for r in &mine {
+        let rest: Vec<String> = keys[1..]
+            .iter()
+            .zip(&r.parameters[1..])
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        lines.entry(rest.join(", ")).or_default().push(r);
+    }
+    let firsts: Vec<String> = {
+        let mut v: Vec<String> = Vec::new();
+        for r in &mine {
+            if !v.contains(&r.parameters[0]) {
+                v.push(r.parameters[0].clone());
+            }
+        }
+        v
+    };
+    let x = |r: &SummaryRow| {
+        if numeric {
+            r.parameters[0].parse::<f64>().unwrap_or(0.0)
+        } else {
+            firsts
+                .iter()
+                .position(|f| *f == r.parameters[0])
+                .unwrap_or(0) as f64
+        }
+    };
+    let series = lines
+        .into_iter()
+        .map(|(label, rs)| Series {
+            label: if label.is_empty() {
+                metric.into()
+            } else {
+                label
+            },
+            points: rs.iter().map(|r| (x(r), r.mean)).collect(),
+            band: Some(rs.iter().map(|r| (r.ci_low, r.ci_high)).collect()),
+        })
+        .collect();
+    Figure {
+        title: format!("{metric} by {}", keys[0]),
+        x_label: keys[0].clone(),
+        y_label: format!("{metric} (mean, 95 % CI)"),
+        series,
+        categories: (!numeric).then_some(firsts),
+    }
+}
