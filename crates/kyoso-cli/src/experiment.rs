@@ -93,7 +93,6 @@ fn run_one(args: &RunExperimentArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("experiments").join(e.name));
-    let sweep_dir = out.join("sweep");
     let mut set: Vec<String> = e.sets.iter().map(|s| s.to_string()).collect();
     set.extend(args.set.iter().cloned());
     let reps = args.reps.unwrap_or(e.reps);
@@ -113,7 +112,7 @@ fn run_one(args: &RunExperimentArgs) -> Result<(), Failure> {
         shard: None,
         resume: args.resume,
         keep_ticks: false,
-        out: sweep_dir.clone(),
+        out: out.join("sweep"),
         quiet: args.quiet,
         announce: false,
     };
@@ -123,13 +122,46 @@ fn run_one(args: &RunExperimentArgs) -> Result<(), Failure> {
             e.name, e.claims, reps
         );
     }
-    crate::sweep::sweep(&sweep)?;
-    let (manifest, records) =
-        kyoso_io::sweep::read_runs(&sweep_dir).map_err(|e| Failure::runtime(e.to_string()))?;
-    let runs: Vec<(usize, Vec<f64>)> = records
-        .into_iter()
-        .map(|r| (r.point as usize, r.metrics))
-        .collect();
+    // One sweep, or one per preset (design point k = preset k).
+    let presets: Vec<Option<&str>> = if e.presets.is_empty() {
+        vec![None]
+    } else {
+        e.presets.iter().map(|p| Some(*p)).collect()
+    };
+    let mut runs: Vec<(usize, Vec<f64>)> = Vec::new();
+    let mut manifest = None;
+    let mut sweep_ids = Vec::new();
+    for (k, preset) in presets.iter().enumerate() {
+        let mut one = sweep.clone();
+        if let Some(p) = preset {
+            one.scenario.preset = Some(p.to_string());
+            one.out = out.join(format!("sweep-{p}"));
+        }
+        crate::sweep::sweep(&one)?;
+        let (m, records) =
+            kyoso_io::sweep::read_runs(&one.out).map_err(|e| Failure::runtime(e.to_string()))?;
+        if manifest
+            .as_ref()
+            .is_some_and(|first: &kyoso_io::sweep::Manifest| first.spec.metrics != m.spec.metrics)
+        {
+            return Err(Failure::runtime(
+                "the presets report different metrics; they cannot be compared",
+            ));
+        }
+        sweep_ids.push(m.sweep_id.clone());
+        runs.extend(records.into_iter().map(|r| {
+            (
+                if preset.is_some() {
+                    k
+                } else {
+                    r.point as usize
+                },
+                r.metrics,
+            )
+        }));
+        manifest = Some(m);
+    }
+    let manifest = manifest.expect("at least one sweep");
     let data = Runs {
         metric_names: &manifest.spec.metrics,
         runs: &runs,
@@ -156,7 +188,7 @@ fn run_one(args: &RunExperimentArgs) -> Result<(), Failure> {
         "experiment": e.name,
         "claims": e.claims,
         "claim": e.claim,
-        "design": { "base_overrides": sweep.scenario.set, "vary": sweep.vary, "reps": reps, "sweep_id": manifest.sweep_id },
+        "design": { "base_overrides": sweep.scenario.set, "vary": sweep.vary, "reps": reps, "presets": e.presets, "sweep_ids": sweep_ids },
         "rule": RULE,
         "verdicts": json,
     }))
@@ -243,7 +275,11 @@ fn figure(e: &kyoso_core::experiments::Experiment, test: &Test, data: &Runs<'_>)
         .iter()
         .filter_map(|v| kyoso_core::sweep::parse_vary(v).ok())
         .collect();
-    let points = axes.iter().map(|a| a.1.len()).product::<usize>().max(1);
+    let points = if e.presets.is_empty() {
+        axes.iter().map(|a| a.1.len()).product::<usize>().max(1)
+    } else {
+        e.presets.len()
+    };
     let category = |metrics: &[&str], y_label: &str| {
         let series = metrics
             .iter()
@@ -266,7 +302,27 @@ fn figure(e: &kyoso_core::experiments::Experiment, test: &Test, data: &Runs<'_>)
         }
     };
     match test {
-        Test::Paired { a, b, .. } => category(&[a, b], "value per run"),
+        Test::Paired { a, b, .. } | Test::Equivalent { a, b, .. } => {
+            category(&[a, b], "value per run")
+        }
+        Test::Contrast { metric, .. } if !e.presets.is_empty() => {
+            let stats = per_point(data, metric, points);
+            Figure {
+                title: test.label().to_string(),
+                x_label: "region preset".into(),
+                y_label: format!("{metric} (mean, 95 % CI)"),
+                series: vec![Series {
+                    label: metric.to_string(),
+                    points: stats
+                        .iter()
+                        .enumerate()
+                        .map(|(k, s)| (k as f64, s.mean))
+                        .collect(),
+                    band: Some(stats.iter().map(|s| (s.ci_low, s.ci_high)).collect()),
+                }],
+                categories: Some(e.presets.iter().map(|p| p.to_string()).collect()),
+            }
+        }
         Test::Positive { metric, .. } => category(&[metric], "value per run"),
         Test::Contrast { metric, .. } => {
             let (key, values) = axes.first().cloned().unwrap_or_default();

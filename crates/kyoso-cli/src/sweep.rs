@@ -29,7 +29,7 @@ pub enum SweepModel {
     Tournament,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct SweepArgs {
     /// The model to sweep.
     #[arg(value_enum)]

@@ -24,6 +24,9 @@ pub struct Experiment {
     pub vary: &'static [&'static str],
     /// Default replications per design point.
     pub reps: u32,
+    /// When not empty, the design is these presets side by side (one sweep
+    /// each; design point k is preset k).
+    pub presets: &'static [&'static str],
     /// What the data must show.
     pub tests: &'static [Test],
 }
@@ -48,6 +51,15 @@ pub enum Test {
     Positive {
         label: &'static str,
         metric: &'static str,
+    },
+    /// Within each run, metrics `a` and `b` agree within `margin`: supported
+    /// when the whole interval of a − b lies inside (−margin, margin), not
+    /// supported when it lies entirely outside, mixed otherwise.
+    Equivalent {
+        label: &'static str,
+        a: &'static str,
+        b: &'static str,
+        margin: f64,
     },
 }
 
@@ -154,14 +166,15 @@ impl Test {
         match self {
             Test::Paired { label, .. }
             | Test::Contrast { label, .. }
-            | Test::Positive { label, .. } => label,
+            | Test::Positive { label, .. }
+            | Test::Equivalent { label, .. } => label,
         }
     }
 
     /// Computes the verdict from per-run metrics.
     pub fn evaluate(&self, runs: &Runs<'_>) -> Result<Verdict, String> {
         let (effect, half, n) = match self {
-            Test::Paired { a, b, .. } => {
+            Test::Paired { a, b, .. } | Test::Equivalent { a, b, .. } => {
                 let (ia, ib) = (runs.column(a)?, runs.column(b)?);
                 let d: Vec<f64> = runs.runs.iter().map(|(_, m)| m[ia] - m[ib]).collect();
                 let (m, h) = mean_ci(&d);
@@ -195,13 +208,26 @@ impl Test {
         if runs.runs.is_empty() {
             return Err("no runs".into());
         }
+        let (low, high) = (effect - half, effect + half);
+        let verdict = match self {
+            Test::Equivalent { margin, .. } => {
+                if low > -margin && high < *margin {
+                    Outcome::Supported
+                } else if low >= *margin || high <= -margin {
+                    Outcome::NotSupported
+                } else {
+                    Outcome::Mixed
+                }
+            }
+            _ => outcome(low, high),
+        };
         Ok(Verdict {
             label: self.label(),
             effect,
-            ci_low: effect - half,
-            ci_high: effect + half,
+            ci_low: low,
+            ci_high: high,
             n,
-            outcome: outcome(effect - half, effect + half),
+            outcome: verdict,
         })
     }
 }
@@ -215,6 +241,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         sets: &[],
         vary: &[],
         reps: 30,
+        presets: &[],
         tests: &[
             Test::Positive {
                 label: "naive in-group firms overestimate in-group help (expectation gap > 0)",
@@ -239,6 +266,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         sets: &[],
         vary: &["encounters.detect=0.05,0.25,0.5,0.75,0.95"],
         reps: 20,
+        presets: &[],
         tests: &[Test::Contrast {
             label: "the expectation gap is larger at detection 0.05 than at 0.95",
             metric: "expectation_gap_naive_ingroup",
@@ -253,6 +281,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         sets: &[],
         vary: &["innovation.escape_pressure=0,1,2,3"],
         reps: 20,
+        presets: &[],
         tests: &[
             Test::Contrast {
                 label: "mean capability is higher with strong escape-competition pressure (3 vs 0)",
@@ -275,12 +304,77 @@ pub const EXPERIMENTS: &[Experiment] = &[
         sets: &[],
         vary: &["firms.culture_sd=0.02,0.15,0.35"],
         reps: 20,
+        presets: &[],
         tests: &[Test::Contrast {
             label: "partnerships last longer among similar cultures (culture spread 0.02 vs 0.35)",
             metric: "partnership_duration_mean",
             high: 0,
             low: 2,
         }],
+    },
+    Experiment {
+        name: "business-logic",
+        claims: "C2",
+        claim: "Risky information is not shared; help follows business logic, not nationality: calibrated firms share with firms that are not their direct rivals, and as much with other origins as with their own.",
+        sets: &[],
+        vary: &[],
+        reps: 20,
+        presets: &[],
+        tests: &[
+            Test::Paired {
+                label: "calibrated firms share more with other segments than with direct rivals",
+                a: "sharing_rate_calibrated_cross_segment",
+                b: "sharing_rate_calibrated_same_segment",
+            },
+            Test::Equivalent {
+                label: "calibrated firms share as much with other origins as with their own (within 5 points)",
+                a: "sharing_rate_calibrated_in_group",
+                b: "sharing_rate_calibrated_out_group",
+                margin: 0.05,
+            },
+            Test::Paired {
+                label: "naive in-group firms, by contrast, share more with their own origin",
+                a: "sharing_rate_naive_ingroup_in_group",
+                b: "sharing_rate_naive_ingroup_out_group",
+            },
+        ],
+    },
+    Experiment {
+        name: "waiting-loses",
+        claims: "C8",
+        claim: "In a smaller, fiercer market than at home, waiting means losing: firms that enter early hold more of the market than firms that enter late.",
+        sets: &[],
+        vary: &[],
+        reps: 30,
+        presets: &[],
+        tests: &[Test::Paired {
+            label: "entrants of the first third of the run end with more share than entrants of the last third",
+            a: "entrant_share_early",
+            b: "entrant_share_late",
+        }],
+    },
+    Experiment {
+        name: "regions",
+        claims: "C10",
+        claim: "Regions differ (China, Southeast Asia, North America's West Coast): where withholding is seldom noticed (China) the illusion of in-group help is stronger than where it is often noticed (US West Coast).",
+        sets: &[],
+        vary: &[],
+        reps: 20,
+        presets: &["china", "southeast-asia", "us-west-coast"],
+        tests: &[
+            Test::Contrast {
+                label: "the expectation gap of naive in-group firms is larger in china than in us-west-coast",
+                metric: "expectation_gap_naive_ingroup",
+                high: 0,
+                low: 2,
+            },
+            Test::Contrast {
+                label: "expatriate (JP) firms hold a larger market share in southeast-asia than in us-west-coast",
+                metric: "market_share_JP",
+                high: 1,
+                low: 2,
+            },
+        ],
     },
 ];
 
@@ -357,6 +451,49 @@ mod tests {
     }
 
     #[test]
+    fn equivalence_needs_the_interval_inside_the_margin() {
+        let (names, data) = runs(&[
+            (0, 0.50, 0.51),
+            (0, 0.52, 0.50),
+            (0, 0.49, 0.50),
+            (0, 0.51, 0.51),
+        ]);
+        let r = Runs {
+            metric_names: &names,
+            runs: &data,
+        };
+        assert_eq!(
+            Test::Equivalent {
+                label: "",
+                a: "x",
+                b: "y",
+                margin: 0.05
+            }
+            .evaluate(&r)
+            .unwrap()
+            .outcome,
+            Outcome::Supported
+        );
+        let (names, data) = runs(&[(0, 0.9, 0.5), (0, 0.92, 0.5), (0, 0.88, 0.5)]);
+        let r = Runs {
+            metric_names: &names,
+            runs: &data,
+        };
+        assert_eq!(
+            Test::Equivalent {
+                label: "",
+                a: "x",
+                b: "y",
+                margin: 0.05
+            }
+            .evaluate(&r)
+            .unwrap()
+            .outcome,
+            Outcome::NotSupported
+        );
+    }
+
+    #[test]
     fn contrasts_compare_design_points() {
         let (names, data) = runs(&[
             (0, 5.0, 0.0),
@@ -395,11 +532,21 @@ mod tests {
     #[test]
     fn every_experiment_is_well_formed() {
         for e in EXPERIMENTS {
-            let points: usize = e
-                .vary
-                .iter()
-                .map(|v| crate::sweep::parse_vary(v).unwrap().1.len())
-                .product();
+            let points: usize = if e.presets.is_empty() {
+                e.vary
+                    .iter()
+                    .map(|v| crate::sweep::parse_vary(v).unwrap().1.len())
+                    .product()
+            } else {
+                for p in e.presets {
+                    assert!(
+                        crate::scenario::preset(p).is_some(),
+                        "{}: unknown preset {p}",
+                        e.name
+                    );
+                }
+                e.presets.len()
+            };
             for t in e.tests {
                 if let Test::Contrast { high, low, .. } = t {
                     assert!(

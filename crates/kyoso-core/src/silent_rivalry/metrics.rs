@@ -204,6 +204,8 @@ pub const METRICS: &[MetricDoc] = &[
 #[derive(Debug, Clone, Default)]
 pub struct TickCounters {
     pub actions: [[u64; 2]; 2], // [scope][0 = withhold, 1 = share]
+    /// Per strategy of the actor: [same segment, other segment, same origin, other origin][withhold, share].
+    pub actions_by_strategy: [[[u64; 2]; 4]; Strategy::COUNT],
     /// Per truster strategy: (Σ expected trust, Σ true share, n) over in-group sides.
     pub gap: [(f64, f64, u64); Strategy::COUNT],
     /// Per truster strategy: (Σ squared error, n) over all sides.
@@ -227,6 +229,19 @@ impl TickCounters {
     /// Counts one action in one scope.
     pub fn record_action(&mut self, scope: Scope, shared: bool) {
         self.actions[scope as usize][shared as usize] += 1;
+    }
+
+    /// Counts one action of a firm of `strategy` by overlap class and origin scope.
+    pub fn record_sharing(
+        &mut self,
+        strategy: Strategy,
+        same_segment: bool,
+        same_origin: bool,
+        shared: bool,
+    ) {
+        let a = &mut self.actions_by_strategy[strategy as usize];
+        a[if same_segment { 0 } else { 1 }][shared as usize] += 1;
+        a[if same_origin { 2 } else { 3 }][shared as usize] += 1;
     }
 
     /// Records what a truster of `strategy` expected (trust) and what the
@@ -259,6 +274,8 @@ pub struct Totals {
     pub exits: u64,
     pub partnerships_formed: u64,
     pub partnerships_dissolved: [u64; 3],
+    /// Actions per strategy and class, summed over ticks (see `TickCounters::actions_by_strategy`).
+    pub actions_by_strategy: [[[u64; 2]; 4]; Strategy::COUNT],
     /// Σ of the durations (months) of dissolved partnerships, by cause.
     pub partnership_durations: [f64; 3],
     pub innovations: u64,
@@ -464,6 +481,12 @@ impl Simulation {
         for k in 0..3 {
             t.partnerships_dissolved[k] += c.partnerships_dissolved[k];
             t.partnership_durations[k] += c.partnership_durations[k];
+        }
+        for (total, tick) in t.actions_by_strategy.iter_mut().zip(&c.actions_by_strategy) {
+            for (a, b) in total.iter_mut().zip(tick) {
+                a[0] += b[0];
+                a[1] += b[1];
+            }
         }
         t.innovations += c.innovations;
         t.imitation_gain += c.imitation_gain;

@@ -227,6 +227,10 @@ impl Simulation {
         self.counters.record_action(scope, share_i);
         self.counters.record_action(scope, share_j);
         self.counters
+            .record_sharing(strategy_i, same_segment, same_origin, share_i);
+        self.counters
+            .record_sharing(strategy_j, same_segment, same_origin, share_j);
+        self.counters
             .record_belief(strategy_i, same_origin, trust_ij, share_j);
         self.counters
             .record_belief(strategy_j, same_origin, trust_ji, share_i);

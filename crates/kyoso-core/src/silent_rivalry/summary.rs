@@ -23,6 +23,14 @@ pub struct Summary {
     pub partnerships_formed: u64,
     pub partnerships_dissolved_by_cause: BTreeMap<String, u64>,
     pub partnerships_active: u64,
+    /// Sharing rates of calibrated and naive in-group firms: with direct
+    /// rivals (same segment), with other segments, in-group, out-group
+    /// (fraction of their encounters in which they shared; 0 without any).
+    pub sharing_rates: BTreeMap<String, f64>,
+    /// Mean market share at the end of the entrants (not the initial firms)
+    /// still in the market, by entry cohort: the first and the last third
+    /// of the run (claim C8); 0 for an empty cohort.
+    pub entrant_share_by_cohort: BTreeMap<String, f64>,
     /// Mean duration (months) of the partnerships that ended by friction or
     /// betrayal (not by a partner's exit); 0 when none ended so.
     pub partnership_duration_mean: f64,
@@ -88,6 +96,12 @@ impl Summary {
         ];
         for (k, v) in &self.partnerships_dissolved_by_cause {
             out.push((format!("partnerships_dissolved_{k}"), *v as f64));
+        }
+        for (k, v) in &self.sharing_rates {
+            out.push((format!("sharing_rate_{k}"), *v));
+        }
+        for (k, v) in &self.entrant_share_by_cohort {
+            out.push((format!("entrant_share_{k}"), *v));
         }
         for (k, v) in &self.firms_alive_by_origin {
             out.push((format!("firms_alive_{k}"), *v as f64));
@@ -189,6 +203,48 @@ impl Summary {
                 .iter()
                 .map(|&c| (c.name().to_string(), t.partnerships_dissolved[c as usize]))
                 .collect(),
+            sharing_rates: {
+                let mut m = BTreeMap::new();
+                for s in [Strategy::Calibrated, Strategy::NaiveIngroup] {
+                    let a = &t.actions_by_strategy[s as usize];
+                    for (k, class) in ["same_segment", "cross_segment", "in_group", "out_group"]
+                        .iter()
+                        .enumerate()
+                    {
+                        let n = a[k][0] + a[k][1];
+                        let rate = if n == 0 {
+                            0.0
+                        } else {
+                            a[k][1] as f64 / n as f64
+                        };
+                        m.insert(format!("{}_{class}", s.name()), rate);
+                    }
+                }
+                m
+            },
+            entrant_share_by_cohort: {
+                let initial: u32 = sim.params.origin_firms.iter().sum();
+                let third = (sim.ticks_done() / 3).max(1);
+                let mut cohorts: BTreeMap<String, (f64, u64)> = BTreeMap::new();
+                cohorts.insert("early".into(), (0.0, 0));
+                cohorts.insert("late".into(), (0.0, 0));
+                for f in sim.firms().iter().filter(|f| f.id >= initial && f.alive()) {
+                    let cohort = if f.entry_tick < third {
+                        "early"
+                    } else if f.entry_tick >= sim.ticks_done().saturating_sub(third) {
+                        "late"
+                    } else {
+                        continue;
+                    };
+                    let c = cohorts.get_mut(cohort).expect("both cohorts exist");
+                    c.0 += f.share;
+                    c.1 += 1;
+                }
+                cohorts
+                    .into_iter()
+                    .map(|(k, (s, n))| (k, if n == 0 { 0.0 } else { s / n as f64 }))
+                    .collect()
+            },
             partnership_duration_mean: {
                 let n = (t.partnerships_dissolved[0] + t.partnerships_dissolved[1]) as f64;
                 let d = t.partnership_durations[0] + t.partnership_durations[1];
