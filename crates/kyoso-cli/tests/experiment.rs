@@ -111,3 +111,56 @@ fn unknown_experiments_and_bad_overrides_are_input_errors() {
         .code(2)
         .stderr(predicate::str::contains("encounters.detect"));
 }
+
+#[test]
+fn every_experiment_runs_end_to_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    for name in [
+        "illusion",
+        "business-logic",
+        "rivalry-lifts-industry",
+        "partnerships",
+        "waiting-loses",
+        "regions",
+    ] {
+        let out = tmp.path().join(name);
+        kyoso()
+            .args([
+                "experiment",
+                "run",
+                name,
+                "--reps",
+                "2",
+                "--ticks",
+                "12",
+                "--quiet",
+                "--out",
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+        let v: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(out.join("verdicts.json")).unwrap()).unwrap();
+        let verdicts = v["verdicts"].as_array().unwrap();
+        assert!(!verdicts.is_empty());
+        for verdict in verdicts {
+            assert!(
+                ["supported", "not supported", "mixed"]
+                    .contains(&verdict["verdict"].as_str().unwrap())
+            );
+        }
+        let html = fs::read_to_string(out.join("report.html")).unwrap();
+        assert_eq!(
+            html.matches("data-figure=").count(),
+            verdicts.len(),
+            "{name}: one figure per test"
+        );
+    }
+    for preset in ["china", "southeast-asia", "us-west-coast"] {
+        assert!(
+            tmp.path()
+                .join(format!("regions/sweep-{preset}/runs.parquet"))
+                .is_file()
+        );
+    }
+}
