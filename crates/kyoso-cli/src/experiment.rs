@@ -325,25 +325,57 @@ fn figure(e: &kyoso_core::experiments::Experiment, test: &Test, data: &Runs<'_>)
         }
         Test::Positive { metric, .. } => category(&[metric], "value per run"),
         Test::Contrast { metric, .. } => {
+            // x: the first varied key; one line per combination of the others.
             let (key, values) = axes.first().cloned().unwrap_or_default();
             let stats = per_point(data, metric, points);
-            let xs: Vec<f64> = values
+            let x_of = |v: &toml::Value| {
+                v.as_float()
+                    .or_else(|| v.as_integer().map(|i| i as f64))
+                    .unwrap_or(0.0)
+            };
+            let inner: usize = axes
                 .iter()
-                .map(|v| {
-                    v.as_float()
-                        .or_else(|| v.as_integer().map(|i| i as f64))
-                        .unwrap_or(0.0)
+                .skip(1)
+                .map(|a| a.1.len())
+                .product::<usize>()
+                .max(1);
+            let series = (0..inner)
+                .map(|j| {
+                    // Point p = i * inner + j for the i-th value of the first key.
+                    let mut label = Vec::new();
+                    let mut rest = j;
+                    for (k, v) in axes.iter().skip(1).rev() {
+                        label.push(format!(
+                            "{k}={}",
+                            kyoso_core::sweep::value_text(&v[rest % v.len()])
+                        ));
+                        rest /= v.len();
+                    }
+                    label.reverse();
+                    let idx: Vec<usize> = (0..values.len()).map(|i| i * inner + j).collect();
+                    Series {
+                        label: if label.is_empty() {
+                            metric.to_string()
+                        } else {
+                            label.join(", ")
+                        },
+                        points: idx
+                            .iter()
+                            .map(|&p| (x_of(&values[p / inner]), stats[p].mean))
+                            .collect(),
+                        band: Some(
+                            idx.iter()
+                                .map(|&p| (stats[p].ci_low, stats[p].ci_high))
+                                .collect(),
+                        ),
+                    }
                 })
                 .collect();
             Figure {
                 title: test.label().to_string(),
                 x_label: key,
                 y_label: format!("{metric} (mean, 95 % CI)"),
-                series: vec![Series {
-                    label: metric.to_string(),
-                    points: xs.iter().zip(&stats).map(|(&x, s)| (x, s.mean)).collect(),
-                    band: Some(stats.iter().map(|s| (s.ci_low, s.ci_high)).collect()),
-                }],
+                series,
                 categories: None,
             }
         }

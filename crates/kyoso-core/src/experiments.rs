@@ -262,17 +262,31 @@ pub const EXPERIMENTS: &[Experiment] = &[
     Experiment {
         name: "veneer",
         claims: "C3",
-        claim: "Silent rivalry hides behind a polite surface: when withholding is rarely detected, trust in fellow nationals stays inflated.",
+        claim: "Silent rivalry hides behind a polite surface: when withholding is rarely detected, trust in fellow nationals stays inflated, and those who exploit it are seldom caught.",
         sets: &[],
         vary: &["encounters.detect=0.05,0.25,0.5,0.75,0.95"],
         reps: 20,
         presets: &[],
-        tests: &[Test::Contrast {
-            label: "the expectation gap is larger at detection 0.05 than at 0.95",
-            metric: "expectation_gap_naive_ingroup",
-            high: 0,
-            low: 4,
-        }],
+        tests: &[
+            Test::Contrast {
+                label: "the expectation gap is larger at detection 0.05 than at 0.95",
+                metric: "expectation_gap_naive_ingroup",
+                high: 0,
+                low: 4,
+            },
+            Test::Contrast {
+                label: "betrayals by opportunist partners are caught less often at detection 0.05 than at 0.95 (fewer detected)",
+                metric: "betrayals_detected",
+                high: 4,
+                low: 0,
+            },
+            Test::Contrast {
+                label: "exploitation pays: opportunists earn more at detection 0.05 than at 0.95",
+                metric: "total_profit_opportunist",
+                high: 0,
+                low: 4,
+            },
+        ],
     },
     Experiment {
         name: "rivalry-lifts-industry",
@@ -300,17 +314,29 @@ pub const EXPERIMENTS: &[Experiment] = &[
     Experiment {
         name: "partnerships",
         claims: "C6",
-        claim: "Differing corporate cultures and time horizons make partnerships rocky until they collapse: partnerships last less when cultures differ more.",
+        claim: "Differing corporate cultures and time horizons make partnerships rocky until they collapse: partnerships last less when cultures differ more and when horizons differ more.",
         sets: &[],
-        vary: &["firms.culture_sd=0.02,0.15,0.35"],
+        // Short-horizon firms discount at 0.90 (the default gap to long-horizon firms' 0.98) or at 0.98 (no gap).
+        vary: &[
+            "firms.culture_sd=0.02,0.15,0.35",
+            "horizons.short_discount=0.90,0.98",
+        ],
         reps: 20,
         presets: &[],
-        tests: &[Test::Contrast {
-            label: "partnerships last longer among similar cultures (culture spread 0.02 vs 0.35)",
-            metric: "partnership_duration_mean",
-            high: 0,
-            low: 2,
-        }],
+        tests: &[
+            Test::Contrast {
+                label: "partnerships last longer among similar cultures (culture spread 0.02 vs 0.35, default horizons)",
+                metric: "partnership_duration_mean",
+                high: 0,
+                low: 4,
+            },
+            Test::Contrast {
+                label: "partnerships last longer without a horizon gap (discounts 0.98/0.98 vs 0.98/0.90, culture spread 0.15)",
+                metric: "partnership_duration_mean",
+                high: 3,
+                low: 2,
+            },
+        ],
     },
     Experiment {
         name: "business-logic",

@@ -125,7 +125,7 @@ impl Figure {
         let _ = root.fill(&WHITE);
         let ((x0, x1), (y0, y1)) = self.ranges();
         let Ok(mut chart) = ChartBuilder::on(root)
-            .caption(&self.title, ("sans-serif", 18))
+            .caption(&self.title, ("sans-serif", caption_size(&self.title)))
             .margin(12)
             .x_label_area_size(44)
             .y_label_area_size(64)
@@ -214,6 +214,12 @@ impl Figure {
                 .draw();
         }
     }
+}
+
+/// A caption size at which the title fits the figure's width.
+fn caption_size(title: &str) -> u32 {
+    let chars = title.chars().count() as u32;
+    (SIZE.0 * 17 / 10 / chars.max(1)).clamp(10, 18)
 }
 
 /// A tick label: at most four decimals, no trailing zeros.
