@@ -23,7 +23,7 @@ pub struct Section {
     pub figure: Option<(String, Figure)>,
 }
 
-const STYLE: &str = "body{font-family:system-ui,-apple-system,'DejaVu Sans',sans-serif;max-width:960px;margin:0 auto;padding:1rem;line-height:1.5;color:#222}\
+const STYLE: &str = "body{font-family:system-ui,-apple-system,'DejaVu Sans',sans-serif;overflow-wrap:anywhere;max-width:960px;margin:0 auto;padding:1rem;line-height:1.5;color:#222}\
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ddd}\
 figure{margin:1rem 0}figure svg{width:100%;height:auto;display:block}figcaption{font-size:.9rem;color:#555}\
 table{border-collapse:collapse;width:100%;font-size:.95rem;display:block;overflow-x:auto}td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left}\
