@@ -4,6 +4,7 @@
 
 mod classic;
 mod experiment;
+mod output;
 mod report;
 mod run;
 mod sweep;

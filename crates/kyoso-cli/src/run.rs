@@ -1,7 +1,6 @@
 //! `kyoso run`: resolve, simulate with a progress bar, write atomically, summarise.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -9,16 +8,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kyoso_core::silent_rivalry::{RunOutput, run_scenario};
 use kyoso_io::{Staging, WriteOptions};
 
+use crate::output::default_out;
 use crate::{Failure, RunArgs};
-
-/// The first free `runs/<label>-seed<seed>-<NNN>` folder.
-fn default_out(label: &str, seed: u64) -> PathBuf {
-    let base = Path::new("runs");
-    (1..)
-        .map(|n| base.join(format!("{label}-seed{seed}-{n:03}")))
-        .find(|p| !p.exists())
-        .expect("some folder name is free")
-}
 
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let (scenario, source) = args.scenario.resolve()?;

@@ -73,15 +73,7 @@ impl Figure {
             self.draw(&root);
             let _ = root.present();
         }
-        let mut png_bytes = Vec::new();
-        {
-            let mut encoder = png::Encoder::new(&mut png_bytes, SIZE.0, SIZE.1);
-            encoder.set_color(png::ColorType::Rgb);
-            encoder.set_depth(png::BitDepth::Eight);
-            let mut writer = encoder.write_header().expect("in-memory PNG");
-            writer.write_image_data(&rgb).expect("in-memory PNG");
-        }
-        png_bytes
+        crate::write::png_bytes(SIZE.0, SIZE.1, &rgb)
     }
 
     fn ranges(&self) -> ((f64, f64), (f64, f64)) {

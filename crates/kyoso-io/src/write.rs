@@ -143,6 +143,33 @@ pub fn csv(table: &Table, path: &Path) -> Result<(), OutputError> {
     Ok(())
 }
 
+/// Encodes an 8-bit RGB image (row-major, `width` × `height`) as PNG.
+pub fn png_bytes(width: u32, height: u32, rgb: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder
+        .write_header()
+        .expect("encoding into memory cannot fail");
+    writer
+        .write_image_data(rgb)
+        .expect("the buffer holds width × height RGB pixels");
+    drop(writer);
+    out
+}
+
+/// Writes an 8-bit RGB image as a PNG file.
+pub fn png(path: &Path, width: u32, height: u32, rgb: &[u8]) -> Result<(), OutputError> {
+    if rgb.len() != (width as usize) * (height as usize) * 3 {
+        return Err(OutputError::Encode(
+            path.into(),
+            format!("{} bytes for a {width}×{height} RGB image", rgb.len()),
+        ));
+    }
+    bytes(path, &png_bytes(width, height, rgb))
+}
+
 /// Writes bytes to a file and syncs it.
 pub fn bytes(path: &Path, data: &[u8]) -> Result<(), OutputError> {
     let mut f = File::create(path).map_err(|e| OutputError::Io(path.into(), e))?;

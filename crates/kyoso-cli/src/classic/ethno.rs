@@ -7,8 +7,8 @@ use kyoso_classic::ethnocentrism::{EthnoStrategy, Ethnocentrism, EthnocentrismCo
 use kyoso_io::table::{Table, Values};
 use serde::Serialize;
 
-use super::output::{Output, Provenance, default_out, upscale};
 use crate::Failure;
+use crate::output::{Output, Provenance, default_out, upscale};
 
 #[derive(Debug, Args)]
 pub struct EthnocentrismArgs {

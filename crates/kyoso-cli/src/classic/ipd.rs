@@ -8,8 +8,8 @@ use kyoso_classic::ipd::{Game, Match, Moran, Strategy, Tournament, TournamentRes
 use kyoso_io::table::{Table, Values};
 use serde::Serialize;
 
-use super::output::{Output, Provenance, default_out};
 use crate::Failure;
+use crate::output::{Output, Provenance, default_out};
 
 fn parse_strategy(s: &str) -> Result<Strategy, String> {
     Strategy::from_name(s.trim()).map_err(|e| e.to_string())

@@ -4,7 +4,6 @@
 
 mod ethno;
 mod ipd;
-mod output;
 mod spatial;
 
 pub use ethno::{EthnocentrismArgs, ethnocentrism};

@@ -9,8 +9,8 @@ use kyoso_classic::spatial_pd::{
 use kyoso_io::table::{Table, Values};
 use serde::Serialize;
 
-use super::output::{Output, Provenance, default_out, upscale};
 use crate::Failure;
+use crate::output::{Output, Provenance, default_out, upscale};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum NeighbourhoodArg {

@@ -1,4 +1,5 @@
-//! Writing the classic models' outputs: output folders, tables, pictures.
+//! Writing command outputs: default output folders, staged folders with
+//! tables, JSON and pictures.
 
 use std::path::{Path, PathBuf};
 
@@ -60,19 +61,7 @@ impl Output {
     /// Writes an RGB picture.
     pub fn png(&self, name: &str, width: u32, height: u32, rgb: &[u8]) -> Result<(), Failure> {
         let path = self.staging.path().join(name);
-        let mut bytes = Vec::new();
-        {
-            let mut encoder = png::Encoder::new(&mut bytes, width, height);
-            encoder.set_color(png::ColorType::Rgb);
-            encoder.set_depth(png::BitDepth::Eight);
-            let mut writer = encoder
-                .write_header()
-                .map_err(|e| Failure::runtime(format!("{}: {e}", path.display())))?;
-            writer
-                .write_image_data(rgb)
-                .map_err(|e| Failure::runtime(format!("{}: {e}", path.display())))?;
-        }
-        kyoso_io::write::bytes(&path, &bytes).map_err(Failure::runtime)
+        kyoso_io::write::png(&path, width, height, rgb).map_err(Failure::runtime)
     }
 
     pub fn commit(self) -> Result<PathBuf, Failure> {
