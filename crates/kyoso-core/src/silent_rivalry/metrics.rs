@@ -297,11 +297,16 @@ fn mean(sum: f64, n: u64) -> f64 {
 }
 
 impl Simulation {
-    /// Phase 10: appends this tick's observations.
+    /// Phase 10: this tick's observations (unless switched off) and the
+    /// running totals of the summary.
     pub(super) fn record(&mut self) {
         let tick = self.tick;
-        let mut out = Vec::with_capacity(128);
+        let observing = self.observing;
+        let mut out = Vec::with_capacity(if observing { 128 } else { 0 });
         let mut put = |metric: &'static str, group_by: &'static str, group: &str, value: f64| {
+            if !observing {
+                return;
+            }
             out.push(Observation {
                 tick,
                 metric,
@@ -340,7 +345,13 @@ impl Simulation {
             let n: u64 = alive_by.iter().map(|row| row[s as usize]).sum();
             put("firms_alive", "strategy", s.name(), n as f64);
         }
-        for (o, name) in self.params.origin_names.iter().enumerate() {
+        for (o, name) in self
+            .params
+            .origin_names
+            .iter()
+            .enumerate()
+            .filter(|_| observing)
+        {
             for s in Strategy::ALL {
                 put(
                     "firms_alive",

@@ -193,6 +193,8 @@ pub struct Simulation {
     events: Vec<Event>,
     last_observations: Vec<Observation>,
     totals: metrics::Totals,
+    /// Whether `step` builds the per-tick observations (the totals are always kept).
+    observing: bool,
 }
 
 impl Simulation {
@@ -232,6 +234,7 @@ impl Simulation {
             events: Vec::new(),
             last_observations: Vec::new(),
             totals: metrics::Totals::default(),
+            observing: true,
             params,
         };
         sim.populate();
@@ -396,6 +399,13 @@ impl Simulation {
         &self.events
     }
 
+    /// Stops building per-tick observations (for runs that only need the
+    /// summary, as in sweeps); the model and its totals are unaffected.
+    pub fn without_observations(mut self) -> Simulation {
+        self.observing = false;
+        self
+    }
+
     /// Running totals over the completed ticks.
     pub fn totals(&self) -> &metrics::Totals {
         &self.totals
@@ -442,7 +452,7 @@ pub struct RunOutput {
 /// Runs a scenario to the end and returns only its summary: no
 /// observations, firms or events are kept (what a sweep needs).
 pub fn run_summary(scenario: &Scenario) -> Result<Summary, crate::ScenarioError> {
-    let mut sim = Simulation::new(scenario)?;
+    let mut sim = Simulation::new(scenario)?.without_observations();
     sim.run(|_| {});
     Ok(sim.summary())
 }
