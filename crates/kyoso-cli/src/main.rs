@@ -86,15 +86,8 @@ pub struct ScenarioArgs {
 struct RunArgs {
     #[command(flatten)]
     scenario: ScenarioArgs,
-    /// Output folder (default: a new folder under runs/).
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// Replace an existing non-empty output folder.
-    #[arg(long)]
-    force: bool,
-    /// Also write CSV copies of the Parquet tables.
-    #[arg(long)]
-    csv: bool,
+    #[command(flatten)]
+    output: crate::output::OutputArgs,
     /// No progress bar and no summary; print only the output folder.
     #[arg(long, short)]
     quiet: bool,

@@ -9,6 +9,20 @@ use serde::Serialize;
 
 use crate::Failure;
 
+/// The output flags shared by the commands that write a folder.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OutputArgs {
+    /// Output folder (default: a new folder under runs/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace an existing non-empty output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Also write CSV copies of the Parquet tables.
+    #[arg(long)]
+    pub csv: bool,
+}
+
 /// The first free `runs/<label>-seed<seed>-<NNN>` folder.
 pub fn default_out(label: &str, seed: u64) -> PathBuf {
     let base = Path::new("runs");

@@ -21,11 +21,12 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         (None, None) => "default".to_string(),
     };
     let target = args
+        .output
         .out
         .clone()
         .unwrap_or_else(|| default_out(&label, scenario.run.seed));
     // Refuse a non-empty --out before spending time on the run.
-    kyoso_io::check_target(&target, args.force).map_err(Failure::input)?;
+    kyoso_io::check_target(&target, args.output.force).map_err(Failure::input)?;
 
     let interrupted = Arc::new(AtomicBool::new(false));
     {
@@ -65,12 +66,14 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         });
     };
 
-    let staging = Staging::new(&target, args.force).map_err(Failure::input)?;
+    let staging = Staging::new(&target, args.output.force).map_err(Failure::input)?;
     kyoso_io::write_run(
         &output,
         staging.path(),
         &source,
-        WriteOptions { csv: args.csv },
+        WriteOptions {
+            csv: args.output.csv,
+        },
     )
     .map_err(Failure::runtime)?;
     if interrupted.load(Ordering::SeqCst) {

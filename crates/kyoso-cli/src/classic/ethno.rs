@@ -1,7 +1,5 @@
 //! `kyoso ethnocentrism`.
 
-use std::path::PathBuf;
-
 use clap::Args;
 use kyoso_classic::ethnocentrism::{EthnoStrategy, Ethnocentrism, EthnocentrismConfig, summary};
 use kyoso_io::table::{Table, Values};
@@ -41,14 +39,8 @@ pub struct EthnocentrismArgs {
     death: f64,
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Output folder (default: a new folder under runs/).
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-    #[arg(long)]
-    force: bool,
-    /// Also write CSV copies of the Parquet tables.
-    #[arg(long)]
-    csv: bool,
+    #[command(flatten)]
+    output: crate::output::OutputArgs,
     /// Print a JSON summary (ethnocentric_share and cooperation_rate: means over the last half of the periods).
     #[arg(long)]
     json: bool,
@@ -92,10 +84,11 @@ pub fn ethnocentrism(args: &EthnocentrismArgs) -> Result<(), Failure> {
     };
     let mut model = Ethnocentrism::new(config).map_err(Failure::input)?;
     let target = args
+        .output
         .out
         .clone()
         .unwrap_or_else(|| default_out("ethnocentrism", args.seed));
-    let out = Output::start(&target, args.force)?;
+    let out = Output::start(&target, args.output.force)?;
     let stats = model.run(args.periods);
     let share = |s: EthnoStrategy| Values::F64(stats.iter().map(|p| p.share(s)).collect());
     let table = Table::new("periods")
@@ -153,7 +146,7 @@ pub fn ethnocentrism(args: &EthnocentrismArgs) -> Result<(), Failure> {
             "same, between neighbours of different colours",
             Values::F64(stats.iter().map(|p| p.out_group_cooperation()).collect()),
         );
-    out.table(&table, args.csv)?;
+    out.table(&table, args.output.csv)?;
 
     // Each cell an 8×8 block in its tag's colour; the strategy is a 4×4
     // centre mark: none = ethnocentric, white = altruist, grey = cosmopolitan, black = egoist.

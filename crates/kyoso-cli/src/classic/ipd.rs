@@ -192,15 +192,8 @@ pub struct TournamentArgs {
     /// Generations of the ecological variant.
     #[arg(long, default_value_t = 1000, requires = "ecological")]
     generations: u32,
-    /// Output folder (default: a new folder under runs/).
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// Replace an existing non-empty output folder.
-    #[arg(long)]
-    force: bool,
-    /// Also write CSV copies of the Parquet tables.
-    #[arg(long)]
-    csv: bool,
+    #[command(flatten)]
+    output: crate::output::OutputArgs,
 }
 
 fn matches_table(r: &TournamentResult) -> Table {
@@ -354,10 +347,11 @@ pub fn tournament(args: &TournamentArgs) -> Result<(), Failure> {
         None => "tournament",
     };
     let target = args
+        .output
         .out
         .clone()
         .unwrap_or_else(|| default_out(label, args.seed));
-    let out = Output::start(&target, args.force)?;
+    let out = Output::start(&target, args.output.force)?;
     let r = t.play().map_err(Failure::input)?;
 
     println!(
@@ -375,7 +369,7 @@ pub fn tournament(args: &TournamentArgs) -> Result<(), Failure> {
             r.wins[i]
         );
     }
-    out.table(&matches_table(&r), args.csv)?;
+    out.table(&matches_table(&r), args.output.csv)?;
     let ranking = ranking_table(&r);
     out.csv(&ranking)?;
     let payoff = Table::new("payoff_matrix")
@@ -413,7 +407,7 @@ pub fn tournament(args: &TournamentArgs) -> Result<(), Failure> {
             "standard deviation over repetitions",
             Values::F64(r.payoff_stddevs.iter().flatten().copied().collect()),
         );
-    out.table(&payoff, args.csv)?;
+    out.table(&payoff, args.output.csv)?;
     if args.ecological {
         let eco = ecosystem(&r, args.generations, None, args.seed).map_err(Failure::input)?;
         let n = r.players.len();
@@ -445,7 +439,7 @@ pub fn tournament(args: &TournamentArgs) -> Result<(), Failure> {
                 "share of the population",
                 Values::F64(eco.shares.iter().flatten().copied().collect()),
             );
-        out.table(&table, args.csv)?;
+        out.table(&table, args.output.csv)?;
         let last = eco.shares.last().expect("initial shares");
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by(|&a, &b| last[b].total_cmp(&last[a]));

@@ -1,7 +1,5 @@
 //! `kyoso spatial-pd`.
 
-use std::path::PathBuf;
-
 use clap::{Args, ValueEnum};
 use kyoso_classic::spatial_pd::{
     Neighbourhood, Scoring, SpatialPd, SpatialPdConfig, Update, tail_mean,
@@ -66,14 +64,8 @@ pub struct SpatialPdArgs {
     score: Option<ScoreArg>,
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Output folder (default: a new folder under runs/).
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-    #[arg(long)]
-    force: bool,
-    /// Also write CSV copies of the Parquet tables.
-    #[arg(long)]
-    csv: bool,
+    #[command(flatten)]
+    output: crate::output::OutputArgs,
     /// Print a JSON summary (cooperator_fraction: mean over the last quarter of the steps).
     #[arg(long)]
     json: bool,
@@ -139,10 +131,11 @@ pub fn spatial_pd(args: &SpatialPdArgs) -> Result<(), Failure> {
     }
     let mut game = SpatialPd::new(config).map_err(Failure::input)?;
     let target = args
+        .output
         .out
         .clone()
         .unwrap_or_else(|| default_out("spatial-pd", args.seed));
-    let out = Output::start(&target, args.force)?;
+    let out = Output::start(&target, args.output.force)?;
     let series = game.run(args.steps);
     let table = Table::new("steps")
         .column(
@@ -157,7 +150,7 @@ pub fn spatial_pd(args: &SpatialPdArgs) -> Result<(), Failure> {
             "share of cells playing C after the step",
             Values::F64(series.clone()),
         );
-    out.table(&table, args.csv)?;
+    out.table(&table, args.output.csv)?;
     let colours: Vec<[u8; 3]> = game.transitions().map(|t| t.rgb()).collect();
     let scale = (512 / config.size).clamp(1, 8);
     let (side, rgb) = upscale(config.size, scale, |i| colours[i]);
