@@ -138,10 +138,11 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
             &design,
         )?),
     };
+    let base = target.base();
     let spec = SweepSpec::new(
-        target.model(),
-        target.base_text(),
-        target.base_seed(),
+        base.model,
+        base.text,
+        base.seed,
         args.reps,
         &design,
         target.metric_names(),
@@ -174,7 +175,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     };
 
     let reps = args.reps as u64;
-    let base_seed = target.base_seed();
+    let base_seed = spec.base_seed;
     let keep_ticks = args.keep_ticks;
     let next = AtomicUsize::new(0);
     // Bounded: workers wait for the journal rather than pile up results in memory.
@@ -264,16 +265,20 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// What a sweep records of its model: name, base parameters (TOML) and
+/// the base seed from which run seeds derive.
+pub struct SweepBase {
+    pub model: &'static str,
+    pub text: String,
+    pub seed: u64,
+}
+
 /// A model as a sweep sees it: its validated design points, its
 /// end-of-run metrics and one run. Implementations resolve and validate
 /// every point up front, so a bad design fails before any run.
 pub trait SweepTarget: Sync {
-    /// The model name recorded in the manifest.
-    fn model(&self) -> &'static str;
-    /// The resolved base parameters, as TOML.
-    fn base_text(&self) -> String;
-    /// The base seed from which run seeds derive.
-    fn base_seed(&self) -> u64;
+    /// The model, its resolved base parameters and its base seed.
+    fn base(&self) -> SweepBase;
     /// Names of the end-of-run metrics, in the order `run` returns them.
     fn metric_names(&self) -> Vec<String>;
     /// Runs design point `point` with `seed`: the metrics, and the per-step
@@ -327,16 +332,12 @@ impl SilentRivalrySweep {
 }
 
 impl SweepTarget for SilentRivalrySweep {
-    fn model(&self) -> &'static str {
-        "silent-rivalry"
-    }
-
-    fn base_text(&self) -> String {
-        self.base.to_toml()
-    }
-
-    fn base_seed(&self) -> u64 {
-        self.base.run.seed
+    fn base(&self) -> SweepBase {
+        SweepBase {
+            model: "silent-rivalry",
+            text: self.base.to_toml(),
+            seed: self.base.run.seed,
+        }
     }
 
     fn metric_names(&self) -> Vec<String> {

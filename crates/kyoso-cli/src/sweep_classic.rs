@@ -19,7 +19,7 @@ use kyoso_io::table::{Table, Values};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::sweep::SweepTarget;
+use crate::sweep::{SweepBase, SweepTarget};
 use crate::{Failure, ScenarioArgs};
 
 /// Resolves the base parameters (preset defaults, file, `--set`, `--ticks`)
@@ -186,14 +186,12 @@ impl SpatialPdSweep {
 }
 
 impl SweepTarget for SpatialPdSweep {
-    fn model(&self) -> &'static str {
-        "spatial-pd"
-    }
-    fn base_text(&self) -> String {
-        toml_text(&self.base)
-    }
-    fn base_seed(&self) -> u64 {
-        self.base.seed
+    fn base(&self) -> SweepBase {
+        SweepBase {
+            model: "spatial-pd",
+            text: toml_text(&self.base),
+            seed: self.base.seed,
+        }
     }
     fn metric_names(&self) -> Vec<String> {
         ["cooperator_fraction", "cooperator_fraction_final"]
@@ -311,14 +309,12 @@ impl EthnocentrismSweep {
 }
 
 impl SweepTarget for EthnocentrismSweep {
-    fn model(&self) -> &'static str {
-        "ethnocentrism"
-    }
-    fn base_text(&self) -> String {
-        toml_text(&self.base)
-    }
-    fn base_seed(&self) -> u64 {
-        self.base.seed
+    fn base(&self) -> SweepBase {
+        SweepBase {
+            model: "ethnocentrism",
+            text: toml_text(&self.base),
+            seed: self.base.seed,
+        }
     }
     fn metric_names(&self) -> Vec<String> {
         let mut m: Vec<String> = ETHNO_STRATEGIES
@@ -486,14 +482,12 @@ fn tournament(p: &TournamentParams) -> Result<Tournament, String> {
 }
 
 impl SweepTarget for TournamentSweep {
-    fn model(&self) -> &'static str {
-        "tournament"
-    }
-    fn base_text(&self) -> String {
-        toml_text(&self.base)
-    }
-    fn base_seed(&self) -> u64 {
-        self.base.seed
+    fn base(&self) -> SweepBase {
+        SweepBase {
+            model: "tournament",
+            text: toml_text(&self.base),
+            seed: self.base.seed,
+        }
     }
     fn metric_names(&self) -> Vec<String> {
         let mut m: Vec<String> = self
