@@ -13,6 +13,7 @@
 
 pub mod ethnocentrism;
 pub mod ipd;
+pub mod params;
 pub mod rng;
 pub mod spatial_pd;
 

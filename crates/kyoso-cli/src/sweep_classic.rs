@@ -6,14 +6,13 @@
 //! key=value` and `--vary key=...` act on it, exactly as for the market
 //! model; `--ticks` sets the run length (steps, periods or turns).
 
-use kyoso_classic::ethnocentrism::{EthnoStrategy, Ethnocentrism, EthnocentrismConfig};
+use kyoso_classic::ethnocentrism::{EthnoStrategy, Ethnocentrism};
 use kyoso_classic::ipd::game::Game;
 use kyoso_classic::ipd::matches::Match;
 use kyoso_classic::ipd::strategy::Strategy;
 use kyoso_classic::ipd::tournament::Tournament;
-use kyoso_classic::spatial_pd::{
-    Neighbourhood, Scoring, SpatialPd, SpatialPdConfig, Update, tail_mean,
-};
+use kyoso_classic::params::{EthnocentrismParams, SpatialPdParams};
+use kyoso_classic::spatial_pd::{SpatialPd, SpatialPdConfig, tail_mean};
 use kyoso_core::sweep::Design;
 use kyoso_io::table::{Table, Values};
 use serde::de::DeserializeOwned;
@@ -66,86 +65,6 @@ fn classic_error(point: usize) -> impl Fn(kyoso_classic::ClassicError) -> Failur
 }
 
 // ---------------------------------------------------------------- spatial PD
-
-/// Parameters of a spatial prisoner's dilemma run in a sweep.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SpatialPdParams {
-    pub size: usize,
-    /// Payoff to D meeting C (Nowak and May's b).
-    pub b: f64,
-    pub reward: f64,
-    pub sucker: f64,
-    pub punishment: f64,
-    pub steps: u64,
-    pub defectors: f64,
-    /// `moore` or `von-neumann`.
-    pub neighbourhood: String,
-    pub self_interaction: bool,
-    /// `synchronous` or `asynchronous`.
-    pub update: String,
-    /// `round` or `cumulative`.
-    pub score: String,
-    pub seed: u64,
-}
-
-impl SpatialPdParams {
-    fn from_config(c: &SpatialPdConfig, steps: u64) -> SpatialPdParams {
-        SpatialPdParams {
-            size: c.size,
-            b: c.temptation,
-            reward: c.reward,
-            sucker: c.sucker,
-            punishment: c.punishment,
-            steps,
-            defectors: c.defectors,
-            neighbourhood: match c.neighbourhood {
-                Neighbourhood::Moore => "moore",
-                Neighbourhood::VonNeumann => "von-neumann",
-            }
-            .into(),
-            self_interaction: c.self_interaction,
-            update: match c.update {
-                Update::Synchronous => "synchronous",
-                Update::Asynchronous => "asynchronous",
-            }
-            .into(),
-            score: match c.scoring {
-                Scoring::Round => "round",
-                Scoring::Cumulative => "cumulative",
-            }
-            .into(),
-            seed: c.seed,
-        }
-    }
-
-    fn config(&self, seed: u64) -> Result<SpatialPdConfig, String> {
-        let pick = |key: &str, value: &str, options: &[&str]| -> Result<usize, String> {
-            options
-                .iter()
-                .position(|o| *o == value)
-                .ok_or_else(|| format!("{key} = \"{value}\": allowed {}", options.join(", ")))
-        };
-        Ok(SpatialPdConfig {
-            size: self.size,
-            reward: self.reward,
-            sucker: self.sucker,
-            temptation: self.b,
-            punishment: self.punishment,
-            neighbourhood: [Neighbourhood::Moore, Neighbourhood::VonNeumann][pick(
-                "neighbourhood",
-                &self.neighbourhood,
-                &["moore", "von-neumann"],
-            )?],
-            self_interaction: self.self_interaction,
-            update: [Update::Synchronous, Update::Asynchronous]
-                [pick("update", &self.update, &["synchronous", "asynchronous"])?],
-            scoring: [Scoring::Round, Scoring::Cumulative]
-                [pick("score", &self.score, &["round", "cumulative"])?],
-            defectors: self.defectors,
-            seed,
-        })
-    }
-}
 
 /// The spatial prisoner's dilemma in a sweep.
 pub struct SpatialPdSweep {
@@ -230,37 +149,6 @@ impl SweepTarget for SpatialPdSweep {
 
 // ------------------------------------------------------------- ethnocentrism
 
-/// Parameters of an ethnocentrism run in a sweep.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EthnocentrismParams {
-    pub size: usize,
-    pub periods: u32,
-    pub tags: u8,
-    pub immigrants: u32,
-    pub base_ptr: f64,
-    pub cost: f64,
-    pub benefit: f64,
-    pub mutation: f64,
-    pub death: f64,
-    pub seed: u64,
-}
-
-impl EthnocentrismParams {
-    fn config(&self, seed: u64) -> EthnocentrismConfig {
-        EthnocentrismConfig {
-            size: self.size,
-            tags: self.tags,
-            immigrants: self.immigrants,
-            base_ptr: self.base_ptr,
-            cost: self.cost,
-            benefit: self.benefit,
-            mutation: self.mutation,
-            death: self.death,
-            seed,
-        }
-    }
-}
-
 /// Ethnocentrism in a sweep.
 pub struct EthnocentrismSweep {
     base: EthnocentrismParams,
@@ -282,19 +170,7 @@ impl EthnocentrismSweep {
                 "ethnocentrism has no preset `{p}`: its defaults are the paper's"
             )));
         }
-        let c = EthnocentrismConfig::default();
-        let defaults = EthnocentrismParams {
-            size: c.size,
-            periods: 2000,
-            tags: c.tags,
-            immigrants: c.immigrants,
-            base_ptr: c.base_ptr,
-            cost: c.cost,
-            benefit: c.benefit,
-            mutation: c.mutation,
-            death: c.death,
-            seed: c.seed,
-        };
+        let defaults = EthnocentrismParams::paper(2000);
         let (base, points) = resolve_points(defaults, args, "periods", design)?;
         for (k, p) in points.iter().enumerate() {
             p.config(p.seed).validate().map_err(classic_error(k))?;
