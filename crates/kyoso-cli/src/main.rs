@@ -7,6 +7,7 @@ mod experiment;
 mod output;
 mod report;
 mod run;
+mod serve;
 mod sweep;
 mod sweep_classic;
 
@@ -54,6 +55,8 @@ enum Command {
     SpatialPd(classic::SpatialPdArgs),
     /// Run the evolution of ethnocentrism of Hammond and Axelrod (2006).
     Ethnocentrism(classic::EthnocentrismArgs),
+    /// Watch and steer simulations live in the browser (a local web server).
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -184,6 +187,7 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
         Command::Moran(args) => classic::moran(&args),
         Command::SpatialPd(args) => classic::spatial_pd(&args),
         Command::Ethnocentrism(args) => classic::ethnocentrism(&args),
+        Command::Serve(args) => serve::serve(&args),
     }
 }
 

@@ -1,0 +1,735 @@
+//! The models as the live view runs them: step, then say what changed
+//! since the last frame (see PROTOCOL.md for every message).
+//!
+//! This is an adapter over the same model code `kyoso run` uses; it only
+//! reads the simulation's state and never changes how it runs, so the
+//! per-tick metrics are those of `kyoso run` with the same scenario.
+
+use std::collections::BTreeSet;
+
+use kyoso_classic::ethnocentrism::{EthnoStrategy, Ethnocentrism};
+use kyoso_classic::params::{EthnocentrismParams, SpatialPdParams};
+use kyoso_classic::spatial_pd::{SpatialPd, Transition};
+use kyoso_core::Simulation;
+use kyoso_core::silent_rivalry::{Cause, EventKind, Strategy};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::setup::Built;
+
+/// One message to the browser.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Frame {
+    Text(String),
+    Binary(Vec<u8>),
+}
+
+impl Frame {
+    pub fn len(&self) -> usize {
+        match self {
+            Frame::Text(t) => t.len(),
+            Frame::Binary(b) => b.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One tidy observation (a row of ticks.parquet).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    pub tick: u32,
+    pub metric: String,
+    pub group_by: String,
+    pub group: String,
+    pub value: f64,
+}
+
+/// A model running in a session.
+pub trait Live: Send {
+    /// Ticks done.
+    fn tick(&self) -> u32;
+    /// Run length.
+    fn total(&self) -> u32;
+    fn done(&self) -> bool {
+        self.tick() >= self.total()
+    }
+    /// Advances one tick (no-op when done).
+    fn step(&mut self);
+    /// The whole state, as the first frames after connecting or resetting;
+    /// later deltas are relative to it.
+    fn init(&mut self) -> Vec<Frame>;
+    /// What changed since the last `init` or `delta`.
+    fn delta(&mut self, running: bool) -> Vec<Frame>;
+    /// Every observation so far.
+    fn rows(&self) -> &[Row];
+}
+
+/// Builds the live model for a resolved setup.
+pub fn build(built: &Built) -> Result<Box<dyn Live>, crate::setup::ApiError> {
+    Ok(match built {
+        Built::Market(s) => Box::new(Market::new(s)?),
+        Built::SpatialPd(p) => Box::new(Lattice::spatial_pd(p)?),
+        Built::Ethnocentrism(p) => Box::new(Lattice::ethnocentrism(p)?),
+    })
+}
+
+fn key(metric: &str, group_by: &str, group: &str) -> String {
+    format!("{metric}|{group_by}|{group}")
+}
+
+/// Rows of one or more ticks as the stream's `TickRow`s (values as f32:
+/// the plots need no more, the `/ticks` endpoint has the exact values).
+fn tick_rows(rows: &[Row]) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let tick = rows[i].tick;
+        let mut m = Map::new();
+        while i < rows.len() && rows[i].tick == tick {
+            let r = &rows[i];
+            m.insert(key(&r.metric, &r.group_by, &r.group), json!(r.value as f32));
+            i += 1;
+        }
+        out.push(json!({"tick": tick, "m": m}));
+    }
+    out
+}
+
+// ------------------------------------------------------------------ market
+
+/// Origin colours (Tableau 10; the first is the home origin in the default).
+const ORIGIN_COLORS: [&str; 10] = [
+    "#d62728", "#1f77b4", "#7f7f7f", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
+    "#bcbd22", "#17becf",
+];
+
+/// Both firms' expected trust in each other at least this: a trust tie.
+pub const TIE_TRUST: f64 = 0.8;
+/// At most this many trust ties are drawn (the strongest).
+pub const MAX_TIES: usize = 2000;
+/// Events kept for a page that connects mid-run.
+const INIT_EVENTS: usize = 500;
+
+/// Firm as last sent: (strategy, share in 1e-5 units).
+type Sent = Option<(u8, i64)>;
+
+struct Market {
+    sim: Simulation,
+    rows: Vec<Row>,
+    rows_sent: usize,
+    events_sent: usize,
+    firms_sent: Vec<Sent>,
+    edges_sent: BTreeSet<(u32, u32, u8)>,
+}
+
+fn share_units(share: f64) -> i64 {
+    (share * 1e5).round() as i64
+}
+
+fn edge_json(&(a, b, k): &(u32, u32, u8)) -> Value {
+    json!([a, b, if k == 0 { "p" } else { "t" }])
+}
+
+impl Market {
+    fn new(scenario: &kyoso_core::Scenario) -> Result<Market, crate::setup::ApiError> {
+        let sim = Simulation::new(scenario)?;
+        Ok(Market {
+            sim,
+            rows: Vec::new(),
+            rows_sent: 0,
+            events_sent: 0,
+            firms_sent: Vec::new(),
+            edges_sent: BTreeSet::new(),
+        })
+    }
+
+    /// Active partnerships (kind 0) and the strongest trust ties (kind 1).
+    fn edges(&self) -> BTreeSet<(u32, u32, u8)> {
+        let firms = self.sim.firms();
+        let alive = |id: u32| firms[id as usize].alive();
+        let mut edges: BTreeSet<(u32, u32, u8)> = self
+            .sim
+            .partnerships()
+            .iter()
+            .filter(|p| p.ended.is_none() && alive(p.a) && alive(p.b))
+            .map(|p| (p.a.min(p.b), p.a.max(p.b), 0))
+            .collect();
+        let mut ties: Vec<(f64, u32, u32)> = self
+            .sim
+            .trust_pairs()
+            .into_iter()
+            .filter(|(a, b, _, _)| alive(*a) && alive(*b))
+            .map(|(a, b, ab, ba)| (ab.expected().min(ba.expected()), a.min(b), a.max(b)))
+            .filter(|(t, _, _)| *t >= TIE_TRUST)
+            .collect();
+        ties.sort_by(|x, y| y.0.total_cmp(&x.0).then((x.1, x.2).cmp(&(y.1, y.2))));
+        edges.extend(ties.iter().take(MAX_TIES).map(|&(_, a, b)| (a, b, 1)));
+        edges
+    }
+
+    fn event_json(&self, e: &kyoso_core::silent_rivalry::Event) -> Value {
+        json!({
+            "tick": e.tick, "kind": e.kind.name(), "firm": e.firm,
+            "other": e.other, "detail": e.detail, "value": e.value,
+        })
+    }
+
+    fn new_events(&mut self, keep_last: Option<usize>) -> Vec<Value> {
+        let events = self.sim.events();
+        let from = if keep_last.is_some() {
+            0
+        } else {
+            self.events_sent
+        };
+        let mut out: Vec<Value> = events[from..]
+            .iter()
+            .filter(|e| e.kind != EventKind::Innovation)
+            .map(|e| self.event_json(e))
+            .collect();
+        if let Some(n) = keep_last {
+            let cut = out.len().saturating_sub(n);
+            out.drain(..cut);
+        }
+        self.events_sent = events.len();
+        out
+    }
+}
+
+impl Live for Market {
+    fn tick(&self) -> u32 {
+        self.sim.ticks_done()
+    }
+
+    fn total(&self) -> u32 {
+        self.sim.scenario().run.ticks
+    }
+
+    fn step(&mut self) {
+        if self.sim.is_done() {
+            return;
+        }
+        self.sim.step();
+        self.rows
+            .extend(self.sim.observations().iter().map(|o| Row {
+                tick: o.tick,
+                metric: o.metric.to_string(),
+                group_by: o.group_by.to_string(),
+                group: o.group.clone(),
+                value: o.value,
+            }));
+    }
+
+    fn init(&mut self) -> Vec<Frame> {
+        let firms = self.sim.firms();
+        self.firms_sent = vec![None; firms.len()];
+        let mut list = Vec::new();
+        for &id in self.sim.alive() {
+            let f = &firms[id as usize];
+            let units = share_units(f.share);
+            self.firms_sent[id as usize] = Some((f.strategy as u8, units));
+            list.push(json!([
+                id,
+                f.origin,
+                f.strategy as u8,
+                f.segment,
+                units as f64 / 1e5
+            ]));
+        }
+        self.edges_sent = self.edges();
+        self.rows_sent = self.rows.len();
+        let events = self.new_events(Some(INIT_EVENTS));
+        let msg = json!({
+            "type": "init",
+            "model": "silent-rivalry",
+            "tick": self.tick(),
+            "ticks_total": self.total(),
+            "seed": self.sim.scenario().run.seed,
+            "origins": self.sim.origin_names(),
+            "origin_colors": (0..self.sim.origin_names().len()).map(|k| ORIGIN_COLORS[k % ORIGIN_COLORS.len()]).collect::<Vec<_>>(),
+            "strategies": Strategy::ALL.iter().map(|s| s.name()).collect::<Vec<_>>(),
+            "causes": Cause::ALL.iter().map(|c| c.name()).collect::<Vec<_>>(),
+            "firms": list,
+            "edges": self.edges_sent.iter().map(edge_json).collect::<Vec<_>>(),
+            "history": tick_rows(&self.rows),
+            "events": events,
+        });
+        vec![Frame::Text(msg.to_string())]
+    }
+
+    fn delta(&mut self, running: bool) -> Vec<Frame> {
+        let firms = self.sim.firms();
+        if self.firms_sent.len() < firms.len() {
+            self.firms_sent.resize(firms.len(), None);
+        }
+        let (mut add, mut upd, mut del) = (Vec::new(), Vec::new(), Vec::new());
+        for (id, f) in firms.iter().enumerate() {
+            let was = self.firms_sent[id];
+            if !f.alive() {
+                if was.is_some() {
+                    del.push(json!(id));
+                    self.firms_sent[id] = None;
+                }
+                continue;
+            }
+            let now = (f.strategy as u8, share_units(f.share));
+            match was {
+                None => add.push(json!([id, f.origin, now.0, f.segment, now.1 as f64 / 1e5])),
+                Some(w) if w != now => upd.push(json!([id, now.0, now.1 as f64 / 1e5])),
+                Some(_) => {}
+            }
+            self.firms_sent[id] = Some(now);
+        }
+        let edges = self.edges();
+        let added: Vec<Value> = edges.difference(&self.edges_sent).map(edge_json).collect();
+        let removed: Vec<Value> = self.edges_sent.difference(&edges).map(edge_json).collect();
+        self.edges_sent = edges;
+        let rows = tick_rows(&self.rows[self.rows_sent..]);
+        self.rows_sent = self.rows.len();
+        let events = self.new_events(None);
+        let msg = json!({
+            "type": "tick",
+            "tick": self.tick(),
+            "running": running && !self.done(),
+            "done": self.done(),
+            "rows": rows,
+            "firms": {"add": add, "del": del, "upd": upd},
+            "edges": {"add": added, "del": removed},
+            "events": events,
+        });
+        vec![Frame::Text(msg.to_string())]
+    }
+
+    fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+}
+
+// ---------------------------------------------------------------- lattices
+
+enum Grid {
+    SpatialPd(Box<SpatialPd>),
+    Ethnocentrism(Box<Ethnocentrism>),
+}
+
+struct Lattice {
+    grid: Grid,
+    model: &'static str,
+    side: usize,
+    tick: u32,
+    total: u32,
+    rows: Vec<Row>,
+    rows_sent: usize,
+    /// Palette indices as last sent.
+    cells_sent: Vec<u8>,
+    scratch: Vec<u8>,
+}
+
+/// Tag colours for ethnocentrism (tag k uses entry k mod 12).
+const TAG_COLORS: [[u8; 3]; 12] = [
+    [214, 39, 40],
+    [31, 119, 180],
+    [44, 160, 44],
+    [255, 127, 14],
+    [148, 103, 189],
+    [23, 190, 207],
+    [140, 86, 75],
+    [227, 119, 194],
+    [188, 189, 34],
+    [127, 127, 127],
+    [0, 0, 128],
+    [128, 0, 0],
+];
+
+fn ethno_index(s: EthnoStrategy) -> usize {
+    EthnoStrategy::ALL
+        .iter()
+        .position(|x| *x == s)
+        .expect("listed")
+}
+
+/// The shade of a tag colour that marks a strategy: ethnocentric full,
+/// altruist light, cosmopolitan pale, egoist dark.
+fn shade([r, g, b]: [u8; 3], strategy: usize) -> [u8; 3] {
+    let mix = |c: u8, t: f64, to: f64| (c as f64 * (1.0 - t) + to * t).round() as u8;
+    match strategy {
+        0 => [r, g, b],
+        1 => [
+            mix(r, 0.45, 255.0),
+            mix(g, 0.45, 255.0),
+            mix(b, 0.45, 255.0),
+        ],
+        2 => [
+            mix(r, 0.75, 255.0),
+            mix(g, 0.75, 255.0),
+            mix(b, 0.75, 255.0),
+        ],
+        _ => [mix(r, 0.5, 0.0), mix(g, 0.5, 0.0), mix(b, 0.5, 0.0)],
+    }
+}
+
+fn transition_index(t: Transition) -> u8 {
+    match t {
+        Transition::StayedC => 0,
+        Transition::StayedD => 1,
+        Transition::BecameD => 2,
+        Transition::BecameC => 3,
+    }
+}
+
+impl Lattice {
+    fn spatial_pd(p: &SpatialPdParams) -> Result<Lattice, crate::setup::ApiError> {
+        let config = p.config(p.seed).map_err(crate::setup::ApiError::input)?;
+        let game = SpatialPd::new(config)?;
+        let mut l = Lattice {
+            grid: Grid::SpatialPd(Box::new(game)),
+            model: "spatial-pd",
+            side: p.size,
+            tick: 0,
+            total: p.steps.min(u32::MAX as u64) as u32,
+            rows: Vec::new(),
+            rows_sent: 0,
+            cells_sent: Vec::new(),
+            scratch: Vec::new(),
+        };
+        l.record();
+        Ok(l)
+    }
+
+    fn ethnocentrism(p: &EthnocentrismParams) -> Result<Lattice, crate::setup::ApiError> {
+        let model = Ethnocentrism::new(p.config(p.seed))?;
+        let mut l = Lattice {
+            grid: Grid::Ethnocentrism(Box::new(model)),
+            model: "ethnocentrism",
+            side: p.size,
+            tick: 0,
+            total: p.periods,
+            rows: Vec::new(),
+            rows_sent: 0,
+            cells_sent: Vec::new(),
+            scratch: Vec::new(),
+        };
+        l.record();
+        Ok(l)
+    }
+
+    fn push(&mut self, metric: &str, group_by: &str, group: &str, value: f64) {
+        self.rows.push(Row {
+            tick: self.tick,
+            metric: metric.into(),
+            group_by: group_by.into(),
+            group: group.into(),
+            value,
+        });
+    }
+
+    /// Observations of the current state (tick 0 included).
+    fn record(&mut self) {
+        match &self.grid {
+            Grid::SpatialPd(g) => {
+                let c = g.cooperator_fraction();
+                self.push("cooperators", "all", "all", c);
+            }
+            Grid::Ethnocentrism(m) => {
+                let s = m.stats();
+                for st in EthnoStrategy::ALL {
+                    self.push("share", "strategy", st.name(), s.share(st));
+                }
+                self.push("cooperation", "all", "all", s.cooperation_rate());
+                self.push("agents", "all", "all", s.agents as f64);
+            }
+        }
+    }
+
+    fn cells(&self, out: &mut Vec<u8>) {
+        out.clear();
+        match &self.grid {
+            Grid::SpatialPd(g) => out.extend(g.transitions().map(transition_index)),
+            Grid::Ethnocentrism(m) => out.extend(m.lattice().map(|c| match c {
+                None => 0,
+                Some((tag, s)) => (1 + tag as usize * 4 + ethno_index(s)) as u8,
+            })),
+        }
+    }
+
+    fn palette(&self) -> (Vec<[u8; 3]>, Vec<String>) {
+        match &self.grid {
+            Grid::SpatialPd(_) => (
+                [
+                    Transition::StayedC,
+                    Transition::StayedD,
+                    Transition::BecameD,
+                    Transition::BecameC,
+                ]
+                .map(Transition::rgb)
+                .to_vec(),
+                ["C → C", "D → D", "C → D", "D → C"]
+                    .map(String::from)
+                    .to_vec(),
+            ),
+            Grid::Ethnocentrism(m) => {
+                let mut palette = vec![[255, 255, 255]];
+                let mut legend = vec!["empty".to_string()];
+                for tag in 0..m.config().tags as usize {
+                    for (k, s) in EthnoStrategy::ALL.iter().enumerate() {
+                        palette.push(shade(TAG_COLORS[tag % TAG_COLORS.len()], k));
+                        legend.push(format!("tag {tag}, {}", s.name()));
+                    }
+                }
+                (palette, legend)
+            }
+        }
+    }
+
+    fn full_frame(&self, cells: &[u8]) -> Frame {
+        let mut b = Vec::with_capacity(5 + cells.len());
+        b.push(1);
+        b.extend_from_slice(&self.tick.to_le_bytes());
+        b.extend_from_slice(cells);
+        Frame::Binary(b)
+    }
+}
+
+impl Live for Lattice {
+    fn tick(&self) -> u32 {
+        self.tick
+    }
+
+    fn total(&self) -> u32 {
+        self.total
+    }
+
+    fn step(&mut self) {
+        if self.done() {
+            return;
+        }
+        match &mut self.grid {
+            Grid::SpatialPd(g) => g.step(),
+            Grid::Ethnocentrism(m) => {
+                m.period();
+            }
+        }
+        self.tick += 1;
+        self.record();
+    }
+
+    fn init(&mut self) -> Vec<Frame> {
+        let (palette, legend) = self.palette();
+        let series: Vec<String> = match &self.grid {
+            Grid::SpatialPd(_) => vec![key("cooperators", "all", "all")],
+            Grid::Ethnocentrism(_) => EthnoStrategy::ALL
+                .iter()
+                .map(|s| key("share", "strategy", s.name()))
+                .chain([key("cooperation", "all", "all")])
+                .collect(),
+        };
+        let msg = json!({
+            "type": "init", "model": self.model, "tick": self.tick, "ticks_total": self.total,
+            "width": self.side, "height": self.side, "palette": palette, "legend": legend,
+            "series": series, "history": tick_rows(&self.rows),
+        });
+        self.rows_sent = self.rows.len();
+        let mut cells = Vec::new();
+        self.cells(&mut cells);
+        let frame = self.full_frame(&cells);
+        self.cells_sent = cells;
+        vec![Frame::Text(msg.to_string()), frame]
+    }
+
+    fn delta(&mut self, running: bool) -> Vec<Frame> {
+        let mut now = std::mem::take(&mut self.scratch);
+        self.cells(&mut now);
+        let changed: Vec<u32> = now
+            .iter()
+            .zip(&self.cells_sent)
+            .enumerate()
+            .filter(|(_, (a, b))| a != b)
+            .map(|(i, _)| i as u32)
+            .collect();
+        let mut frames = Vec::new();
+        // A delta costs 5 bytes a changed cell; a full frame 1 byte a cell.
+        if changed.len() * 5 + 9 < now.len() + 5 {
+            let mut b = Vec::with_capacity(9 + changed.len() * 5);
+            b.push(2);
+            b.extend_from_slice(&self.tick.to_le_bytes());
+            b.extend_from_slice(&(changed.len() as u32).to_le_bytes());
+            for &i in &changed {
+                b.extend_from_slice(&i.to_le_bytes());
+            }
+            b.extend(changed.iter().map(|&i| now[i as usize]));
+            frames.push(Frame::Binary(b));
+        } else {
+            frames.push(self.full_frame(&now));
+        }
+        self.scratch = std::mem::replace(&mut self.cells_sent, now);
+        let rows = tick_rows(&self.rows[self.rows_sent..]);
+        self.rows_sent = self.rows.len();
+        frames.push(Frame::Text(
+            json!({"type": "tick", "tick": self.tick, "running": running && !self.done(),
+                   "done": self.done(), "rows": rows})
+            .to_string(),
+        ));
+        frames
+    }
+
+    fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::setup::{Base, ModelKind, Setup};
+
+    fn live(model: ModelKind, sets: serde_json::Value) -> Box<dyn Live> {
+        let s = Setup::new(model, None)
+            .with_json_sets(sets.as_object().unwrap())
+            .unwrap();
+        build(&s.build(&Base::default()).unwrap()).unwrap()
+    }
+
+    /// Applies init + deltas like the page does and checks the result
+    /// equals a fresh init at the end.
+    #[test]
+    fn market_deltas_rebuild_the_state_a_fresh_init_gives() {
+        let mut m = live(ModelKind::SilentRivalry, json!({"run.ticks": 40}));
+        let Frame::Text(init) = &m.init()[0] else {
+            panic!()
+        };
+        let init: Value = serde_json::from_str(init).unwrap();
+        let mut firms: std::collections::BTreeMap<u64, (u64, f64)> = init["firms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f[0].as_u64().unwrap(),
+                    (f[2].as_u64().unwrap(), f[4].as_f64().unwrap()),
+                )
+            })
+            .collect();
+        let mut edges: BTreeSet<String> = init["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
+        let mut ticks_seen = 0;
+        while !m.done() {
+            m.step();
+            if !m.tick().is_multiple_of(3) && !m.done() {
+                continue; // several ticks per frame
+            }
+            let Frame::Text(d) = &m.delta(true)[0] else {
+                panic!()
+            };
+            let d: Value = serde_json::from_str(d).unwrap();
+            ticks_seen += d["rows"].as_array().unwrap().len();
+            for f in d["firms"]["add"].as_array().unwrap() {
+                firms.insert(
+                    f[0].as_u64().unwrap(),
+                    (f[2].as_u64().unwrap(), f[4].as_f64().unwrap()),
+                );
+            }
+            for f in d["firms"]["upd"].as_array().unwrap() {
+                firms.insert(
+                    f[0].as_u64().unwrap(),
+                    (f[1].as_u64().unwrap(), f[2].as_f64().unwrap()),
+                );
+            }
+            for f in d["firms"]["del"].as_array().unwrap() {
+                assert!(firms.remove(&f.as_u64().unwrap()).is_some());
+            }
+            for e in d["edges"]["add"].as_array().unwrap() {
+                assert!(edges.insert(e.to_string()));
+            }
+            for e in d["edges"]["del"].as_array().unwrap() {
+                assert!(edges.remove(&e.to_string()));
+            }
+        }
+        assert_eq!(ticks_seen, 40, "every tick's metrics are streamed once");
+        let Frame::Text(fresh) = &m.init()[0] else {
+            panic!()
+        };
+        let fresh: Value = serde_json::from_str(fresh).unwrap();
+        let want: std::collections::BTreeMap<u64, (u64, f64)> = fresh["firms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f[0].as_u64().unwrap(),
+                    (f[2].as_u64().unwrap(), f[4].as_f64().unwrap()),
+                )
+            })
+            .collect();
+        assert_eq!(firms, want);
+        let want_edges: BTreeSet<String> = fresh["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(edges, want_edges);
+        assert!(
+            edges.iter().any(|e| e.contains("\"p\"")),
+            "some partnership drawn"
+        );
+        assert_eq!(fresh["history"].as_array().unwrap().len(), 40);
+    }
+
+    #[test]
+    fn lattice_deltas_rebuild_the_grid() {
+        for (model, sets) in [
+            (
+                ModelKind::SpatialPd,
+                json!({"size": 40, "steps": 30, "b": 1.2}),
+            ),
+            (ModelKind::Ethnocentrism, json!({"size": 20, "periods": 60})),
+        ] {
+            let mut m = live(model, sets);
+            let frames = m.init();
+            let Frame::Binary(full) = &frames[1] else {
+                panic!()
+            };
+            assert_eq!(full[0], 1);
+            let mut grid = full[5..].to_vec();
+            let mut kinds = BTreeSet::new();
+            while !m.done() {
+                m.step();
+                let frames = m.delta(true);
+                let Frame::Binary(b) = &frames[0] else {
+                    panic!()
+                };
+                kinds.insert(b[0]);
+                let tick = u32::from_le_bytes(b[1..5].try_into().unwrap());
+                assert_eq!(tick, m.tick());
+                if b[0] == 1 {
+                    grid = b[5..].to_vec();
+                } else {
+                    let n = u32::from_le_bytes(b[5..9].try_into().unwrap()) as usize;
+                    for k in 0..n {
+                        let at = 9 + 4 * k;
+                        let i = u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) as usize;
+                        grid[i] = b[9 + 4 * n + k];
+                    }
+                }
+            }
+            let frames = m.init();
+            let Frame::Binary(fresh) = &frames[1] else {
+                panic!()
+            };
+            assert_eq!(grid, fresh[5..].to_vec(), "{model:?}");
+            assert!(kinds.contains(&2), "{model:?} sent deltas");
+            let Frame::Text(init) = &frames[0] else {
+                panic!()
+            };
+            let init: Value = serde_json::from_str(init).unwrap();
+            let palette = init["palette"].as_array().unwrap().len();
+            assert!(grid.iter().all(|&c| (c as usize) < palette));
+        }
+    }
+}
