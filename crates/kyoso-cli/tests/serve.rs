@@ -1,0 +1,180 @@
+//! `kyoso serve` as a user starts it: the address it prints, its warnings,
+//! its refusals, and a downloaded run that `kyoso run` reproduces.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use assert_cmd::cargo::cargo_bin;
+use serde_json::{Value, json};
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(args: &[&str]) -> (Server, std::process::ChildStderr) {
+    let mut child = Command::new(cargo_bin("kyoso"))
+        .args(["serve", "--no-open", "--port", "0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("kyoso serve listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    (Server { child, url }, stderr)
+}
+
+#[test]
+fn prints_its_loopback_address_and_serves_the_page() {
+    let (server, _stderr) = serve(&[]);
+    assert!(
+        server.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        server.url
+    );
+    let page = reqwest::blocking::get(format!("{}/", server.url)).unwrap();
+    assert_eq!(page.status(), 200);
+    let js = reqwest::blocking::get(format!("{}/assets/app.js", server.url)).unwrap();
+    assert_eq!(js.status(), 200);
+    assert!(js.bytes().unwrap().len() > 10_000, "the bundle is embedded");
+}
+
+#[test]
+fn a_non_loopback_host_is_warned_about() {
+    let (_server, stderr) = serve(&["--host", "0.0.0.0"]);
+    let mut line = String::new();
+    BufReader::new(stderr).read_line(&mut line).unwrap();
+    assert!(
+        line.contains("not loopback") && line.contains("anyone"),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_bad_base_scenario_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    std::fs::write(&file, "[encounters]\ndetect = 3.0\n").unwrap();
+    let out = Command::new(cargo_bin("kyoso"))
+        .args(["serve", "--no-open", "--port", "0", "--scenario"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("encounters.detect = 3: allowed [0, 1]"),
+        "{err}"
+    );
+    let out = Command::new(cargo_bin("kyoso"))
+        .args(["serve", "--no-open", "--preset", "mars"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_downloaded_run_is_reproduced_by_kyoso_run_bit_for_bit() {
+    let (server, _stderr) = serve(&["--preset", "china"]);
+    let http = reqwest::blocking::Client::new();
+    let session: Value = http
+        .post(format!("{}/api/sessions", server.url))
+        .json(&json!({"model": "silent-rivalry", "seed": 5, "set": {"encounters.detect": 0.6}}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let id = session["id"].as_str().unwrap();
+    assert_eq!(
+        session["command"],
+        "kyoso run --preset china --seed 5 --set encounters.detect=0.6"
+    );
+    let state: Value = http
+        .post(format!("{}/api/sessions/{id}/control", server.url))
+        .json(&json!({"action": "step", "steps": 15}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(state["tick"], 15);
+    let zip = http
+        .get(format!("{}/api/sessions/{id}/download", server.url))
+        .send()
+        .unwrap()
+        .bytes()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    zip::ZipArchive::new(std::io::Cursor::new(zip.to_vec()))
+        .unwrap()
+        .extract(dir.path())
+        .unwrap();
+    let status = Command::new(cargo_bin("kyoso"))
+        .args([
+            "run",
+            "--quiet",
+            "--scenario",
+            "scenario.toml",
+            "--out",
+            "rerun",
+        ])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for f in [
+        "scenario.toml",
+        "ticks.parquet",
+        "firms.parquet",
+        "events.parquet",
+        "summary.json",
+    ] {
+        assert_eq!(
+            std::fs::read(dir.path().join(f)).unwrap(),
+            std::fs::read(dir.path().join("rerun").join(f)).unwrap(),
+            "{f} differs from kyoso run's"
+        );
+    }
+    // And the live view's own command line gives the same ticks.
+    let status = Command::new(cargo_bin("kyoso"))
+        .args([
+            "run",
+            "--quiet",
+            "--preset",
+            "china",
+            "--seed",
+            "5",
+            "--set",
+            "encounters.detect=0.6",
+            "--ticks",
+            "15",
+            "--out",
+            "from-command",
+        ])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for f in ["ticks.parquet", "firms.parquet", "events.parquet"] {
+        assert_eq!(
+            std::fs::read(dir.path().join(f)).unwrap(),
+            std::fs::read(dir.path().join("from-command").join(f)).unwrap(),
+            "{f} differs from the shown command's"
+        );
+    }
+}
