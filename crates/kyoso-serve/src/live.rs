@@ -110,6 +110,10 @@ const ORIGIN_COLORS: [&str; 10] = [
 pub const TIE_TRUST: f64 = 0.8;
 /// At most this many trust ties are drawn (the strongest).
 pub const MAX_TIES: usize = 2000;
+/// Trust ties are recomputed at most this often, and at the end of a run
+/// (they change slowly, and finding them reads the whole trust table, which
+/// at 1,000 firms costs tens of milliseconds); partnerships every frame.
+pub const TIES_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 /// Events kept for a page that connects mid-run.
 const INIT_EVENTS: usize = 500;
 
@@ -123,6 +127,9 @@ struct Market {
     events_sent: usize,
     firms_sent: Vec<Sent>,
     edges_sent: BTreeSet<(u32, u32, u8)>,
+    /// Trust ties as last computed, and when.
+    ties: Vec<(u32, u32)>,
+    ties_at: std::time::Instant,
 }
 
 fn share_units(share: f64) -> i64 {
@@ -143,6 +150,8 @@ impl Market {
             events_sent: 0,
             firms_sent: Vec::new(),
             edges_sent: BTreeSet::new(),
+            ties: Vec::new(),
+            ties_at: std::time::Instant::now(),
         })
     }
 
@@ -157,17 +166,27 @@ impl Market {
             .filter(|p| p.ended.is_none() && alive(p.a) && alive(p.b))
             .map(|p| (p.a.min(p.b), p.a.max(p.b), 0))
             .collect();
+        edges.extend(
+            self.ties
+                .iter()
+                .filter(|&&(a, b)| alive(a) && alive(b))
+                .map(|&(a, b)| (a, b, 1)),
+        );
+        edges
+    }
+
+    /// Recomputes the trust ties (one pass over the trust table).
+    fn refresh_ties(&mut self) {
         let mut ties: Vec<(f64, u32, u32)> = self
             .sim
-            .trust_pairs()
+            .mutual_trust_at_least(TIE_TRUST)
             .into_iter()
-            .filter(|(a, b, _, _)| alive(*a) && alive(*b))
-            .map(|(a, b, ab, ba)| (ab.expected().min(ba.expected()), a.min(b), a.max(b)))
-            .filter(|(t, _, _)| *t >= TIE_TRUST)
+            .map(|(a, b, t)| (t, a.min(b), a.max(b)))
             .collect();
         ties.sort_by(|x, y| y.0.total_cmp(&x.0).then((x.1, x.2).cmp(&(y.1, y.2))));
-        edges.extend(ties.iter().take(MAX_TIES).map(|&(_, a, b)| (a, b, 1)));
-        edges
+        ties.truncate(MAX_TIES);
+        self.ties = ties.into_iter().map(|(_, a, b)| (a, b)).collect();
+        self.ties_at = std::time::Instant::now();
     }
 
     fn event_json(&self, e: &kyoso_core::silent_rivalry::Event) -> Value {
@@ -238,6 +257,7 @@ impl Live for Market {
                 units as f64 / 1e5
             ]));
         }
+        self.refresh_ties();
         self.edges_sent = self.edges();
         self.rows_sent = self.rows.len();
         let events = self.new_events(Some(INIT_EVENTS));
@@ -281,6 +301,9 @@ impl Live for Market {
                 Some(_) => {}
             }
             self.firms_sent[id] = Some(now);
+        }
+        if self.ties_at.elapsed() >= TIES_EVERY || self.done() {
+            self.refresh_ties();
         }
         let edges = self.edges();
         let added: Vec<Value> = edges.difference(&self.edges_sent).map(edge_json).collect();

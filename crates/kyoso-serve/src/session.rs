@@ -179,9 +179,20 @@ impl Runner {
         }
     }
 
+    /// Time between frames: one tick a frame up to `MAX_FPS` ticks a
+    /// second, then `MAX_FPS` frames a second carrying several ticks each.
+    fn period(&self) -> Duration {
+        let fps = if self.speed > 0.0 {
+            self.speed.min(MAX_FPS)
+        } else {
+            MAX_FPS
+        };
+        Duration::from_secs_f64(1.0 / fps)
+    }
+
     /// One frame's worth of ticks at the current speed.
     fn frame(&mut self) {
-        let period = Duration::from_secs_f64(1.0 / MAX_FPS);
+        let period = self.period();
         let start = Instant::now();
         let mut stepped = 0u64;
         if self.speed <= 0.0 {
@@ -190,6 +201,9 @@ impl Runner {
                 self.live.step();
                 stepped += 1;
             }
+        } else if self.speed <= MAX_FPS {
+            self.live.step();
+            stepped = 1;
         } else {
             let due = (self.clock.0.elapsed().as_secs_f64() * self.speed) as u64;
             let mut owed = due.saturating_sub(self.clock.1);
@@ -216,7 +230,12 @@ impl Runner {
                 self.send_state();
             }
         }
-        self.next_frame = (self.next_frame + period).max(Instant::now());
+        // Keep the cadence through short stalls; after a long one, start afresh.
+        let now = Instant::now();
+        self.next_frame += period;
+        if self.next_frame + Duration::from_millis(500) < now {
+            self.next_frame = now;
+        }
     }
 
     fn run(mut self, commands: Receiver<Command>) {

@@ -389,6 +389,13 @@ impl Simulation {
         self.trust.pairs()
     }
 
+    /// Pairs of firms whose expected trust in each other (not decayed) is at
+    /// least `min` both ways, as (lo, hi, the smaller trust), unordered.
+    /// One pass over the trust table, without sorting it.
+    pub fn mutual_trust_at_least(&self, min: f64) -> Vec<(FirmId, FirmId, f64)> {
+        self.trust.mutual_at_least(min)
+    }
+
     /// Every piece of intel held, per segment, in arrival order.
     pub fn intel_pieces(&self) -> &[Vec<sharing::IntelPiece>] {
         &self.intel

@@ -339,6 +339,20 @@ impl TrustTable {
         e.seen &= !bit;
     }
 
+    /// Pairs whose expected trust (not decayed) is at least `min` in both
+    /// directions, as (lo, hi, the smaller of the two), in table order.
+    pub fn mutual_at_least(&self, min: f64) -> Vec<(FirmId, FirmId, f64)> {
+        self.slots
+            .iter()
+            .filter(|s| s.key != EMPTY)
+            .filter_map(|s| {
+                let (lo, hi) = s.beliefs();
+                let t = lo.expected().min(hi.expected());
+                (t >= min).then_some(((s.key >> 32) as FirmId, s.key as FirmId, t))
+            })
+            .collect()
+    }
+
     /// Every pair as (lo, hi, lo's belief in hi, hi's belief in lo), not
     /// decayed, sorted by (lo, hi).
     pub fn pairs(&self) -> Vec<(FirmId, FirmId, Belief, Belief)> {
