@@ -1,0 +1,343 @@
+#!/usr/bin/env node
+// Browser test of `kyoso serve`: a real server, a real (headless) chromium.
+//
+//   KYOSO_BIN      server binary (default ../target/debug/kyoso from web/; a .mjs runs with node, e.g. tests/mock-server.mjs)
+//   KYOSO_BROWSER  chromium (default /usr/bin/chromium)
+//   KYOSO_ASSETS   serve app.js/app.css from this folder instead of the server's embedded copies (e.g. ../crates/kyoso-serve/assets)
+//   SCREENSHOT_DIR where market.png, spatial-pd.png, ethnocentrism.png go (default web/tests/out/)
+//
+// Exits 0 when every check passes, 1 with a message naming the failed check.
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, startBrowser, watchErrors, routeAssets, webDir } from './lib.mjs';
+
+const shots = path.resolve(process.env.SCREENSHOT_DIR || path.join(webDir, 'tests/out'));
+fs.mkdirSync(shots, { recursive: true });
+
+let passed = 0;
+const errors = [];
+let server;
+let browser;
+
+function fail(message) {
+  throw new Error(message);
+}
+
+async function check(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+  } catch (e) {
+    e.message = `${name}: ${e.message}`;
+    throw e;
+  }
+  passed++;
+  console.log(`ok ${passed} - ${name} (${Date.now() - t0} ms)`);
+}
+
+/** Waits until fn() (run in node, may be async) returns truthy. */
+async function until(what, fn, timeout = 30000, every = 100) {
+  const t0 = Date.now();
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last) return last;
+    if (Date.now() - t0 > timeout) fail(`timed out after ${timeout / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+const points = (page, chart) => page.$eval(`[data-chart="${chart}"]`, (el) => Number(el.getAttribute('data-points') || 0)).catch(() => 0);
+const tickOf = (page) => page.$eval('#tick', (el) => Number(el.getAttribute('data-tick')));
+const tickText = (page) => page.$eval('#tick', (el) => el.textContent);
+const chartData = (page, chart) => page.$eval(`[data-chart="${chart}"]`, (el) => el.kyosoData());
+const enabled = (page, id) => page.$eval(`#${id}`, (el) => !el.disabled);
+
+/** Counts canvas pixels: total, non-white, distinct colours (sampled). */
+function canvasStats(page) {
+  return page.evaluate(() => {
+    const c = document.getElementById('lattice');
+    if (!c || c.width < 2) return null;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let nonWhite = 0;
+    const colours = new Set();
+    const stepPx = Math.max(1, Math.floor(d.length / 4 / 20000));
+    for (let i = 0; i < d.length; i += 4 * stepPx) {
+      if (d[i] < 250 || d[i + 1] < 250 || d[i + 2] < 250) nonWhite++;
+      colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    }
+    const r = c.getBoundingClientRect();
+    return { w: c.width, h: c.height, shownW: r.width, shownH: r.height, nonWhite, colours: colours.size, sampled: Math.ceil(d.length / 4 / stepPx) };
+  });
+}
+
+async function setSlider(page, key, value) {
+  await page.$eval(
+    `input[type="range"][data-key="${key}"]`,
+    (el, v) => {
+      el.value = String(v);
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    },
+    value,
+  );
+}
+
+async function switchModel(page, id) {
+  await page.selectOption('#model', id);
+  await until(`the ${id} session`, async () => (await enabled(page, 'run')) && (await page.$eval('#model', (el) => el.value)) === id && (await tickText(page)).match(/^tick 0 \/ [1-9]/));
+}
+
+async function latticeModel(page, id) {
+  await check(`${id}: page switches model and shows an empty series`, async () => {
+    await switchModel(page, id);
+    await until('the lattice canvas', () => page.$('#lattice'));
+    await until('the first frame', async () => (await page.$eval('#lattice', (el) => el.hasAttribute('data-tick'))) === true);
+  });
+  await check(`${id}: controls come from /api/meta`, async () => {
+    const meta = await page.evaluate(() => fetch('/api/meta').then((r) => r.json()));
+    const model = meta.models.find((m) => m.id === id);
+    if (!model) fail(`/api/meta has no model ${id}`);
+    for (const c of model.controls) {
+      if (!(await page.$(`[data-key="${c.key}"]`))) fail(`no input for control ${c.key}`);
+    }
+  });
+  await check(`${id}: Run draws the lattice and grows the series`, async () => {
+    await page.selectOption('#speed', '60');
+    await page.click('#run');
+    await until('≥ 20 points in the series chart', async () => (await points(page, 'series')) >= 20);
+    const a = await points(page, 'series');
+    await until('the series to keep growing', async () => (await points(page, 'series')) > a || (await page.$eval('#status', (el) => el.textContent)).startsWith('done'));
+    const s = await canvasStats(page);
+    if (!s) fail('no canvas');
+    if (s.nonWhite === 0) fail(`the canvas is blank (${s.w}×${s.h}, sampled ${s.sampled} pixels, all white)`);
+    if (s.colours < 2) fail(`the canvas has one colour only (${s.w}×${s.h})`);
+    if (s.shownW < 200) fail(`the canvas is shown only ${s.shownW}px wide`);
+    const data = await chartData(page, 'series');
+    if (data.length < 2) fail('the series chart has no series');
+    if (!data.slice(1).some((ys) => ys.some((v) => v !== null && v > 0))) fail('every series value is 0 or missing');
+    const cr = await page.$eval('#lattice', (el) => getComputedStyle(el).imageRendering);
+    if (cr !== 'pixelated') fail(`image-rendering is ${cr}, want pixelated`);
+    console.log(`   canvas ${s.w}×${s.h} shown at ${Math.round(s.shownW)}px, ${s.colours} colours in ${s.sampled} sampled pixels, ${await points(page, 'series')} points`);
+  });
+  await check(`${id}: screenshot`, async () => {
+    await page.waitForTimeout(1500);
+    if (await enabled(page, 'pause')) await page.click('#pause');
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(shots, `${id}.png`), fullPage: true });
+  });
+}
+
+async function main() {
+  server = await startServer();
+  console.log(`# server at ${server.url}`);
+  browser = await startBrowser();
+  await routeAssets(browser.context);
+  const page = browser.context.pages()[0] || (await browser.context.newPage());
+  watchErrors(page, 'desktop', errors);
+
+  let meta;
+  await check('page loads and creates a silent-rivalry session', async () => {
+    await page.goto(server.url);
+    meta = await page.evaluate(() => fetch('/api/meta').then((r) => r.json()));
+    for (const id of ['silent-rivalry', 'spatial-pd', 'ethnocentrism']) {
+      if (!meta.models.some((m) => m.id === id)) fail(`/api/meta lacks model ${id}`);
+    }
+    await until('the Run button to be enabled', () => enabled(page, 'run'));
+    const model = await page.$eval('#model', (el) => el.value);
+    if (model !== 'silent-rivalry') fail(`model chooser shows ${model}`);
+    const t = await tickText(page);
+    if (!/^tick 0 \/ \d+$/.test(t)) fail(`tick counter reads "${t}"`);
+    for (const id of ['run', 'pause', 'step', 'reset', 'tick', 'network', 'events']) if (!(await page.$(`#${id}`))) fail(`no #${id}`);
+    for (const c of ['shares', 'gap', 'capability', 'strategies', 'partnerships']) if (!(await page.$(`[data-chart="${c}"]`))) fail(`no chart ${c}`);
+    const sr = meta.models.find((m) => m.id === 'silent-rivalry');
+    for (const c of sr.controls) if (!(await page.$(`[data-key="${c.key}"]`))) fail(`no input for control ${c.key}`);
+    const cmd = await page.$eval('#command', (el) => el.textContent);
+    if (!cmd.startsWith('kyoso')) fail(`command line reads "${cmd}"`);
+    const href = await page.$eval('#download', (el) => el.getAttribute('href'));
+    if (!/^\/api\/sessions\/[^/]+\/download$/.test(href)) fail(`download link is ${href}`);
+  });
+
+  await check('Step advances one tick', async () => {
+    const before = await points(page, 'shares');
+    await page.click('#step');
+    await until('tick 1', async () => (await tickOf(page)) === 1, 10000);
+    await until('one more point', async () => (await points(page, 'shares')) === before + 1, 10000);
+  });
+
+  await check('Run grows the shares chart to ≥ 50 points', async () => {
+    await page.click('#run');
+    await until('≥ 50 points in the shares chart', async () => (await points(page, 'shares')) >= 50);
+    for (const c of ['gap', 'capability', 'strategies', 'partnerships']) {
+      if ((await points(page, c)) < 10) fail(`chart ${c} has ${await points(page, c)} points`);
+    }
+    const nodes = await page.$eval('#network', (el) => el.querySelectorAll('canvas').length);
+    if (!nodes) fail('the network has no canvas');
+  });
+
+  let firstGap;
+  await check('first run finishes; event log and network filled', async () => {
+    await until('the run to finish', async () => (await page.$eval('#status', (el) => el.textContent)).startsWith('done'), 120000);
+    const total = Number((await tickText(page)).split('/')[1]);
+    if ((await tickOf(page)) !== total) fail(`done at tick ${await tickOf(page)} of ${total}`);
+    const rows = await page.$$eval('#events tbody tr', (r) => r.length);
+    if (rows === 0) fail('the event log is empty after a whole run');
+    if (rows > 500) fail(`the event log has ${rows} rows (cap 500)`);
+    const first = await page.$eval('#events tbody tr td', (td) => Number(td.textContent));
+    const last = await page.$eval('#events tbody tr:last-child td', (td) => Number(td.textContent));
+    if (first < last) fail(`the event log is not newest-first (${first} above ${last})`);
+    firstGap = (await chartData(page, 'gap'))[1];
+    await page.waitForTimeout(800); // the network's throttled apply and layout
+    await page.screenshot({ path: path.join(shots, 'market.png'), fullPage: true });
+    console.log(`   ${total} ticks, ${rows} event rows`);
+  });
+
+  await check('detection slider to 0.9 is accepted and pending until reset', async () => {
+    await setSlider(page, 'encounters.detect', 0.9);
+    const row = '.ctl[data-row="encounters.detect"]';
+    await until('the row to be pending', () => page.$eval(row, (el) => el.classList.contains('pending')), 10000);
+    if (await page.$eval(row, (el) => el.classList.contains('invalid'))) fail('row marked invalid');
+    const num = await page.$eval('[data-num-key="encounters.detect"]', (el) => Number(el.value));
+    if (num !== 0.9) fail(`number input shows ${num}`);
+    const cmd = await page.$eval('.cmd', (el) => el.textContent);
+    if (!cmd.includes('encounters.detect=0.9')) fail(`command lines do not show the pending value: "${cmd}"`);
+  });
+
+  await check('Reset returns to tick 0 and clears the charts', async () => {
+    await page.click('#reset');
+    await until('tick 0', async () => (await tickOf(page)) === 0, 10000);
+    await until('the shares chart to restart', async () => (await points(page, 'shares')) <= 1, 10000);
+    await until('the pending mark to clear', async () => !(await page.$eval('.ctl[data-row="encounters.detect"]', (el) => el.classList.contains('pending'))), 10000);
+    const cmd = await page.$eval('#command', (el) => el.textContent);
+    if (!cmd.includes('encounters.detect=0.9')) fail(`the command line of the new run lacks the value: "${cmd}"`);
+    if (!(await page.$eval('#command-next-row', (el) => el.hidden))) fail('an "after Reset" command line is still shown');
+  });
+
+  await check('second run grows again and its expectation gap differs', async () => {
+    await page.click('#run');
+    await until('≥ 50 points again', async () => (await points(page, 'shares')) >= 50);
+    const gap = (await chartData(page, 'gap'))[1];
+    const n = Math.min(gap.length, firstGap.length);
+    let diff = 0;
+    for (let i = 0; i < n; i++) if (gap[i] !== firstGap[i]) diff++;
+    if (diff === 0) fail(`the expectation gap of detect=0.9 equals the first run's over ${n} ticks`);
+    await page.click('#pause');
+    await until('paused', async () => (await page.$eval('#status', (el) => el.textContent)).startsWith('paused'), 10000);
+    console.log(`   the gap differs at ${diff} of ${n} ticks`);
+  });
+
+  await check('bad value 1.5 shows the error beside the control', async () => {
+    const c = meta.models.find((m) => m.id === 'silent-rivalry').controls.find((x) => x.key === 'encounters.detect');
+    await page.fill('[data-num-key="encounters.detect"]', '1.5');
+    await page.press('[data-num-key="encounters.detect"]', 'Tab');
+    const row = '.ctl[data-row="encounters.detect"]';
+    const text = await until('an error in the row', async () => (await page.$eval(`${row} .error`, (el) => el.textContent.trim())) || null, 10000);
+    if (!text.includes('encounters.detect')) fail(`error does not name the key: "${text}"`);
+    if (!text.includes(c.range)) fail(`error does not name the range ${c.range}: "${text}"`);
+    if (!(await page.$eval(row, (el) => el.classList.contains('invalid')))) fail('row not marked invalid');
+    console.log(`   "${text.replace(/\s+/g, ' ')}"`);
+  });
+
+  await check('free-form input: a bad value and an unknown key are reported', async () => {
+    await page.fill('#other-param', 'encounters.detect=-2');
+    await page.press('#other-param', 'Enter');
+    const row = '.ctl[data-row="encounters.detect"]';
+    await until('the error to name -2', async () => (await page.$eval(`${row} .error`, (el) => el.textContent)).includes('-2'), 10000);
+    await page.fill('#other-param', 'encounters.detekt=0.5');
+    await page.press('#other-param', 'Enter');
+    const text = await until('an error in the other-parameter row', async () => (await page.$eval('#other-form .error', (el) => el.textContent.trim())) || null, 10000);
+    if (!text.includes('encounters.detekt')) fail(`error does not name the key: "${text}"`);
+    console.log(`   "${text.replace(/\s+/g, ' ')}"`);
+  });
+
+  await check('a good value clears the error', async () => {
+    await page.fill('[data-num-key="encounters.detect"]', '0.5');
+    await page.press('[data-num-key="encounters.detect"]', 'Tab');
+    const row = '.ctl[data-row="encounters.detect"]';
+    await until('the row to be valid and pending', async () => page.$eval(row, (el) => !el.classList.contains('invalid') && el.classList.contains('pending') && el.querySelector('.error').textContent === ''), 10000);
+  });
+
+  await latticeModel(page, 'spatial-pd');
+  await latticeModel(page, 'ethnocentrism');
+
+  await check('phone width: no horizontal overflow, market view usable', async () => {
+    const phone = await browser.context.newPage();
+    watchErrors(phone, 'phone', errors);
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.goto(`${server.url}#model=silent-rivalry`);
+    await until('the Run button', () => enabled(phone, 'run'));
+    await phone.click('#run');
+    await until('≥ 20 points', async () => (await points(phone, 'shares')) >= 20);
+    const over = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (over > 1) fail(`the page is ${over}px wider than the phone screen`);
+    await phone.click('#pause');
+    await phone.screenshot({ path: path.join(shots, 'market-phone.png'), fullPage: false });
+    await phone.close();
+  });
+
+  await check('no console errors', async () => {
+    await page.waitForTimeout(300);
+    const bad = errors.filter((e) => !(e.url.includes('/params') && excusedAt(e)));
+    if (bad.length) fail(`${bad.length} console error(s):\n${bad.map((e) => `  [${e.page}] ${e.text} ${e.url}`).join('\n')}`);
+  });
+
+  await browser.close();
+  browser = null;
+  await server.stop();
+  server = null;
+
+  await check('503 over the session cap shows the server message', async () => {
+    server = await startServer(['--max-sessions', '1']);
+    browser = await startBrowser();
+    await routeAssets(browser.context);
+    const a = browser.context.pages()[0] || (await browser.context.newPage());
+    const capErrors = [];
+    watchErrors(a, 'cap-a', capErrors);
+    await a.goto(server.url);
+    await until('the first page to get a session', () => enabled(a, 'run'));
+    const b = await browser.context.newPage();
+    watchErrors(b, 'cap-b', capErrors);
+    await b.goto(server.url);
+    const text = await until('the banner', async () => b.$eval('#banner', (el) => (el.hidden ? null : el.textContent.trim())).catch(() => null), 15000);
+    if (!/max-sessions/.test(text)) fail(`banner does not carry the server's message: "${text}"`);
+    const bad = capErrors.filter((e) => !(e.page === 'cap-b' && /status of 503/.test(e.text)));
+    if (bad.length) fail(`console errors: ${bad.map((e) => e.text).join('; ')}`);
+    console.log(`   "${text}"`);
+  });
+
+  console.log(`# screenshots in ${shots}`);
+  console.log(`${passed} passed, 0 failed`);
+}
+
+function excusedAt(e) {
+  // The page POSTs bad values on purpose; chromium logs each 400 answer.
+  return /status of 400/.test(e.text);
+}
+
+const guard = setTimeout(() => {
+  console.error('e2e FAILED: the whole test took longer than 6 minutes');
+  cleanup().then(() => process.exit(1));
+}, 6 * 60 * 1000);
+
+async function cleanup() {
+  if (browser) await browser.close().catch(() => {});
+  if (server) await server.stop().catch(() => {});
+}
+
+main()
+  .then(async () => {
+    clearTimeout(guard);
+    await cleanup();
+    process.exit(0);
+  })
+  .catch(async (e) => {
+    clearTimeout(guard);
+    console.error(`e2e FAILED: ${e.message}`);
+    if (server) {
+      const o = server.output();
+      if (o.stderr.trim()) console.error(`--- server stderr (last 2000 chars) ---\n${o.stderr.slice(-2000)}`);
+    }
+    await cleanup();
+    console.log(`${passed} passed, 1 failed`);
+    process.exit(1);
+  });
