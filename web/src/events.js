@@ -43,12 +43,13 @@ export class EventLog {
     return o === undefined ? `#${id}` : `#${id} ${this.origins[o] ?? o}`;
   }
 
-  /** "A ↔ B" for partnerships, "A, by B" for a betrayal (firm = victim), "A copies B" for a switch. */
+  /** "A ↔ B" for partnerships, "A, by B" for a betrayal (firm = victim), "A, seen by B" for a seen withholding, "A copies B" for a switch. */
   firms(e) {
     const a = this.label(e.firm);
     if (e.other === null || e.other === undefined) return a;
     const b = this.label(e.other);
     if (e.kind === 'betrayal_detected') return `${a}, by ${b}`;
+    if (e.kind === 'withholding_detected') return `${a}, seen by ${b}`;
     if (e.kind === 'strategy_switch') return `${a} copies ${b}`;
     return `${a} ↔ ${b}`;
   }

@@ -216,3 +216,52 @@ fn calibrated_sharing_follows_overlap_not_origin() {
         )
     });
 }
+
+/// The live view's log of seen withholdings: with the veneer off every
+/// withholding is seen, so each tick's list is as long as the tick's
+/// WITHHOLD count; with it on, only a part is; with observations off, none.
+#[test]
+fn seen_withholdings_are_the_withholdings_the_veneer_did_not_hide() {
+    use kyoso_core::{ScenarioBuilder, Simulation};
+    let count = |veneer: bool| {
+        let s = ScenarioBuilder::new()
+            .set(&format!("mechanisms.veneer={veneer}"))
+            .unwrap()
+            .ticks(24)
+            .build()
+            .unwrap();
+        let mut sim = Simulation::new(&s).unwrap();
+        let (mut seen, mut withheld) = (0usize, 0.0);
+        while !sim.is_done() {
+            sim.step();
+            for &(w, o) in sim.withholdings_detected() {
+                assert_ne!(w, o);
+                assert!(sim.firms()[w as usize].entry_tick <= sim.ticks_done());
+            }
+            let tick_withheld: f64 = sim
+                .observations()
+                .iter()
+                .filter(|o| o.metric == "withholds")
+                .map(|o| o.value)
+                .sum();
+            if !veneer {
+                assert_eq!(sim.withholdings_detected().len() as f64, tick_withheld);
+            }
+            seen += sim.withholdings_detected().len();
+            withheld += tick_withheld;
+        }
+        (seen, withheld)
+    };
+    let (seen_off, withheld_off) = count(false);
+    assert!(seen_off > 100 && seen_off as f64 == withheld_off);
+    let (seen_on, withheld_on) = count(true);
+    assert!(
+        seen_on > 0 && (seen_on as f64) < 0.6 * withheld_on,
+        "{seen_on} of {withheld_on}"
+    );
+
+    let s = ScenarioBuilder::new().ticks(5).build().unwrap();
+    let mut quiet = Simulation::new(&s).unwrap().without_observations();
+    quiet.step();
+    assert!(quiet.withholdings_detected().is_empty());
+}

@@ -114,6 +114,9 @@ pub const MAX_TIES: usize = 2000;
 /// (they change slowly, and finding them reads the whole trust table, which
 /// at 1,000 firms costs tens of milliseconds); partnerships every frame.
 pub const TIES_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+/// Seen withholdings streamed per tick at most (the rest are counted in
+/// one summary entry), so a large market does not flood the log.
+pub const MAX_DETECTIONS: usize = 20;
 /// Events kept for a page that connects mid-run.
 const INIT_EVENTS: usize = 500;
 
@@ -127,6 +130,8 @@ struct Market {
     events_sent: usize,
     firms_sent: Vec<Sent>,
     edges_sent: BTreeSet<(u32, u32, u8)>,
+    /// Seen withholdings not yet streamed (event JSON).
+    detections: Vec<Value>,
     /// Trust ties as last computed, and when.
     ties: Vec<(u32, u32)>,
     ties_at: std::time::Instant,
@@ -150,6 +155,7 @@ impl Market {
             events_sent: 0,
             firms_sent: Vec::new(),
             edges_sent: BTreeSet::new(),
+            detections: Vec::new(),
             ties: Vec::new(),
             ties_at: std::time::Instant::now(),
         })
@@ -231,6 +237,19 @@ impl Live for Market {
             return;
         }
         self.sim.step();
+        let tick = self.sim.ticks_done() - 1;
+        let seen = self.sim.withholdings_detected();
+        self.detections
+            .extend(seen.iter().take(MAX_DETECTIONS).map(|&(w, o)| {
+                json!({"tick": tick, "kind": "withholding_detected", "firm": w, "other": o,
+                   "detail": "withheld, and it was seen", "value": null})
+            }));
+        if seen.len() > MAX_DETECTIONS {
+            self.detections
+                .push(json!({"tick": tick, "kind": "withholding_detected",
+                "firm": null, "other": null, "value": null,
+                "detail": format!("and {} more seen this month", seen.len() - MAX_DETECTIONS)}));
+        }
         self.rows
             .extend(self.sim.observations().iter().map(|o| Row {
                 tick: o.tick,
@@ -258,6 +277,7 @@ impl Live for Market {
             ]));
         }
         self.refresh_ties();
+        self.detections.clear();
         self.edges_sent = self.edges();
         self.rows_sent = self.rows.len();
         let events = self.new_events(Some(INIT_EVENTS));
@@ -311,7 +331,8 @@ impl Live for Market {
         self.edges_sent = edges;
         let rows = tick_rows(&self.rows[self.rows_sent..]);
         self.rows_sent = self.rows.len();
-        let events = self.new_events(None);
+        let mut events = self.new_events(None);
+        events.append(&mut self.detections);
         let msg = json!({
             "type": "tick",
             "tick": self.tick(),
@@ -641,6 +662,7 @@ mod tests {
             .map(|e| e.to_string())
             .collect();
         let mut ticks_seen = 0;
+        let mut seen_withholdings = 0;
         while !m.done() {
             m.step();
             if !m.tick().is_multiple_of(3) && !m.done() {
@@ -651,6 +673,12 @@ mod tests {
             };
             let d: Value = serde_json::from_str(d).unwrap();
             ticks_seen += d["rows"].as_array().unwrap().len();
+            for e in d["events"].as_array().unwrap() {
+                if e["kind"] == "withholding_detected" && e["firm"].is_u64() {
+                    assert_ne!(e["firm"], e["other"]);
+                    seen_withholdings += 1;
+                }
+            }
             for f in d["firms"]["add"].as_array().unwrap() {
                 firms.insert(
                     f[0].as_u64().unwrap(),
@@ -674,6 +702,7 @@ mod tests {
             }
         }
         assert_eq!(ticks_seen, 40, "every tick's metrics are streamed once");
+        assert!(seen_withholdings > 0, "seen withholdings reach the log");
         let Frame::Text(fresh) = &m.init()[0] else {
             panic!()
         };

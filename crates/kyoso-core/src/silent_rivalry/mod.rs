@@ -195,6 +195,8 @@ pub struct Simulation {
     totals: metrics::Totals,
     /// Whether `step` builds the per-tick observations (the totals are always kept).
     observing: bool,
+    /// This tick's seen withholdings (withholder, observer), when observing.
+    detections: Vec<(FirmId, FirmId)>,
 }
 
 impl Simulation {
@@ -235,6 +237,7 @@ impl Simulation {
             last_observations: Vec::new(),
             totals: metrics::Totals::default(),
             observing: true,
+            detections: Vec::new(),
             params,
         };
         sim.populate();
@@ -297,6 +300,7 @@ impl Simulation {
 
     fn begin_tick(&mut self) {
         self.counters = TickCounters::default();
+        self.detections.clear();
         for &id in &self.alive {
             let f = &mut self.firms[id as usize];
             f.ledger = firm::Ledger {
@@ -387,6 +391,13 @@ impl Simulation {
     /// Every pair of firms that has met, with both beliefs (not decayed), sorted.
     pub fn trust_pairs(&self) -> Vec<(FirmId, FirmId, trust::Belief, trust::Belief)> {
         self.trust.pairs()
+    }
+
+    /// The withholdings seen in the last tick, as (withholder, observer) in
+    /// encounter order: what the veneer failed to hide. Empty when
+    /// observations are off ([`Simulation::without_observations`]).
+    pub fn withholdings_detected(&self) -> &[(FirmId, FirmId)] {
+        &self.detections
     }
 
     /// Pairs of firms whose expected trust in each other (not decayed) is at

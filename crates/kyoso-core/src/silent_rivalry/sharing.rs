@@ -195,6 +195,15 @@ impl Simulation {
             rng,
         );
         let (after_ij, after_ji) = self.trust.observe(&meeting, seen_j, seen_i);
+        if self.observing {
+            // Seen withholdings, for the live view's event log (not an output table).
+            if !share_i && !seen_i {
+                self.detections.push((i, j));
+            }
+            if !share_j && !seen_j {
+                self.detections.push((j, i));
+            }
+        }
 
         // Intel only moves share between direct rivals (spec section 8), so
         // only same-segment intel is kept.
