@@ -89,6 +89,14 @@ impl From<ScenarioError> for ApiError {
                 base.with(&v[0].key, Some(&v[0].value), Some(&v[0].allowed))
             }
             ScenarioError::UnknownKey { key, .. } => base.with(key, None, None),
+            // "size: invalid type: floating point `2.5`, expected usize"
+            ScenarioError::Shape { message, .. } => match message.split_once(": ") {
+                Some((key, rest)) if !key.contains(' ') && !key.is_empty() => {
+                    let expected = rest.rsplit_once("expected ").map(|(_, e)| e);
+                    base.with(key, None, expected)
+                }
+                _ => base,
+            },
             ScenarioError::BadOverride { assignment, .. } => {
                 let key = assignment.split('=').next().unwrap_or(assignment).trim();
                 base.with(key, None, None)
@@ -424,6 +432,17 @@ mod tests {
             .unwrap();
         let e = s.build(&Base::default()).unwrap_err();
         assert!(e.message.contains("`b`"), "{}", e.message);
+    }
+
+    #[test]
+    fn wrong_types_name_the_key_and_what_is_expected() {
+        let e = Setup::new(ModelKind::SpatialPd, None)
+            .with_json_sets(&sets(serde_json::json!({"size": 2.5})))
+            .unwrap()
+            .build(&Base::default())
+            .unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("size"), "{e:?}");
+        assert!(e.range.is_some(), "{e:?}");
     }
 
     #[test]
