@@ -3,6 +3,17 @@
 import { TimeChart } from './chart.js';
 import { NetworkView } from './network.js';
 import { EventLog } from './events.js';
+
+/** Event kinds the log can hide, with their filter labels. */
+const EVENT_KINDS = [
+  ['entry', 'entries'],
+  ['exit', 'exits'],
+  ['partnership_formed', 'formed'],
+  ['partnership_dissolved', 'dissolved'],
+  ['betrayal_detected', 'betrayals'],
+  ['withholding_detected', 'withholdings seen'],
+  ['strategy_switch', 'switches'],
+];
 import { h, TAB10, pretty } from './dom.js';
 
 const CAUSE_COLORS = { friction: '#ff7f0e', betrayal: '#d62728', exit: '#7f7f7f' };
@@ -41,7 +52,29 @@ export class MarketView {
           this.netLegend,
           this.netInfo,
         ),
-        h('section', { class: 'panel events-panel' }, h('h3', null, 'Events'), this.eventsEl),
+        h(
+          'section',
+          { class: 'panel events-panel' },
+          h('h3', null, 'Events'),
+          h(
+            'div',
+            { class: 'event-filters', id: 'event-filters' },
+            ...EVENT_KINDS.map(([kind, label]) =>
+              h(
+                'label',
+                { class: `toggle ev-${kind}` },
+                h('input', {
+                  type: 'checkbox',
+                  checked: true,
+                  'data-kind': kind,
+                  onchange: (e) => this.eventsEl.classList.toggle(`hide-${kind}`, !e.target.checked),
+                }),
+                ` ${label}`,
+              ),
+            ),
+          ),
+          this.eventsEl,
+        ),
       ),
     );
     this.network = new NetworkView(this.networkEl, this.netInfo, this.trustToggle);

@@ -192,6 +192,18 @@ async function main() {
     console.log(`   ${total} ticks, ${rows} event rows`);
   });
 
+  await check('the log shows seen withholdings, and its filters hide a kind', async () => {
+    const visible = (kind) =>
+      page.$$eval(`#events tbody tr.ev-${kind}`, (rows) => rows.filter((r) => r.offsetParent !== null).length);
+    const seen = await visible('withholding_detected');
+    if (seen === 0) fail('no seen withholding in the log');
+    await page.click('#event-filters input[data-kind="withholding_detected"]');
+    if ((await visible('withholding_detected')) !== 0) fail('unchecking the filter left seen withholdings visible');
+    if ((await visible('partnership_formed')) === 0) fail('other kinds were hidden too');
+    await page.click('#event-filters input[data-kind="withholding_detected"]');
+    if ((await visible('withholding_detected')) !== seen) fail('checking the filter again did not show them');
+  });
+
   await check('detection slider to 0.9 is accepted and pending until reset', async () => {
     await setSlider(page, 'encounters.detect', 0.9);
     const row = '.ctl[data-row="encounters.detect"]';

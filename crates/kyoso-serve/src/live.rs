@@ -116,7 +116,7 @@ pub const MAX_TIES: usize = 2000;
 pub const TIES_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 /// Seen withholdings streamed per tick at most (the rest are counted in
 /// one summary entry), so a large market does not flood the log.
-pub const MAX_DETECTIONS: usize = 20;
+pub const MAX_DETECTIONS: usize = 5;
 /// Events kept for a page that connects mid-run.
 const INIT_EVENTS: usize = 500;
 
