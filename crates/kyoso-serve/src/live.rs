@@ -637,14 +637,9 @@ mod tests {
 
     /// Applies init + deltas like the page does and checks the result
     /// equals a fresh init at the end.
-    #[test]
-    fn market_deltas_rebuild_the_state_a_fresh_init_gives() {
-        let mut m = live(ModelKind::SilentRivalry, json!({"run.ticks": 40}));
-        let Frame::Text(init) = &m.init()[0] else {
-            panic!()
-        };
-        let init: Value = serde_json::from_str(init).unwrap();
-        let mut firms: std::collections::BTreeMap<u64, (u64, f64)> = init["firms"]
+    /// Firms of an init message: id → (strategy, share).
+    fn firm_map(firms: &Value) -> std::collections::BTreeMap<u64, (u64, f64)> {
+        firms
             .as_array()
             .unwrap()
             .iter()
@@ -654,13 +649,27 @@ mod tests {
                     (f[2].as_u64().unwrap(), f[4].as_f64().unwrap()),
                 )
             })
-            .collect();
-        let mut edges: BTreeSet<String> = init["edges"]
+            .collect()
+    }
+
+    fn edge_set(edges: &Value) -> BTreeSet<String> {
+        edges
             .as_array()
             .unwrap()
             .iter()
             .map(|e| e.to_string())
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn market_deltas_rebuild_the_state_a_fresh_init_gives() {
+        let mut m = live(ModelKind::SilentRivalry, json!({"run.ticks": 40}));
+        let Frame::Text(init) = &m.init()[0] else {
+            panic!()
+        };
+        let init: Value = serde_json::from_str(init).unwrap();
+        let mut firms: std::collections::BTreeMap<u64, (u64, f64)> = firm_map(&init["firms"]);
+        let mut edges: BTreeSet<String> = edge_set(&init["edges"]);
         let mut ticks_seen = 0;
         let mut seen_withholdings = 0;
         while !m.done() {
@@ -707,24 +716,9 @@ mod tests {
             panic!()
         };
         let fresh: Value = serde_json::from_str(fresh).unwrap();
-        let want: std::collections::BTreeMap<u64, (u64, f64)> = fresh["firms"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                (
-                    f[0].as_u64().unwrap(),
-                    (f[2].as_u64().unwrap(), f[4].as_f64().unwrap()),
-                )
-            })
-            .collect();
+        let want: std::collections::BTreeMap<u64, (u64, f64)> = firm_map(&fresh["firms"]);
         assert_eq!(firms, want);
-        let want_edges: BTreeSet<String> = fresh["edges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e.to_string())
-            .collect();
+        let want_edges: BTreeSet<String> = edge_set(&fresh["edges"]);
         assert_eq!(edges, want_edges);
         assert!(
             edges.iter().any(|e| e.contains("\"p\"")),
