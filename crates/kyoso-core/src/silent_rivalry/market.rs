@@ -67,17 +67,7 @@ impl Simulation {
     /// `intel_decay` first and drops pieces that fall below the floor or
     /// concern a firm that left. Adds into `edge`, indexed by firm id.
     fn intel_edges(&mut self, segment: usize, decay: f64, edge: &mut [f64]) {
-        let shares = &self.share_snapshot;
-        self.intel[segment].retain_mut(|piece| {
-            piece.amount *= 1.0 - decay;
-            let about = shares[piece.about as usize];
-            let holder = shares[piece.holder as usize];
-            if piece.amount <= INTEL_FLOOR || about < 0.0 || holder < 0.0 {
-                return false;
-            }
-            edge[piece.holder as usize] += piece.amount * about;
-            true
-        });
+        self.intel[segment].decay_and_sum(1.0 - decay, INTEL_FLOOR, &self.share_snapshot, edge);
     }
 
     /// Phase 8: shares, revenue and gross margin for every segment.
