@@ -108,14 +108,14 @@ pub struct Meeting {
 pub struct TrustTable {
     slots: Vec<Slot>,
     pairs: usize,
+    /// λ^k for k below its length, for the λ whose bits are `powers_of`.
+    powers: Vec<f64>,
+    powers_of: u64,
 }
 
 impl Default for TrustTable {
     fn default() -> Self {
-        TrustTable {
-            slots: vacant_slots(1024),
-            pairs: 0,
-        }
+        TrustTable::with_slots(1024)
     }
 }
 
@@ -128,23 +128,60 @@ fn key(x: FirmId, y: FirmId) -> (u64, bool) {
 }
 
 /// Brings one direction from `tick` to `now`: each tick, a ← a0 + λ(a − a0).
+#[cfg(test)]
 fn decay_counts(a: f64, b: f64, prior: Prior, decay: f64, ticks: u32) -> (f64, f64) {
+    decay_by(a, b, prior, decay.powi(ticks as i32), ticks)
+}
+
+/// [`decay_counts`] given the factor `f` = λ^ticks.
+fn decay_by(a: f64, b: f64, prior: Prior, f: f64, ticks: u32) -> (f64, f64) {
     if ticks == 0 {
         return (a, b);
     }
-    let f = decay.powi(ticks as i32);
     (prior.a + f * (a - prior.a), prior.b + f * (b - prior.b))
 }
+
+/// How many powers of λ the table keeps (longer gaps call `powi`).
+const POWERS: usize = 1024;
 
 impl TrustTable {
     /// A table with room for about `pairs` pairs before it must grow
     /// (it grows at a load of 0.7).
     pub fn with_capacity(pairs: usize) -> TrustTable {
-        let slots = pairs.max(512) * 10 / 7 + 1;
+        TrustTable::with_slots(pairs.max(512) * 10 / 7 + 1)
+    }
+
+    fn with_slots(slots: usize) -> TrustTable {
         TrustTable {
             slots: vacant_slots(slots),
             pairs: 0,
+            powers: Vec::new(),
+            powers_of: 0,
         }
+    }
+
+    /// λ^ticks: from the table when it holds λ's powers, else computed by
+    /// the same `powi`, so both give the same bits.
+    fn power(&self, decay: f64, ticks: u32) -> f64 {
+        if decay.to_bits() == self.powers_of
+            && let Some(&f) = self.powers.get(ticks as usize)
+        {
+            return f;
+        }
+        decay.powi(ticks as i32)
+    }
+
+    /// Fills the table of powers for `decay` (no-op if it holds them).
+    fn tabulate(&mut self, decay: f64) {
+        if decay.to_bits() == self.powers_of && !self.powers.is_empty() {
+            return;
+        }
+        self.powers.clear();
+        // black_box: every power goes through the same `powi` call as
+        // `power`'s fallback, never an expansion specialised to a constant.
+        self.powers
+            .extend((0..POWERS as i32).map(|k| decay.powi(std::hint::black_box(k))));
+        self.powers_of = decay.to_bits();
     }
 
     /// Number of pairs that have met.
@@ -214,12 +251,13 @@ impl TrustTable {
         let (k, truster_is_lo) = key(truster, trustee);
         let slot = &self.slots[self.find(k).ok()?];
         let d = if truster_is_lo { 0 } else { 2 };
-        let (a, b) = decay_counts(
+        let dt = now - slot.tick;
+        let (a, b) = decay_by(
             slot.ab[d] as f64,
             slot.ab[d + 1] as f64,
             prior,
-            decay,
-            now - slot.tick,
+            self.power(decay, dt),
+            dt,
         );
         let bit = if truster_is_lo { 1 } else { 2 };
         Some(Belief {
@@ -259,13 +297,16 @@ impl TrustTable {
         } else {
             (prior_ji, prior_ij)
         };
+        self.tabulate(decay);
         let (slot, first) = match self.find(k) {
             Ok(s) => (s, false),
-            Err(_) => {
-                if (self.pairs + 1) * 10 > self.slots.len() * 7 {
+            Err(s) => {
+                let s = if (self.pairs + 1) * 10 > self.slots.len() * 7 {
                     self.grow();
-                }
-                let s = self.find(k).expect_err("new key");
+                    self.find(k).expect_err("new key")
+                } else {
+                    s
+                };
                 self.slots[s] = Slot {
                     key: k,
                     tick: now,
@@ -281,10 +322,11 @@ impl TrustTable {
                 (s, true)
             }
         };
+        let dt = now - self.slots[slot].tick;
+        let f = if dt == 0 { 1.0 } else { self.power(decay, dt) };
         let e = &mut self.slots[slot];
-        let dt = now - e.tick;
-        let (a0, b0) = decay_counts(e.ab[0] as f64, e.ab[1] as f64, prior_lo, decay, dt);
-        let (a1, b1) = decay_counts(e.ab[2] as f64, e.ab[3] as f64, prior_hi, decay, dt);
+        let (a0, b0) = decay_by(e.ab[0] as f64, e.ab[1] as f64, prior_lo, f, dt);
+        let (a1, b1) = decay_by(e.ab[2] as f64, e.ab[3] as f64, prior_hi, f, dt);
         e.ab = [a0 as f32, b0 as f32, a1 as f32, b1 as f32];
         e.tick = now;
         let (lo, hi) = e.beliefs();
@@ -428,6 +470,23 @@ mod tests {
         assert!((a - e5.a).abs() < 1e-5 && (b - e5.b).abs() < 1e-5);
         // Far in the future trust returns to the prior mean.
         assert!((t.expected(1, 2, P, 0.9, 10_000) - 0.5).abs() < 1e-6);
+    }
+
+    #[test]
+    fn tabulated_powers_equal_powi() {
+        let mut t = TrustTable::default();
+        for decay in [0.98, 0.9, 0.5, 1.0, 0.999_999] {
+            t.tabulate(decay);
+            for k in (0..3000u32).chain([100_000, 1_000_000]) {
+                assert_eq!(
+                    t.power(decay, k).to_bits(),
+                    decay.powi(k as i32).to_bits(),
+                    "λ = {decay}, k = {k}"
+                );
+            }
+            // Another λ than the tabulated one is computed, not looked up.
+            assert_eq!(t.power(0.7, 5), 0.7f64.powi(5));
+        }
     }
 
     #[test]
