@@ -306,6 +306,8 @@ impl IntelBook {
         edge: &mut [f64],
     ) {
         let (mut read, mut write, mut runs_kept) = (0, 0, 0);
+        // Same length as `shares`: a holder that indexes one indexes the other.
+        let edge = &mut edge[..shares.len()];
         for r in 0..self.runs.len() {
             let (amount, n) = self.runs[r];
             let amount = amount * keep;
