@@ -54,6 +54,7 @@ pub fn calibrated(situation: &Situation, rule: &Rule, rng: &mut Rng) -> bool {
 }
 
 /// Whether a firm with `strategy` shares in `situation`.
+#[inline]
 pub fn decide(strategy: Strategy, situation: &Situation, rule: &Rule, rng: &mut Rng) -> bool {
     match strategy {
         Strategy::Open => true,
