@@ -389,9 +389,19 @@ impl Simulation {
         self.trust.pairs()
     }
 
-    /// Every piece of intel held, per segment, in arrival order.
+    /// Every piece of intel held by a firm in the market about another,
+    /// per segment, in arrival order.
     pub fn intel_pieces(&self) -> Vec<Vec<sharing::IntelPiece>> {
-        self.intel.iter().map(sharing::IntelBook::pieces).collect()
+        let alive = |id: FirmId| self.firms[id as usize].alive();
+        self.intel
+            .iter()
+            .map(|book| {
+                book.pieces()
+                    .into_iter()
+                    .filter(|p| alive(p.holder) && alive(p.about))
+                    .collect()
+            })
+            .collect()
     }
 
     /// The event log so far, in order.

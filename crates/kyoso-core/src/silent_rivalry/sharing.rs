@@ -296,9 +296,12 @@ impl IntelBook {
     }
 
     /// Decays every piece by the factor `keep`, drops pieces at or below
-    /// `floor` and pieces whose holder or subject left (`shares` is
-    /// negative for them), and adds each remaining piece's amount times the
-    /// share of its subject to `edge[holder]`, in arrival order.
+    /// `floor`, and adds each remaining piece's amount times the share of
+    /// its subject to `edge[holder]`, in arrival order. `shares` is 0 for
+    /// firms that left: a piece about one adds +0.0, which leaves every
+    /// edge (a sum of non-negative terms) bit for bit as if the piece were
+    /// gone, and a piece held by one adds to an edge nobody reads. Such
+    /// pieces go when their run falls below the floor.
     pub(super) fn decay_and_sum(
         &mut self,
         keep: f64,
@@ -307,7 +310,7 @@ impl IntelBook {
         edge: &mut [f64],
     ) {
         let (mut read, mut write, mut runs_kept) = (0, 0, 0);
-        // Same length as `shares`: a holder that indexes one indexes the other.
+        // Same length as `shares`: a firm id that indexes one indexes the other.
         let edge = &mut edge[..shares.len()];
         for r in 0..self.runs.len() {
             let (amount, n) = self.runs[r];
@@ -317,27 +320,22 @@ impl IntelBook {
             if amount <= floor {
                 continue;
             }
-            let first = write;
-            for k in start..end {
-                let (holder, about) = self.pieces[k];
-                let (s_about, s_holder) = (shares[about as usize], shares[holder as usize]);
-                if s_about < 0.0 || s_holder < 0.0 {
-                    continue;
-                }
-                edge[holder as usize] += amount * s_about;
-                self.pieces[write] = (holder, about);
-                write += 1;
+            for &(holder, about) in &self.pieces[start..end] {
+                edge[holder as usize] += amount * shares[about as usize];
             }
-            if write > first {
-                self.runs[runs_kept] = (amount, (write - first) as u32);
-                runs_kept += 1;
+            if write != start {
+                self.pieces.copy_within(start..end, write);
             }
+            write += n as usize;
+            self.runs[runs_kept] = (amount, n);
+            runs_kept += 1;
         }
         self.pieces.truncate(write);
         self.runs.truncate(runs_kept);
     }
 
-    /// Every piece, in arrival order.
+    /// Every piece, in arrival order (pieces on or held by firms that
+    /// left included, until they fade).
     pub fn pieces(&self) -> Vec<IntelPiece> {
         let mut amounts = self
             .runs
@@ -553,8 +551,11 @@ mod tests {
 
     #[test]
     fn intel_book_equals_piece_by_piece_decay() {
-        // The reference: one amount per piece, decayed and summed in order.
-        let shares = [0.3, 0.25, -1.0, 0.1, 0.05, 0.2];
+        // The reference: one amount per piece, decayed and summed in order,
+        // dropping pieces on or held by firms that left (share −1 there).
+        let shares: [f64; 6] = [0.3, 0.25, -1.0, 0.1, 0.0, 0.2];
+        let alive = |f: FirmId| shares[f as usize] >= 0.0;
+        let book_shares: Vec<f64> = shares.iter().map(|&s| s.max(0.0)).collect();
         let keep = 1.0 - 0.1;
         let mut book = IntelBook::default();
         let mut flat: Vec<IntelPiece> = Vec::new();
@@ -572,7 +573,7 @@ mod tests {
                 });
             }
             let (mut e1, mut e2) = (vec![0.0; 6], vec![0.0; 6]);
-            book.decay_and_sum(keep, 0.01, &shares, &mut e1);
+            book.decay_and_sum(keep, 0.01, &book_shares, &mut e1);
             flat.retain_mut(|p| {
                 p.amount *= keep;
                 let (a, h) = (shares[p.about as usize], shares[p.holder as usize]);
@@ -582,8 +583,19 @@ mod tests {
                 e2[p.holder as usize] += p.amount * a;
                 true
             });
-            assert_eq!(e1, e2, "tick {tick}");
-            assert_eq!(book.pieces(), flat, "tick {tick}");
+            for f in (0..6).filter(|&f| alive(f)) {
+                assert_eq!(
+                    e1[f as usize].to_bits(),
+                    e2[f as usize].to_bits(),
+                    "tick {tick}, firm {f}"
+                );
+            }
+            let live: Vec<IntelPiece> = book
+                .pieces()
+                .into_iter()
+                .filter(|p| alive(p.holder) && alive(p.about))
+                .collect();
+            assert_eq!(live, flat, "tick {tick}");
         }
     }
 }
