@@ -1,5 +1,6 @@
 //! `kyoso serve`: the live web view (crate kyoso-serve) on a local port.
 
+use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
@@ -76,8 +77,12 @@ pub fn serve(args: &ServeArgs) -> Result<(), Failure> {
                  default 127.0.0.1 and an SSH tunnel (docs/web.md)."
             );
         }
-        println!("kyoso serve listening on {url}");
-        println!("(Ctrl-C stops it)");
+        // A closed stdout (a parent that read the address and left) must
+        // not stop the server, so write errors are ignored here.
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "kyoso serve listening on {url}");
+        let _ = writeln!(out, "(Ctrl-C stops it)");
+        let _ = out.flush();
         if !args.no_open && has_display() && webbrowser::open(&url).is_err() {
             eprintln!("could not open a browser; open {url} yourself");
         }

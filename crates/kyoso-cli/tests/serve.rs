@@ -10,6 +10,8 @@ use serde_json::{Value, json};
 struct Server {
     child: Child,
     url: String,
+    /// Kept open: the server may still write to it.
+    _stdout: BufReader<std::process::ChildStdout>,
 }
 
 impl Drop for Server {
@@ -30,14 +32,22 @@ fn serve(args: &[&str]) -> (Server, std::process::ChildStderr) {
     let stdout = child.stdout.take().unwrap();
     let stderr = child.stderr.take().unwrap();
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let mut stdout = BufReader::new(stdout);
+    stdout.read_line(&mut line).unwrap();
     let url = line
         .trim()
         .strip_prefix("kyoso serve listening on ")
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .trim_end_matches('/')
         .to_string();
-    (Server { child, url }, stderr)
+    (
+        Server {
+            child,
+            url,
+            _stdout: stdout,
+        },
+        stderr,
+    )
 }
 
 #[test]

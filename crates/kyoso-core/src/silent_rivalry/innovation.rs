@@ -49,6 +49,33 @@ pub fn pressures_within(sorted: &[(f64, FirmId)], band: f64, out: &mut Vec<f64>)
     }
 }
 
+/// A key whose integer order is the order of (capability by
+/// `f64::total_cmp`, then id): firms are visited in this order, and keys
+/// sort much faster than tuples compared field by field. Keys are unique,
+/// so an unstable sort gives the one order.
+pub fn capability_order_key(q: f64, id: FirmId) -> u128 {
+    // total_cmp's order as unsigned integers: flip every bit of negative
+    // numbers and the sign bit of the others.
+    let bits = q.to_bits();
+    let ordered = if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    };
+    (ordered as u128) << 32 | id as u128
+}
+
+/// The capability and id of a [`capability_order_key`].
+pub fn from_capability_order_key(key: u128) -> (f64, FirmId) {
+    let ordered = (key >> 32) as u64;
+    let bits = if ordered >> 63 == 1 {
+        ordered & !(1 << 63)
+    } else {
+        !ordered
+    };
+    (f64::from_bits(bits), key as FirmId)
+}
+
 /// R&D spend: ρ·revenue·(1 + η·pressure).
 pub fn rd_spend(intensity: f64, revenue: f64, escape: f64, pressure: f64) -> f64 {
     intensity * revenue.max(0.0) * (1.0 + escape * pressure)
@@ -80,16 +107,19 @@ impl Simulation {
             0.0
         };
         let step_noise = Normal::new(0.0, cfg.step_sd).expect("step_sd validated finite and >= 0");
+        let mut keys: Vec<u128> = Vec::new();
         let mut sorted: Vec<(f64, FirmId)> = Vec::new();
         let mut pressures: Vec<f64> = Vec::new();
         for segment in 0..self.by_segment.len() {
-            sorted.clear();
-            sorted.extend(
+            keys.clear();
+            keys.extend(
                 self.by_segment[segment]
                     .iter()
-                    .map(|&f| (self.firms[f as usize].capability, f)),
+                    .map(|&f| capability_order_key(self.firms[f as usize].capability, f)),
             );
-            sorted.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            keys.sort_unstable();
+            sorted.clear();
+            sorted.extend(keys.iter().map(|&k| from_capability_order_key(k)));
             let front = sorted.last().map_or(0.0, |x| x.0);
             pressures_within(&sorted, cfg.pressure_band, &mut pressures);
             for (k, &(q, id)) in sorted.iter().enumerate() {
@@ -165,6 +195,41 @@ mod tests {
         }
         pressures_within(&[(1.0, 0)], 0.1, &mut out);
         assert_eq!(out, vec![0.0]);
+    }
+
+    #[test]
+    fn capability_keys_sort_like_total_cmp_then_id() {
+        let qs = [
+            1.0,
+            -0.0,
+            0.0,
+            -1.5,
+            2.5,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            1.0,
+            1e300,
+            -1e-300,
+        ];
+        let mut by_tuple: Vec<(f64, FirmId)> = qs
+            .iter()
+            .enumerate()
+            .map(|(k, &q)| (q, (k * 7 % 5) as FirmId))
+            .collect();
+        let mut keys: Vec<u128> = by_tuple
+            .iter()
+            .map(|&(q, id)| capability_order_key(q, id))
+            .collect();
+        by_tuple.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        keys.sort_unstable();
+        let by_key: Vec<(f64, FirmId)> =
+            keys.iter().map(|&k| from_capability_order_key(k)).collect();
+        assert_eq!(by_key.len(), by_tuple.len());
+        for (x, y) in by_key.iter().zip(&by_tuple) {
+            assert_eq!((x.0.to_bits(), x.1), (y.0.to_bits(), y.1));
+        }
     }
 
     #[test]

@@ -64,20 +64,11 @@ impl Simulation {
 
     /// Intel edges of one segment: I_i = Σ amount·s_about over the pieces
     /// held by i, with last tick's shares. Decays every piece by
-    /// `intel_decay` first and drops pieces that fall below the floor or
-    /// concern a firm that left. Adds into `edge`, indexed by firm id.
+    /// `intel_decay` first and drops pieces that fall below the floor;
+    /// pieces on firms that left add nothing. Adds into `edge`, indexed by
+    /// firm id.
     fn intel_edges(&mut self, segment: usize, decay: f64, edge: &mut [f64]) {
-        let shares = &self.share_snapshot;
-        self.intel[segment].retain_mut(|piece| {
-            piece.amount *= 1.0 - decay;
-            let about = shares[piece.about as usize];
-            let holder = shares[piece.holder as usize];
-            if piece.amount <= INTEL_FLOOR || about < 0.0 || holder < 0.0 {
-                return false;
-            }
-            edge[piece.holder as usize] += piece.amount * about;
-            true
-        });
+        self.intel[segment].decay_and_sum(1.0 - decay, INTEL_FLOOR, &self.share_snapshot, edge);
     }
 
     /// Phase 8: shares, revenue and gross margin for every segment.
@@ -101,11 +92,11 @@ impl Simulation {
         let mut surplus = 0.0;
         let mut hhi = 0.0;
         self.share_snapshot.clear();
-        // Exited firms are marked -1 so that intel about them is dropped.
+        // Exited firms count 0, so that intel about them adds nothing.
         self.share_snapshot.extend(
             self.firms
                 .iter()
-                .map(|f| if f.alive() { f.share } else { -1.0 }),
+                .map(|f| if f.alive() { f.share } else { 0.0 }),
         );
         let mut edge = std::mem::take(&mut self.edge_scratch);
         edge.clear();

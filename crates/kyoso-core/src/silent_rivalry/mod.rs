@@ -180,8 +180,8 @@ pub struct Simulation {
     trust: trust::TrustTable,
     active_partnerships: Vec<u32>,
     outside_share: Vec<f64>,
-    /// Pieces of intel, per segment (see [`sharing::IntelPiece`]).
-    intel: Vec<Vec<sharing::IntelPiece>>,
+    /// Pieces of intel, per segment (see [`sharing::IntelBook`]).
+    intel: Vec<sharing::IntelBook>,
     /// Intel edge per firm id (scratch for the market).
     edge_scratch: Vec<f64>,
     /// The tick's encounter pairings (scratch for phase 5).
@@ -221,7 +221,7 @@ impl Simulation {
             outside_share: vec![1.0; segments],
             share_snapshot: Vec::new(),
             pairings: Vec::new(),
-            intel: vec![Vec::new(); segments],
+            intel: vec![sharing::IntelBook::default(); segments],
             edge_scratch: Vec::new(),
             rngs: Streams {
                 init: stream(seed, Purpose::Init),
@@ -407,9 +407,19 @@ impl Simulation {
         self.trust.mutual_at_least(min)
     }
 
-    /// Every piece of intel held, per segment, in arrival order.
-    pub fn intel_pieces(&self) -> &[Vec<sharing::IntelPiece>] {
-        &self.intel
+    /// Every piece of intel held by a firm in the market about another,
+    /// per segment, in arrival order.
+    pub fn intel_pieces(&self) -> Vec<Vec<sharing::IntelPiece>> {
+        let alive = |id: FirmId| self.firms[id as usize].alive();
+        self.intel
+            .iter()
+            .map(|book| {
+                book.pieces()
+                    .into_iter()
+                    .filter(|p| alive(p.holder) && alive(p.about))
+                    .collect()
+            })
+            .collect()
     }
 
     /// The event log so far, in order.

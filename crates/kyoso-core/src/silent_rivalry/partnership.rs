@@ -12,7 +12,6 @@ use rand::RngExt;
 use crate::silent_rivalry::Simulation;
 use crate::silent_rivalry::events::EventKind;
 use crate::silent_rivalry::firm::{FirmId, Strategy};
-use crate::silent_rivalry::sharing::add_intel;
 
 /// Why a partnership ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -231,7 +230,7 @@ impl Simulation {
         }
         let rival = rivals[k];
         let segment = self.firms[victim as usize].segment as usize;
-        add_intel(&mut self.intel[segment], rival, victim, amount);
+        self.intel[segment].add(rival, victim, amount);
         true
     }
 

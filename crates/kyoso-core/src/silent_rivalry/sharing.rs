@@ -54,6 +54,7 @@ pub fn calibrated(situation: &Situation, rule: &Rule, rng: &mut Rng) -> bool {
 }
 
 /// Whether a firm with `strategy` shares in `situation`.
+#[inline]
 pub fn decide(strategy: Strategy, situation: &Situation, rule: &Rule, rng: &mut Rng) -> bool {
     match strategy {
         Strategy::Open => true,
@@ -221,11 +222,11 @@ impl Simulation {
         let segment_intel = &mut self.intel[fi.segment as usize];
         if share_j {
             receive(fi, benefit);
-            add_intel(segment_intel, i, j, intel);
+            segment_intel.add(i, j, intel);
         }
         if share_i {
             receive(fj, benefit);
-            add_intel(segment_intel, j, i, intel);
+            segment_intel.add(j, i, intel);
         }
 
         let scope = if same_origin {
@@ -274,14 +275,89 @@ pub struct IntelPiece {
     pub amount: f64,
 }
 
-/// Adds a piece of intel (nothing if `amount` is 0).
-pub(super) fn add_intel(pieces: &mut Vec<IntelPiece>, holder: FirmId, about: FirmId, amount: f64) {
-    if amount > 0.0 {
-        pieces.push(IntelPiece {
-            holder,
-            about,
-            amount,
-        });
+/// The pieces of intel of one segment, in arrival order. Every piece
+/// decays by the same factor each tick, so pieces that arrived with the
+/// same amount in the same tick always hold the same amount: they are
+/// stored as runs of (holder, about) pairs sharing one amount, and the
+/// market decays one number per run instead of one per piece. A run's
+/// amount goes through exactly the multiplications each of its pieces
+/// would, so every amount is bit for bit what per-piece storage gives.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IntelBook {
+    /// (holder, about) of every piece, in arrival order.
+    pieces: Vec<(FirmId, FirmId)>,
+    /// Consecutive runs of `pieces`: (amount of each, number of pieces).
+    runs: Vec<(f64, u32)>,
+}
+
+impl IntelBook {
+    /// Adds a piece of intel at the end (nothing if `amount` is 0).
+    pub(super) fn add(&mut self, holder: FirmId, about: FirmId, amount: f64) {
+        if amount <= 0.0 {
+            return;
+        }
+        self.pieces.push((holder, about));
+        match self.runs.last_mut() {
+            // Equal amounts now stay equal under the same decay.
+            Some((a, n)) if a.to_bits() == amount.to_bits() => *n += 1,
+            _ => self.runs.push((amount, 1)),
+        }
+    }
+
+    /// Decays every piece by the factor `keep`, drops pieces at or below
+    /// `floor`, and adds each remaining piece's amount times the share of
+    /// its subject to `edge[holder]`, in arrival order. `shares` is 0 for
+    /// firms that left: a piece about one adds +0.0, which leaves every
+    /// edge (a sum of non-negative terms) bit for bit as if the piece were
+    /// gone, and a piece held by one adds to an edge nobody reads. Such
+    /// pieces go when their run falls below the floor.
+    pub(super) fn decay_and_sum(
+        &mut self,
+        keep: f64,
+        floor: f64,
+        shares: &[f64],
+        edge: &mut [f64],
+    ) {
+        let (mut read, mut write, mut runs_kept) = (0, 0, 0);
+        // Same length as `shares`: a firm id that indexes one indexes the other.
+        let edge = &mut edge[..shares.len()];
+        for r in 0..self.runs.len() {
+            let (amount, n) = self.runs[r];
+            let amount = amount * keep;
+            let (start, end) = (read, read + n as usize);
+            read = end;
+            if amount <= floor {
+                continue;
+            }
+            for &(holder, about) in &self.pieces[start..end] {
+                edge[holder as usize] += amount * shares[about as usize];
+            }
+            if write != start {
+                self.pieces.copy_within(start..end, write);
+            }
+            write += n as usize;
+            self.runs[runs_kept] = (amount, n);
+            runs_kept += 1;
+        }
+        self.pieces.truncate(write);
+        self.runs.truncate(runs_kept);
+    }
+
+    /// Every piece, in arrival order (pieces on or held by firms that
+    /// left included, until they fade).
+    pub fn pieces(&self) -> Vec<IntelPiece> {
+        let mut amounts = self
+            .runs
+            .iter()
+            .flat_map(|&(amount, n)| std::iter::repeat_n(amount, n as usize));
+        self.pieces
+            .iter()
+            .map(|&(holder, about)| IntelPiece {
+                holder,
+                about,
+                amount: amounts.next().expect("runs cover every piece"),
+            })
+            .collect()
     }
 }
 
@@ -463,14 +539,72 @@ mod tests {
     }
 
     #[test]
-    fn add_intel_appends_pieces_in_order() {
-        let mut v = Vec::new();
-        add_intel(&mut v, 1, 5, 1.0);
-        add_intel(&mut v, 1, 2, 0.2);
-        add_intel(&mut v, 3, 5, 0.0);
-        add_intel(&mut v, 1, 5, 0.5);
-        let about: Vec<(FirmId, FirmId, f64)> =
-            v.iter().map(|p| (p.holder, p.about, p.amount)).collect();
-        assert_eq!(about, vec![(1, 5, 1.0), (1, 2, 0.2), (1, 5, 0.5)]);
+    fn intel_book_keeps_pieces_in_order() {
+        let mut v = IntelBook::default();
+        v.add(1, 5, 1.0);
+        v.add(1, 2, 0.2);
+        v.add(3, 5, 0.0);
+        v.add(1, 5, 0.5);
+        v.add(4, 5, 0.5);
+        let about: Vec<(FirmId, FirmId, f64)> = v
+            .pieces()
+            .iter()
+            .map(|p| (p.holder, p.about, p.amount))
+            .collect();
+        assert_eq!(
+            about,
+            vec![(1, 5, 1.0), (1, 2, 0.2), (1, 5, 0.5), (4, 5, 0.5)]
+        );
+        assert_eq!(v.runs.len(), 3);
+    }
+
+    #[test]
+    fn intel_book_equals_piece_by_piece_decay() {
+        // The reference: one amount per piece, decayed and summed in order,
+        // dropping pieces on or held by firms that left (share −1 there).
+        let shares: [f64; 6] = [0.3, 0.25, -1.0, 0.1, 0.0, 0.2];
+        let alive = |f: FirmId| shares[f as usize] >= 0.0;
+        let book_shares: Vec<f64> = shares.iter().map(|&s| s.max(0.0)).collect();
+        let keep = 1.0 - 0.1;
+        let mut book = IntelBook::default();
+        let mut flat: Vec<IntelPiece> = Vec::new();
+        let mut rng = stream(9, Purpose::Encounters);
+        for tick in 0..80 {
+            for _ in 0..rng.random_range(0..6) {
+                let holder = rng.random_range(0..6);
+                let about = (holder + rng.random_range(1..6)) % 6;
+                let amount = [1.0, 0.5, 0.1, 0.9][rng.random_range(0..4)];
+                book.add(holder, about, amount);
+                flat.push(IntelPiece {
+                    holder,
+                    about,
+                    amount,
+                });
+            }
+            let (mut e1, mut e2) = (vec![0.0; 6], vec![0.0; 6]);
+            book.decay_and_sum(keep, 0.01, &book_shares, &mut e1);
+            flat.retain_mut(|p| {
+                p.amount *= keep;
+                let (a, h) = (shares[p.about as usize], shares[p.holder as usize]);
+                if p.amount <= 0.01 || a < 0.0 || h < 0.0 {
+                    return false;
+                }
+                e2[p.holder as usize] += p.amount * a;
+                true
+            });
+            for f in (0..6).filter(|&f| alive(f)) {
+                assert_eq!(
+                    e1[f as usize].to_bits(),
+                    e2[f as usize].to_bits(),
+                    "tick {tick}, firm {f}"
+                );
+            }
+            let live: Vec<IntelPiece> = book
+                .pieces()
+                .into_iter()
+                .filter(|p| alive(p.holder) && alive(p.about))
+                .collect();
+            assert_eq!(live, flat, "tick {tick}");
+        }
     }
 }

@@ -7,12 +7,17 @@
 //! prior by the factor λ; the decay is applied lazily on access, which is
 //! exact: after k ticks without news, a = a0 + λ^k (a − a0).
 //!
-//! Storage: one open-addressing table for the whole market, one slot per
-//! unordered pair of firms that have met, holding both directions. An
-//! encounter therefore touches one slot (one cache miss) instead of two
-//! maps. Counts are stored as f32 (ample for counts of a few hundred); all
-//! arithmetic is in f64. Lookups are by key only; [`TrustTable::pairs`]
-//! returns pairs sorted by id, so no table order reaches an output.
+//! Storage: one open-addressing table for the whole market, one 16-byte
+//! slot per unordered pair of firms that have met, holding both
+//! directions. An encounter therefore touches one slot (one cache miss)
+//! instead of two maps. In a large market most pairs meet only once, and
+//! their counts are then known from the slot alone: each side's prior plus
+//! one observation. Such a slot stores which priors and what was seen; the
+//! counts of pairs that met again (or were penalised) are stored as f32 in
+//! a dense side table the slot points to. The counts are the same f32
+//! values either way (ample for counts of a few hundred); all arithmetic is
+//! in f64. Lookups are by key only; [`TrustTable::pairs`] returns pairs
+//! sorted by id, so no table order reaches an output.
 
 use crate::silent_rivalry::firm::FirmId;
 
@@ -57,6 +62,19 @@ impl Belief {
 /// The key of a vacant slot. No pair has key 0: that would be firm 0 with itself.
 const EMPTY: u64 = 0;
 
+/// `Slot::info` bits 0–1: lo last saw hi share; hi last saw lo share.
+const SEEN: u32 = 0b11;
+/// `Slot::info` bit 2: the counts are in the side table, at index `info >> 3`.
+const STORED: u32 = 1 << 2;
+/// `Slot::info` bit 3, when not `STORED`: the meeting's observations were
+/// added (to a for a seen share, to b otherwise, as `SEEN` tells).
+const OBSERVED: u32 = 1 << 3;
+/// `Slot::info` bits 4–7 and 8–11, when not `STORED`: lo's and hi's prior (interned).
+const PRIOR_LO: u32 = 4;
+const PRIOR_HI: u32 = 8;
+/// How many distinct priors a slot can name (more are stored in full).
+const MAX_PRIORS: usize = 16;
+
 /// Both directions of trust between firms `lo < hi`.
 #[derive(Debug, Clone, Copy)]
 #[repr(C)]
@@ -65,10 +83,8 @@ struct Slot {
     key: u64,
     /// Tick at which both directions were last brought up to date.
     tick: u32,
-    /// Bit 0: lo last saw hi share; bit 1: hi last saw lo share.
-    seen: u32,
-    /// a and b of lo in hi, then a and b of hi in lo.
-    ab: [f32; 4],
+    /// What was seen, and where the counts are (see `SEEN`, `STORED`).
+    info: u32,
 }
 
 /// A table of `n` vacant slots. Vacant slots are all-zero bytes, so the
@@ -78,16 +94,15 @@ fn vacant_slots(n: usize) -> Vec<Slot> {
     crate::prefetch::zeroed_huge_page_vec(n)
 }
 
-impl Slot {
-    /// The stored beliefs: lo's in hi, then hi's in lo (not decayed).
-    fn beliefs(&self) -> (Belief, Belief) {
-        let belief = |d: usize, bit: u32| Belief {
-            a: self.ab[d] as f64,
-            b: self.ab[d + 1] as f64,
-            last_seen_share: self.seen & bit != 0,
-        };
-        (belief(0, 1), belief(2, 2))
-    }
+/// The beliefs held in counts `ab` (a and b of lo in hi, then of hi in lo)
+/// with the `SEEN` bits `info`: lo's in hi, then hi's in lo (not decayed).
+fn beliefs(ab: [f32; 4], info: u32) -> (Belief, Belief) {
+    let belief = |d: usize, bit: u32| Belief {
+        a: ab[d] as f64,
+        b: ab[d + 1] as f64,
+        last_seen_share: info & bit != 0,
+    };
+    (belief(0, 1), belief(2, 2))
 }
 
 /// The result of [`TrustTable::meet`]: both beliefs before the encounter.
@@ -108,14 +123,19 @@ pub struct Meeting {
 pub struct TrustTable {
     slots: Vec<Slot>,
     pairs: usize,
+    /// Counts of the pairs whose slot is `STORED`.
+    counts: Vec<[f32; 4]>,
+    /// The distinct priors slots name, and a direct-mapped index into them.
+    priors: Vec<Prior>,
+    prior_index: [u8; MAX_PRIORS],
+    /// λ^k for k below its length, for the λ whose bits are `powers_of`.
+    powers: Vec<f64>,
+    powers_of: u64,
 }
 
 impl Default for TrustTable {
     fn default() -> Self {
-        TrustTable {
-            slots: vacant_slots(1024),
-            pairs: 0,
-        }
+        TrustTable::with_slots(1024)
     }
 }
 
@@ -128,22 +148,44 @@ fn key(x: FirmId, y: FirmId) -> (u64, bool) {
 }
 
 /// Brings one direction from `tick` to `now`: each tick, a ← a0 + λ(a − a0).
+#[cfg(test)]
 fn decay_counts(a: f64, b: f64, prior: Prior, decay: f64, ticks: u32) -> (f64, f64) {
+    decay_by(a, b, prior, decay.powi(ticks as i32), ticks)
+}
+
+/// [`decay_counts`] given the factor `f` = λ^ticks.
+fn decay_by(a: f64, b: f64, prior: Prior, f: f64, ticks: u32) -> (f64, f64) {
     if ticks == 0 {
         return (a, b);
     }
-    let f = decay.powi(ticks as i32);
     (prior.a + f * (a - prior.a), prior.b + f * (b - prior.b))
+}
+
+/// How many powers of λ the table keeps (longer gaps call `powi`).
+const POWERS: usize = 1024;
+
+/// The direct-mapped position of a prior in `TrustTable::prior_index`.
+fn prior_hash(p: Prior) -> usize {
+    let h = (p.a.to_bits() ^ p.b.to_bits().rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (h >> 60) as usize
 }
 
 impl TrustTable {
     /// A table with room for about `pairs` pairs before it must grow
     /// (it grows at a load of 0.7).
     pub fn with_capacity(pairs: usize) -> TrustTable {
-        let slots = pairs.max(512) * 10 / 7 + 1;
+        TrustTable::with_slots(pairs.max(512) * 10 / 7 + 1)
+    }
+
+    fn with_slots(slots: usize) -> TrustTable {
         TrustTable {
             slots: vacant_slots(slots),
             pairs: 0,
+            counts: Vec::new(),
+            priors: Vec::new(),
+            prior_index: [0; MAX_PRIORS],
+            powers: Vec::new(),
+            powers_of: 0,
         }
     }
 
@@ -155,6 +197,85 @@ impl TrustTable {
     /// Whether no pair has met.
     pub fn is_empty(&self) -> bool {
         self.pairs == 0
+    }
+
+    /// λ^ticks: from the table when it holds λ's powers, else computed by
+    /// the same `powi`, so both give the same bits.
+    fn power(&self, decay: f64, ticks: u32) -> f64 {
+        if decay.to_bits() == self.powers_of
+            && let Some(&f) = self.powers.get(ticks as usize)
+        {
+            return f;
+        }
+        decay.powi(ticks as i32)
+    }
+
+    /// Fills the table of powers for `decay` (no-op if it holds them).
+    fn tabulate(&mut self, decay: f64) {
+        if decay.to_bits() == self.powers_of && !self.powers.is_empty() {
+            return;
+        }
+        self.powers.clear();
+        // black_box: every power goes through the same `powi` call as
+        // `power`'s fallback, never an expansion specialised to a constant.
+        self.powers
+            .extend((0..POWERS as i32).map(|k| decay.powi(std::hint::black_box(k))));
+        self.powers_of = decay.to_bits();
+    }
+
+    /// The number naming `prior` in a slot, or `None` when
+    /// `MAX_PRIORS` others are already named.
+    fn intern(&mut self, prior: Prior) -> Option<u32> {
+        let same =
+            |q: &Prior| q.a.to_bits() == prior.a.to_bits() && q.b.to_bits() == prior.b.to_bits();
+        let h = prior_hash(prior);
+        let guess = self.prior_index[h] as usize;
+        if self.priors.get(guess).is_some_and(same) {
+            return Some(guess as u32);
+        }
+        let id = match self.priors.iter().position(same) {
+            Some(id) => id,
+            None if self.priors.len() < MAX_PRIORS => {
+                self.priors.push(prior);
+                self.priors.len() - 1
+            }
+            None => return None,
+        };
+        self.prior_index[h] = id as u8;
+        Some(id as u32)
+    }
+
+    /// The counts of a slot: a and b of lo in hi, then of hi in lo.
+    #[inline]
+    fn counts(&self, slot: &Slot) -> [f32; 4] {
+        let info = slot.info;
+        if info & STORED != 0 {
+            return self.counts[(info >> 3) as usize];
+        }
+        let lo = self.priors[(info >> PRIOR_LO & 15) as usize];
+        let hi = self.priors[(info >> PRIOR_HI & 15) as usize];
+        let mut ab = [lo.a as f32, lo.b as f32, hi.a as f32, hi.b as f32];
+        if info & OBSERVED != 0 {
+            ab[if info & 1 != 0 { 0 } else { 1 }] += 1.0;
+            ab[if info & 2 != 0 { 2 } else { 3 }] += 1.0;
+        }
+        ab
+    }
+
+    /// Stores counts `ab` for slot `s`, in the side table.
+    #[inline]
+    fn store(&mut self, s: usize, ab: [f32; 4]) {
+        let info = self.slots[s].info;
+        if info & STORED != 0 {
+            self.counts[(info >> 3) as usize] = ab;
+        } else {
+            let index = u32::try_from(self.counts.len())
+                .ok()
+                .filter(|&k| k < 1 << 29)
+                .expect("fewer than 2^29 pairs met twice");
+            self.counts.push(ab);
+            self.slots[s].info = index << 3 | STORED | info & SEEN;
+        }
     }
 
     /// The home slot of a key: Fibonacci hashing, then Lemire's
@@ -213,19 +334,21 @@ impl TrustTable {
     ) -> Option<Belief> {
         let (k, truster_is_lo) = key(truster, trustee);
         let slot = &self.slots[self.find(k).ok()?];
+        let ab = self.counts(slot);
         let d = if truster_is_lo { 0 } else { 2 };
-        let (a, b) = decay_counts(
-            slot.ab[d] as f64,
-            slot.ab[d + 1] as f64,
+        let dt = now - slot.tick;
+        let (a, b) = decay_by(
+            ab[d] as f64,
+            ab[d + 1] as f64,
             prior,
-            decay,
-            now - slot.tick,
+            self.power(decay, dt),
+            dt,
         );
         let bit = if truster_is_lo { 1 } else { 2 };
         Some(Belief {
             a,
             b,
-            last_seen_share: slot.seen & bit != 0,
+            last_seen_share: slot.info & bit != 0,
         })
     }
 
@@ -259,35 +382,52 @@ impl TrustTable {
         } else {
             (prior_ji, prior_ij)
         };
-        let (slot, first) = match self.find(k) {
-            Ok(s) => (s, false),
-            Err(_) => {
-                if (self.pairs + 1) * 10 > self.slots.len() * 7 {
-                    self.grow();
+        let (slot, first, ab) = match self.find(k) {
+            Ok(s) => {
+                let ab = self.counts(&self.slots[s]);
+                let dt = now - self.slots[s].tick;
+                if dt == 0 {
+                    (s, false, ab)
+                } else {
+                    self.tabulate(decay);
+                    let f = self.power(decay, dt);
+                    let (a0, b0) = decay_by(ab[0] as f64, ab[1] as f64, prior_lo, f, dt);
+                    let (a1, b1) = decay_by(ab[2] as f64, ab[3] as f64, prior_hi, f, dt);
+                    let ab = [a0 as f32, b0 as f32, a1 as f32, b1 as f32];
+                    self.store(s, ab);
+                    self.slots[s].tick = now;
+                    (s, false, ab)
                 }
-                let s = self.find(k).expect_err("new key");
+            }
+            Err(s) => {
+                let s = if (self.pairs + 1) * 10 > self.slots.len() * 7 {
+                    self.grow();
+                    self.find(k).expect_err("new key")
+                } else {
+                    s
+                };
+                let ab = [
+                    prior_lo.a as f32,
+                    prior_lo.b as f32,
+                    prior_hi.a as f32,
+                    prior_hi.b as f32,
+                ];
                 self.slots[s] = Slot {
                     key: k,
                     tick: now,
-                    seen: 3,
-                    ab: [
-                        prior_lo.a as f32,
-                        prior_lo.b as f32,
-                        prior_hi.a as f32,
-                        prior_hi.b as f32,
-                    ],
+                    info: SEEN,
                 };
+                match (self.intern(prior_lo), self.intern(prior_hi)) {
+                    (Some(lo), Some(hi)) => {
+                        self.slots[s].info |= lo << PRIOR_LO | hi << PRIOR_HI;
+                    }
+                    _ => self.store(s, ab),
+                }
                 self.pairs += 1;
-                (s, true)
+                (s, true, ab)
             }
         };
-        let e = &mut self.slots[slot];
-        let dt = now - e.tick;
-        let (a0, b0) = decay_counts(e.ab[0] as f64, e.ab[1] as f64, prior_lo, decay, dt);
-        let (a1, b1) = decay_counts(e.ab[2] as f64, e.ab[3] as f64, prior_hi, decay, dt);
-        e.ab = [a0 as f32, b0 as f32, a1 as f32, b1 as f32];
-        e.tick = now;
-        let (lo, hi) = e.beliefs();
+        let (lo, hi) = beliefs(ab, self.slots[slot].info);
         let (ij, ji) = if i_is_lo { (lo, hi) } else { (hi, lo) };
         Meeting {
             slot,
@@ -300,22 +440,39 @@ impl TrustTable {
 
     /// Records what each side saw in the meeting: +1 to a (seen sharing) or
     /// b (seen withholding). Returns the updated beliefs (i in j, j in i).
+    /// Must follow `meet` with no other change to the pair in between.
+    #[inline]
     pub fn observe(
         &mut self,
         m: &Meeting,
         i_saw_share: bool,
         j_saw_share: bool,
     ) -> (Belief, Belief) {
-        let e = &mut self.slots[m.slot];
         let (lo_saw, hi_saw) = if m.i_is_lo {
             (i_saw_share, j_saw_share)
         } else {
             (j_saw_share, i_saw_share)
         };
-        e.ab[if lo_saw { 0 } else { 1 }] += 1.0;
-        e.ab[if hi_saw { 2 } else { 3 }] += 1.0;
-        e.seen = lo_saw as u32 | ((hi_saw as u32) << 1);
-        let (lo, hi) = e.beliefs();
+        let seen = lo_saw as u32 | (hi_saw as u32) << 1;
+        let info = self.slots[m.slot].info;
+        // The counts before the observations are the meeting's beliefs (f32 in f64).
+        let (lo, hi) = if m.i_is_lo {
+            (m.ij, m.ji)
+        } else {
+            (m.ji, m.ij)
+        };
+        let mut ab = [lo.a as f32, lo.b as f32, hi.a as f32, hi.b as f32];
+        ab[if lo_saw { 0 } else { 1 }] += 1.0;
+        ab[if hi_saw { 2 } else { 3 }] += 1.0;
+        if info & (STORED | OBSERVED) == 0 {
+            // A first meeting's observations: the slot says it all.
+            self.slots[m.slot].info = info & !SEEN | OBSERVED | seen;
+        } else {
+            self.store(m.slot, ab);
+            let e = &mut self.slots[m.slot];
+            e.info = e.info & !SEEN | seen;
+        }
+        let (lo, hi) = beliefs(ab, seen);
         if m.i_is_lo { (lo, hi) } else { (hi, lo) }
     }
 
@@ -333,10 +490,11 @@ impl TrustTable {
         now: u32,
     ) {
         let m = self.meet(truster, trustee, prior, prior_other, decay, now);
-        let e = &mut self.slots[m.slot];
+        let mut ab = self.counts(&self.slots[m.slot]);
         let (b, bit) = if m.i_is_lo { (1, 1) } else { (3, 2) };
-        e.ab[b] += amount as f32;
-        e.seen &= !bit;
+        ab[b] += amount as f32;
+        self.store(m.slot, ab);
+        self.slots[m.slot].info &= !bit;
     }
 
     /// Pairs whose expected trust (not decayed) is at least `min` in both
@@ -346,7 +504,7 @@ impl TrustTable {
             .iter()
             .filter(|s| s.key != EMPTY)
             .filter_map(|s| {
-                let (lo, hi) = s.beliefs();
+                let (lo, hi) = beliefs(self.counts(s), s.info);
                 let t = lo.expected().min(hi.expected());
                 (t >= min).then_some(((s.key >> 32) as FirmId, s.key as FirmId, t))
             })
@@ -361,7 +519,7 @@ impl TrustTable {
             .iter()
             .filter(|s| s.key != EMPTY)
             .map(|s| {
-                let (lo, hi) = s.beliefs();
+                let (lo, hi) = beliefs(self.counts(s), s.info);
                 ((s.key >> 32) as FirmId, s.key as FirmId, lo, hi)
             })
             .collect();
@@ -382,8 +540,9 @@ mod tests {
         let v = vacant_slots(4);
         assert!(
             v.iter()
-                .all(|s| s.key == EMPTY && s.tick == 0 && s.seen == 0 && s.ab == [0.0; 4])
+                .all(|s| s.key == EMPTY && s.tick == 0 && s.info == 0)
         );
+        assert_eq!(std::mem::size_of::<Slot>(), 16);
         assert_eq!(EMPTY, 0);
     }
 
@@ -445,6 +604,23 @@ mod tests {
     }
 
     #[test]
+    fn tabulated_powers_equal_powi() {
+        let mut t = TrustTable::default();
+        for decay in [0.98, 0.9, 0.5, 1.0, 0.999_999] {
+            t.tabulate(decay);
+            for k in (0..3000u32).chain([100_000, 1_000_000]) {
+                assert_eq!(
+                    t.power(decay, k).to_bits(),
+                    decay.powi(k as i32).to_bits(),
+                    "λ = {decay}, k = {k}"
+                );
+            }
+            // Another λ than the tabulated one is computed, not looked up.
+            assert_eq!(t.power(0.7, 5), 0.7f64.powi(5));
+        }
+    }
+
+    #[test]
     fn no_decay_when_lambda_is_one() {
         let mut t = TrustTable::default();
         let m = t.meet(2, 3, P, P, 1.0, 0);
@@ -460,6 +636,128 @@ mod tests {
         t.penalise(7, 8, 5.0, P, P, 1.0, 0);
         assert!(t.expected(7, 8, P, 1.0, 0) < 0.3);
         assert!((t.expected(8, 7, P, 1.0, 0) - 2.0 / 3.0).abs() < 1e-6);
+    }
+
+    /// The former storage, 32-byte slots holding f32 counts, as a reference:
+    /// (tick, seen bits, counts) per (lo, hi).
+    #[derive(Default)]
+    struct Reference(std::collections::HashMap<(FirmId, FirmId), (u32, u32, [f32; 4])>);
+
+    impl Reference {
+        fn meet(&mut self, i: FirmId, j: FirmId, pij: Prior, pji: Prior, decay: f64, now: u32) {
+            let (lo, hi, plo, phi) = if i < j {
+                (i, j, pij, pji)
+            } else {
+                (j, i, pji, pij)
+            };
+            let e = self.0.entry((lo, hi)).or_insert((
+                now,
+                3,
+                [plo.a as f32, plo.b as f32, phi.a as f32, phi.b as f32],
+            ));
+            let dt = now - e.0;
+            let (a0, b0) = decay_counts(e.2[0] as f64, e.2[1] as f64, plo, decay, dt);
+            let (a1, b1) = decay_counts(e.2[2] as f64, e.2[3] as f64, phi, decay, dt);
+            e.2 = [a0 as f32, b0 as f32, a1 as f32, b1 as f32];
+            e.0 = now;
+        }
+
+        fn observe(&mut self, i: FirmId, j: FirmId, i_saw: bool, j_saw: bool) {
+            let (lo, hi, lo_saw, hi_saw) = if i < j {
+                (i, j, i_saw, j_saw)
+            } else {
+                (j, i, j_saw, i_saw)
+            };
+            let e = self.0.get_mut(&(lo, hi)).unwrap();
+            e.2[if lo_saw { 0 } else { 1 }] += 1.0;
+            e.2[if hi_saw { 2 } else { 3 }] += 1.0;
+            e.1 = lo_saw as u32 | (hi_saw as u32) << 1;
+        }
+
+        #[allow(clippy::too_many_arguments)]
+        fn penalise(
+            &mut self,
+            i: FirmId,
+            j: FirmId,
+            amount: f64,
+            pij: Prior,
+            pji: Prior,
+            decay: f64,
+            now: u32,
+        ) {
+            self.meet(i, j, pij, pji, decay, now);
+            let e = self.0.get_mut(&(i.min(j), i.max(j))).unwrap();
+            let (b, bit) = if i < j { (1, 1) } else { (3, 2) };
+            e.2[b] += amount as f32;
+            e.1 &= !bit;
+        }
+
+        fn belief(
+            &self,
+            truster: FirmId,
+            trustee: FirmId,
+            prior: Prior,
+            decay: f64,
+            now: u32,
+        ) -> Option<Belief> {
+            let e = self.0.get(&(truster.min(trustee), truster.max(trustee)))?;
+            let d = if truster < trustee { 0 } else { 2 };
+            let (a, b) = decay_counts(e.2[d] as f64, e.2[d + 1] as f64, prior, decay, now - e.0);
+            let bit = if truster < trustee { 1 } else { 2 };
+            Some(Belief {
+                a,
+                b,
+                last_seen_share: e.1 & bit != 0,
+            })
+        }
+    }
+
+    #[test]
+    fn compact_and_stored_slots_give_the_reference_bits() {
+        use crate::rng::{Purpose, stream};
+        use rand::RngExt;
+        let mut rng = stream(5, Purpose::Encounters);
+        // More distinct priors than a slot can name: some pairs are stored in full from the start.
+        let priors: Vec<Prior> = (0..24)
+            .map(|k| Prior::new(0.05 + 0.9 * (k as f64 / 23.0), 1.0 + k as f64 / 3.0))
+            .collect();
+        let decay = 0.97;
+        let mut t = TrustTable::with_capacity(10);
+        let mut r = Reference::default();
+        let n = 40;
+        for now in 0..60u32 {
+            for _ in 0..50 {
+                let i = rng.random_range(0..n);
+                let j = (i + rng.random_range(1..n)) % n;
+                let pij = priors[rng.random_range(0..if now < 30 { 8 } else { 24 })];
+                let pji = priors[rng.random_range(0..priors.len())];
+                if rng.random_bool(0.05) {
+                    t.penalise(i, j, 3.0, pij, pji, decay, now);
+                    r.penalise(i, j, 3.0, pij, pji, decay, now);
+                    continue;
+                }
+                let m = t.meet(i, j, pij, pji, decay, now);
+                r.meet(i, j, pij, pji, decay, now);
+                assert_eq!(Some(m.ij), r.belief(i, j, pij, decay, now));
+                assert_eq!(Some(m.ji), r.belief(j, i, pji, decay, now));
+                let (i_saw, j_saw) = (rng.random_bool(0.5), rng.random_bool(0.5));
+                let (ij, ji) = t.observe(&m, i_saw, j_saw);
+                r.observe(i, j, i_saw, j_saw);
+                assert_eq!(Some(ij), r.belief(i, j, pij, decay, now));
+                assert_eq!(Some(ji), r.belief(j, i, pji, decay, now));
+            }
+            for i in 0..n {
+                for j in (0..n).filter(|&j| j != i) {
+                    let p = priors[((i + j) % 24) as usize];
+                    assert_eq!(
+                        t.belief(i, j, p, decay, now + 3),
+                        r.belief(i, j, p, decay, now + 3)
+                    );
+                }
+            }
+        }
+        assert_eq!(t.len(), r.0.len());
+        assert!(!t.counts.is_empty() && t.counts.len() < t.len());
     }
 
     #[test]
