@@ -246,6 +246,14 @@ fn apply_changes(setup: &Setup, v: &Value, allowed: &[&str]) -> ApiResult<Setup>
     Ok(next)
 }
 
+/// Builds a model off the async threads (a large market takes a while).
+async fn build_live(built: &Built) -> ApiResult<Box<dyn live::Live>> {
+    let built = built.clone();
+    tokio::task::spawn_blocking(move || live::build(&built))
+        .await
+        .map_err(|e| ApiError::new(500, e.to_string()))?
+}
+
 async fn create(
     AxState(app): AxState<App>,
     payload: Result<Json<Value>, JsonRejection>,
@@ -270,10 +278,7 @@ async fn create(
     )?;
     // Validate and build before taking a slot.
     let built = setup.build(&app.0.base)?;
-    let b = built.clone();
-    let live = tokio::task::spawn_blocking(move || live::build(&b))
-        .await
-        .map_err(|e| ApiError::new(500, e.to_string()))??;
+    let live = build_live(&built).await?;
     let speed = match model {
         ModelKind::SilentRivalry => 20.0,
         _ => 30.0,
@@ -404,10 +409,7 @@ async fn control(
         }
         "reset" => {
             let built = s.info.lock().expect("info lock").pending_built.clone();
-            let b = built.clone();
-            let live = tokio::task::spawn_blocking(move || live::build(&b))
-                .await
-                .map_err(|e| ApiError::new(500, e.to_string()))??;
+            let live = build_live(&built).await?;
             let state = ask(&s, |tx| Command::Replace(live, tx)).await?;
             let mut info = s.info.lock().expect("info lock");
             info.setup = info.pending.clone();
