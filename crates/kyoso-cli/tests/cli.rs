@@ -11,13 +11,7 @@ fn kyoso() -> Command {
     Command::cargo_bin("kyoso").unwrap()
 }
 
-const FILES: [&str; 5] = [
-    "scenario.toml",
-    "ticks.parquet",
-    "firms.parquet",
-    "events.parquet",
-    "summary.json",
-];
+const FILES: [&str; 5] = kyoso_io::RUN_FILES;
 
 fn no_partial_left(dir: &Path) {
     for e in fs::read_dir(dir).unwrap() {

@@ -147,13 +147,7 @@ fn a_downloaded_run_is_reproduced_by_kyoso_run_bit_for_bit() {
         .status()
         .unwrap();
     assert!(status.success());
-    for f in [
-        "scenario.toml",
-        "ticks.parquet",
-        "firms.parquet",
-        "events.parquet",
-        "summary.json",
-    ] {
+    for f in kyoso_io::RUN_FILES {
         assert_eq!(
             std::fs::read(dir.path().join(f)).unwrap(),
             std::fs::read(dir.path().join("rerun").join(f)).unwrap(),

@@ -114,6 +114,15 @@ pub struct RunSummary<'a> {
     pub headline: &'a Summary,
 }
 
+/// The files [`write_run`] writes into a run folder (CSV copies aside).
+pub const RUN_FILES: [&str; 5] = [
+    "scenario.toml",
+    "ticks.parquet",
+    "firms.parquet",
+    "events.parquet",
+    "summary.json",
+];
+
 /// Which files to write.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WriteOptions {
@@ -273,14 +282,7 @@ mod tests {
             WriteOptions { csv: true },
         )
         .unwrap();
-        for name in [
-            "scenario.toml",
-            "ticks.parquet",
-            "firms.parquet",
-            "events.parquet",
-            "summary.json",
-            "ticks.csv",
-        ] {
+        for name in RUN_FILES.iter().chain(&["ticks.csv"]) {
             let x = std::fs::read(a.path().join(name)).unwrap();
             let y = std::fs::read(b.path().join(name)).unwrap();
             assert_eq!(x, y, "{name} differs");

@@ -35,13 +35,7 @@ pub fn zip_run(built: &Built, tick: u32, command: &str) -> Result<Vec<u8>, ApiEr
                 kyoso_io::WriteOptions { csv: false },
             )
             .map_err(internal)?;
-            for name in [
-                "scenario.toml",
-                "ticks.parquet",
-                "firms.parquet",
-                "events.parquet",
-                "summary.json",
-            ] {
+            for name in kyoso_io::RUN_FILES {
                 files.push((
                     name.to_string(),
                     std::fs::read(dir.path().join(name)).map_err(internal)?,

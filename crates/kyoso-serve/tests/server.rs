@@ -290,13 +290,7 @@ async fn page_metrics_equal_kyoso_run_and_the_download_reruns_bit_for_bit() {
         kyoso_io::WriteOptions { csv: false },
     )
     .unwrap();
-    for f in [
-        "scenario.toml",
-        "ticks.parquet",
-        "firms.parquet",
-        "events.parquet",
-        "summary.json",
-    ] {
+    for f in kyoso_io::RUN_FILES {
         assert_eq!(
             std::fs::read(dir.path().join(f)).unwrap(),
             std::fs::read(out.path().join(f)).unwrap(),
