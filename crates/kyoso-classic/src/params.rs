@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ClassicError;
 use crate::ethnocentrism::EthnocentrismConfig;
 use crate::spatial_pd::{Neighbourhood, Scoring, SpatialPdConfig, Update};
 
@@ -57,13 +58,20 @@ impl SpatialPdParams {
         }
     }
 
-    pub fn config(&self, seed: u64) -> Result<SpatialPdConfig, String> {
-        let pick = |key: &str, value: &str, options: &[&str]| -> Result<usize, String> {
+    /// The model's configuration with `seed`; an unknown neighbourhood,
+    /// update or score name is refused naming the key and the choices.
+    pub fn config(&self, seed: u64) -> Result<SpatialPdConfig, ClassicError> {
+        fn pick(
+            key: &'static str,
+            value: &str,
+            options: &[&str],
+            allowed: &'static str,
+        ) -> Result<usize, ClassicError> {
             options
                 .iter()
                 .position(|o| *o == value)
-                .ok_or_else(|| format!("{key} = \"{value}\": allowed {}", options.join(", ")))
-        };
+                .ok_or_else(|| ClassicError::range(key, format!("\"{value}\""), allowed))
+        }
         Ok(SpatialPdConfig {
             size: self.size,
             reward: self.reward,
@@ -74,15 +82,35 @@ impl SpatialPdParams {
                 "neighbourhood",
                 &self.neighbourhood,
                 &["moore", "von-neumann"],
+                "moore, von-neumann",
             )?],
             self_interaction: self.self_interaction,
-            update: [Update::Synchronous, Update::Asynchronous]
-                [pick("update", &self.update, &["synchronous", "asynchronous"])?],
-            scoring: [Scoring::Round, Scoring::Cumulative]
-                [pick("score", &self.score, &["round", "cumulative"])?],
+            update: [Update::Synchronous, Update::Asynchronous][pick(
+                "update",
+                &self.update,
+                &["synchronous", "asynchronous"],
+                "synchronous, asynchronous",
+            )?],
+            scoring: [Scoring::Round, Scoring::Cumulative][pick(
+                "score",
+                &self.score,
+                &["round", "cumulative"],
+                "round, cumulative",
+            )?],
             defectors: self.defectors,
             seed,
         })
+    }
+
+    /// Checks every value (the model's own ranges, and at least one step)
+    /// and returns the configuration with the table's seed.
+    pub fn check(&self) -> Result<SpatialPdConfig, ClassicError> {
+        let config = self.config(self.seed)?;
+        config.validate()?;
+        if self.steps == 0 {
+            return Err(ClassicError::range("steps", 0, "at least 1"));
+        }
+        Ok(config)
     }
 }
 
@@ -102,6 +130,17 @@ pub struct EthnocentrismParams {
 }
 
 impl EthnocentrismParams {
+    /// Checks every value (the model's own ranges, and at least one
+    /// period) and returns the configuration with the table's seed.
+    pub fn check(&self) -> Result<EthnocentrismConfig, ClassicError> {
+        let config = self.config(self.seed);
+        config.validate()?;
+        if self.periods == 0 {
+            return Err(ClassicError::range("periods", 0, "at least 1"));
+        }
+        Ok(config)
+    }
+
     pub fn config(&self, seed: u64) -> EthnocentrismConfig {
         EthnocentrismConfig {
             size: self.size,
@@ -133,5 +172,43 @@ impl EthnocentrismParams {
             death: c.death,
             seed: c.seed,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key_of(e: ClassicError) -> &'static str {
+        match e {
+            ClassicError::OutOfRange { name, .. } => name,
+            other => panic!("not a range error: {other}"),
+        }
+    }
+
+    #[test]
+    fn check_names_the_key_that_is_wrong() {
+        let ok = SpatialPdParams::from_config(&SpatialPdConfig::default(), 10);
+        assert_eq!(ok.check().unwrap(), SpatialPdConfig::default());
+        let mut p = ok.clone();
+        p.steps = 0;
+        assert_eq!(key_of(p.check().unwrap_err()), "steps");
+        let mut p = ok.clone();
+        p.neighbourhood = "hex".into();
+        let e = p.check().unwrap_err();
+        assert!(e.to_string().contains("moore, von-neumann"), "{e}");
+        assert_eq!(key_of(e), "neighbourhood");
+        let mut p = ok;
+        p.defectors = 1.5;
+        assert_eq!(key_of(p.check().unwrap_err()), "defectors");
+
+        let ok = EthnocentrismParams::paper(10);
+        assert!(ok.check().is_ok());
+        let mut p = ok.clone();
+        p.periods = 0;
+        assert_eq!(key_of(p.check().unwrap_err()), "periods");
+        let mut p = ok;
+        p.death = -0.1;
+        assert_eq!(key_of(p.check().unwrap_err()), "death");
     }
 }

@@ -90,15 +90,7 @@ impl SpatialPdSweep {
         };
         let (base, points) = resolve_points(defaults, args, "steps", design)?;
         for (k, p) in points.iter().enumerate() {
-            let c = p
-                .config(p.seed)
-                .map_err(|e| Failure::input(format!("design point {k}: {e}")))?;
-            c.validate().map_err(classic_error(k))?;
-            if p.steps == 0 {
-                return Err(Failure::input(format!(
-                    "design point {k}: steps = 0: allowed at least 1"
-                )));
-            }
+            p.check().map_err(classic_error(k))?;
         }
         Ok(SpatialPdSweep { base, points })
     }
@@ -124,7 +116,7 @@ impl SweepTarget for SpatialPdSweep {
         keep_ticks: bool,
     ) -> Result<(Vec<f64>, Option<Table>), Failure> {
         let p = &self.points[point];
-        let config = p.config(seed).map_err(Failure::input)?;
+        let config = p.config(seed).map_err(classic_error(point))?;
         let mut model = SpatialPd::new(config).map_err(classic_error(point))?;
         let series = model.run(p.steps);
         let final_fraction = model.cooperator_fraction();
@@ -173,12 +165,7 @@ impl EthnocentrismSweep {
         let defaults = EthnocentrismParams::paper(2000);
         let (base, points) = resolve_points(defaults, args, "periods", design)?;
         for (k, p) in points.iter().enumerate() {
-            p.config(p.seed).validate().map_err(classic_error(k))?;
-            if p.periods == 0 {
-                return Err(Failure::input(format!(
-                    "design point {k}: periods = 0: allowed at least 1"
-                )));
-            }
+            p.check().map_err(classic_error(k))?;
         }
         Ok(EthnocentrismSweep { base, points })
     }

@@ -425,7 +425,7 @@ fn transition_index(t: Transition) -> u8 {
 
 impl Lattice {
     fn spatial_pd(p: &SpatialPdParams) -> Result<Lattice, crate::setup::ApiError> {
-        let config = p.config(p.seed).map_err(crate::setup::ApiError::input)?;
+        let config = p.config(p.seed)?;
         let game = SpatialPd::new(config)?;
         let mut l = Lattice {
             grid: Grid::SpatialPd(Box::new(game)),

@@ -233,13 +233,8 @@ impl Setup {
                 if let Some(seed) = self.seed {
                     p.seed = seed;
                 }
-                let config = p.config(p.seed).map_err(|m| {
-                    let key = m.split(' ').next().unwrap_or_default().to_string();
-                    ApiError::input(m.clone()).with(&key, None, None)
-                })?;
-                config.validate()?;
+                p.check()?;
                 check_side(p.size, "size")?;
-                positive("steps", p.steps as f64)?;
                 Ok(Built::SpatialPd(p))
             }
             ModelKind::Ethnocentrism => {
@@ -257,9 +252,8 @@ impl Setup {
                 if let Some(seed) = self.seed {
                     p.seed = seed;
                 }
-                p.config(p.seed).validate()?;
+                p.check()?;
                 check_side(p.size, "size")?;
-                positive("periods", p.periods as f64)?;
                 Ok(Built::Ethnocentrism(p))
             }
         }
@@ -318,19 +312,6 @@ fn check_side(size: usize, key: &str) -> Result<(), ApiError> {
             "{key} = {size} is out of range: {range} (run larger lattices with the command line)"
         ))
         .with(key, Some(&size.to_string()), Some(&range)));
-    }
-    Ok(())
-}
-
-fn positive(key: &str, v: f64) -> Result<(), ApiError> {
-    if v < 1.0 {
-        return Err(
-            ApiError::input(format!("{key} = {v} is out of range: at least 1")).with(
-                key,
-                Some(&v.to_string()),
-                Some("at least 1"),
-            ),
-        );
     }
     Ok(())
 }
