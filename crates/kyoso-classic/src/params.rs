@@ -114,6 +114,40 @@ impl SpatialPdParams {
     }
 }
 
+/// The spatial PD presets as (name, one-line description); the first is the default.
+pub const SPATIAL_PD_PRESETS: [(&str, &str); 2] = [
+    (
+        "nowak-may",
+        "Moore + self-interaction, synchronous, round scores, b = 1.85, 10% defectors, 200×200, 200 steps",
+    ),
+    (
+        "mesa-pd-grid",
+        "Mesa's pd_grid: Moore without self-interaction, cumulative scores, b = 1.6, 50% defectors, 50×50, 50 steps",
+    ),
+];
+
+impl SpatialPdParams {
+    /// A preset's table (`None`: the default, `nowak-may`), or an error
+    /// naming the presets there are.
+    pub fn preset(name: Option<&str>) -> Result<SpatialPdParams, ClassicError> {
+        match name {
+            None | Some("nowak-may") => Ok(SpatialPdParams::from_config(
+                &SpatialPdConfig::default(),
+                200,
+            )),
+            Some("mesa-pd-grid") => Ok(SpatialPdParams::from_config(
+                &SpatialPdConfig::mesa_pd_grid(50, 0),
+                50,
+            )),
+            Some(other) => Err(ClassicError::range(
+                "preset",
+                format!("`{other}`"),
+                "nowak-may, mesa-pd-grid",
+            )),
+        }
+    }
+}
+
 /// Parameters of an ethnocentrism run: a flat table for scenario files, `--set`, sweeps and the live view.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EthnocentrismParams {
@@ -184,6 +218,20 @@ mod tests {
             ClassicError::OutOfRange { name, .. } => name,
             other => panic!("not a range error: {other}"),
         }
+    }
+
+    #[test]
+    fn presets_are_named_and_unknown_ones_refused() {
+        for (name, _) in SPATIAL_PD_PRESETS {
+            assert!(SpatialPdParams::preset(Some(name)).unwrap().check().is_ok());
+        }
+        assert_eq!(
+            SpatialPdParams::preset(None).unwrap(),
+            SpatialPdParams::preset(Some("nowak-may")).unwrap()
+        );
+        let e = SpatialPdParams::preset(Some("hex")).unwrap_err();
+        assert_eq!(key_of(e.clone()), "preset");
+        assert!(e.to_string().contains("nowak-may, mesa-pd-grid"));
     }
 
     #[test]

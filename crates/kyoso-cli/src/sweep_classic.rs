@@ -12,7 +12,7 @@ use kyoso_classic::ipd::matches::Match;
 use kyoso_classic::ipd::strategy::Strategy;
 use kyoso_classic::ipd::tournament::Tournament;
 use kyoso_classic::params::{EthnocentrismParams, SpatialPdParams};
-use kyoso_classic::spatial_pd::{SpatialPd, SpatialPdConfig, tail_mean};
+use kyoso_classic::spatial_pd::{SpatialPd, tail_mean};
 use kyoso_core::sweep::Design;
 use kyoso_io::table::{Table, Values};
 use serde::de::DeserializeOwned;
@@ -75,19 +75,7 @@ pub struct SpatialPdSweep {
 impl SpatialPdSweep {
     /// `--preset nowak-may` (default) or `mesa-pd-grid`.
     pub fn new(args: &ScenarioArgs, design: &Design) -> Result<SpatialPdSweep, Failure> {
-        let defaults = match args.preset.as_deref() {
-            None | Some("nowak-may") => {
-                SpatialPdParams::from_config(&SpatialPdConfig::default(), 200)
-            }
-            Some("mesa-pd-grid") => {
-                SpatialPdParams::from_config(&SpatialPdConfig::mesa_pd_grid(50, 0), 50)
-            }
-            Some(other) => {
-                return Err(Failure::input(format!(
-                    "unknown spatial-pd preset `{other}`; available: nowak-may, mesa-pd-grid"
-                )));
-            }
-        };
+        let defaults = SpatialPdParams::preset(args.preset.as_deref()).map_err(Failure::input)?;
         let (base, points) = resolve_points(defaults, args, "steps", design)?;
         for (k, p) in points.iter().enumerate() {
             p.check().map_err(classic_error(k))?;

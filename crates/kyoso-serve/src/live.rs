@@ -8,7 +8,6 @@
 use std::collections::BTreeSet;
 
 use kyoso_classic::ethnocentrism::{EthnoStrategy, Ethnocentrism};
-use kyoso_classic::params::{EthnocentrismParams, SpatialPdParams};
 use kyoso_classic::spatial_pd::{SpatialPd, Transition};
 use kyoso_core::Simulation;
 use kyoso_core::silent_rivalry::{Cause, EventKind, Strategy};
@@ -71,8 +70,18 @@ pub trait Live: Send {
 pub fn build(built: &Built) -> Result<Box<dyn Live>, crate::setup::ApiError> {
     Ok(match built {
         Built::Market(s) => Box::new(Market::new(s)?),
-        Built::SpatialPd(p) => Box::new(Lattice::spatial_pd(p)?),
-        Built::Ethnocentrism(p) => Box::new(Lattice::ethnocentrism(p)?),
+        Built::SpatialPd(p) => Box::new(Lattice::new(
+            Grid::SpatialPd(Box::new(SpatialPd::new(p.config(p.seed)?)?)),
+            "spatial-pd",
+            p.size,
+            built.total(),
+        )),
+        Built::Ethnocentrism(p) => Box::new(Lattice::new(
+            Grid::Ethnocentrism(Box::new(Ethnocentrism::new(p.config(p.seed))?)),
+            "ethnocentrism",
+            p.size,
+            built.total(),
+        )),
     })
 }
 
@@ -424,39 +433,21 @@ fn transition_index(t: Transition) -> u8 {
 }
 
 impl Lattice {
-    fn spatial_pd(p: &SpatialPdParams) -> Result<Lattice, crate::setup::ApiError> {
-        let config = p.config(p.seed)?;
-        let game = SpatialPd::new(config)?;
+    /// A lattice at tick 0 with its first observations.
+    fn new(grid: Grid, model: &'static str, side: usize, total: u32) -> Lattice {
         let mut l = Lattice {
-            grid: Grid::SpatialPd(Box::new(game)),
-            model: "spatial-pd",
-            side: p.size,
+            grid,
+            model,
+            side,
             tick: 0,
-            total: p.steps.min(u32::MAX as u64) as u32,
+            total,
             rows: Vec::new(),
             rows_sent: 0,
             cells_sent: Vec::new(),
             scratch: Vec::new(),
         };
         l.record();
-        Ok(l)
-    }
-
-    fn ethnocentrism(p: &EthnocentrismParams) -> Result<Lattice, crate::setup::ApiError> {
-        let model = Ethnocentrism::new(p.config(p.seed))?;
-        let mut l = Lattice {
-            grid: Grid::Ethnocentrism(Box::new(model)),
-            model: "ethnocentrism",
-            side: p.size,
-            tick: 0,
-            total: p.periods,
-            rows: Vec::new(),
-            rows_sent: 0,
-            cells_sent: Vec::new(),
-            scratch: Vec::new(),
-        };
-        l.record();
-        Ok(l)
+        l
     }
 
     fn push(&mut self, metric: &str, group_by: &str, group: &str, value: f64) {

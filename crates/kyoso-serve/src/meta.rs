@@ -81,32 +81,21 @@ fn doc_row(key: &str) -> Option<(String, String, String)> {
     ))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A market control: range, meaning and claim from docs/model.md.
 fn documented(
     key: &'static str,
     label: &'static str,
-    kind: Kind,
-    min: f64,
-    max: f64,
-    step: f64,
+    span: (Kind, f64, f64, f64),
     default: serde_json::Value,
 ) -> Control {
     let (range, meaning, claim) = doc_row(key).unwrap_or_default();
     Control {
-        key,
-        label,
-        kind,
-        min,
-        max,
-        step,
-        default,
-        range,
-        meaning,
         claim,
-        applies: "reset",
+        ..plain(key, label, span, default, &range, &meaning)
     }
 }
 
+/// A control documented here (the classic models).
 fn plain(
     key: &'static str,
     label: &'static str,
@@ -240,7 +229,7 @@ pub fn models() -> Vec<ModelInfo> {
         .iter()
         .map(|&(key, label, kind, min, max, step)| {
             let default = crate::setup::lookup_json(&market_defaults, key);
-            documented(key, label, kind, min, max, step, default)
+            documented(key, label, (kind, min, max, step), default)
         })
         .collect();
     let spd = crate::setup::Setup::new(ModelKind::SpatialPd, None)
@@ -270,16 +259,10 @@ pub fn models() -> Vec<ModelInfo> {
             id: ModelKind::SpatialPd.id(),
             title: "Spatial prisoner's dilemma (Nowak & May 1992)",
             view: "lattice",
-            presets: vec![
-                PresetInfo {
-                    name: "nowak-may",
-                    description: "Moore + self-interaction, synchronous, round scores, b = 1.85, 10% defectors",
-                },
-                PresetInfo {
-                    name: "mesa-pd-grid",
-                    description: "Mesa's pd_grid: Moore without self-interaction, cumulative scores, b = 1.6, 50% defectors",
-                },
-            ],
+            presets: kyoso_classic::params::SPATIAL_PD_PRESETS
+                .iter()
+                .map(|&(name, description)| PresetInfo { name, description })
+                .collect(),
             controls: vec![
                 plain(
                     "b",

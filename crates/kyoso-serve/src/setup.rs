@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use kyoso_classic::ClassicError;
 use kyoso_classic::params::{EthnocentrismParams, SpatialPdParams};
-use kyoso_classic::spatial_pd::SpatialPdConfig;
 use kyoso_core::{Scenario, ScenarioBuilder, ScenarioError};
 use serde::Serialize;
 
@@ -214,20 +213,7 @@ impl Setup {
                 Ok(Built::Market(Box::new(b.build()?)))
             }
             ModelKind::SpatialPd => {
-                let defaults = match self.preset.as_deref() {
-                    None | Some("nowak-may") => {
-                        SpatialPdParams::from_config(&SpatialPdConfig::default(), 200)
-                    }
-                    Some("mesa-pd-grid") => {
-                        SpatialPdParams::from_config(&SpatialPdConfig::mesa_pd_grid(50, 0), 50)
-                    }
-                    Some(other) => {
-                        return Err(ApiError::input(format!(
-                            "unknown spatial-pd preset `{other}`; available: nowak-may, mesa-pd-grid"
-                        ))
-                        .with("preset", Some(other), Some("nowak-may, mesa-pd-grid")));
-                    }
-                };
+                let defaults = SpatialPdParams::preset(self.preset.as_deref())?;
                 let mut p: SpatialPdParams =
                     kyoso_core::params::resolve(&defaults, None, &self.assignments())?;
                 if let Some(seed) = self.seed {
