@@ -11,7 +11,6 @@ use kyoso_classic::ethnocentrism::{EthnoStrategy, Ethnocentrism};
 use kyoso_classic::spatial_pd::{SpatialPd, Transition};
 use kyoso_core::Simulation;
 use kyoso_core::silent_rivalry::{Cause, EventKind, Strategy};
-use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::setup::Built;
@@ -36,15 +35,8 @@ impl Frame {
     }
 }
 
-/// One tidy observation (a row of ticks.parquet).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Row {
-    pub tick: u32,
-    pub metric: String,
-    pub group_by: String,
-    pub group: String,
-    pub value: f64,
-}
+/// One tidy observation: the market model's own type, for every model.
+pub type Row = kyoso_core::silent_rivalry::Observation;
 
 /// A model running in a session.
 pub trait Live: Send {
@@ -99,7 +91,7 @@ fn tick_rows(rows: &[Row]) -> Vec<Value> {
         let mut m = Map::new();
         while i < rows.len() && rows[i].tick == tick {
             let r = &rows[i];
-            m.insert(key(&r.metric, &r.group_by, &r.group), json!(r.value as f32));
+            m.insert(key(r.metric, r.group_by, &r.group), json!(r.value as f32));
             i += 1;
         }
         out.push(json!({"tick": tick, "m": m}));
@@ -259,14 +251,7 @@ impl Live for Market {
                 "firm": null, "other": null, "value": null,
                 "detail": format!("and {} more seen this month", seen.len() - MAX_DETECTIONS)}));
         }
-        self.rows
-            .extend(self.sim.observations().iter().map(|o| Row {
-                tick: o.tick,
-                metric: o.metric.to_string(),
-                group_by: o.group_by.to_string(),
-                group: o.group.clone(),
-                value: o.value,
-            }));
+        self.rows.extend_from_slice(self.sim.observations());
     }
 
     fn init(&mut self) -> Vec<Frame> {
@@ -450,11 +435,11 @@ impl Lattice {
         l
     }
 
-    fn push(&mut self, metric: &str, group_by: &str, group: &str, value: f64) {
+    fn push(&mut self, metric: &'static str, group_by: &'static str, group: &str, value: f64) {
         self.rows.push(Row {
             tick: self.tick,
-            metric: metric.into(),
-            group_by: group_by.into(),
+            metric,
+            group_by,
             group: group.into(),
             value,
         });

@@ -15,8 +15,8 @@ pub enum Scope {
     OutGroup = 1,
 }
 
-/// One measurement.
-#[derive(Debug, Clone, PartialEq)]
+/// One measurement (a row of ticks.parquet).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Observation {
     pub tick: u32,
     pub metric: &'static str,
