@@ -265,3 +265,26 @@ fn seen_withholdings_are_the_withholdings_the_veneer_did_not_hide() {
     quiet.step();
     assert!(quiet.withholdings_detected().is_empty());
 }
+
+/// `active_partnerships` is every partnership not ended, each tick.
+#[test]
+fn active_partnerships_are_those_not_ended() {
+    use kyoso_core::{ScenarioBuilder, Simulation};
+    let s = ScenarioBuilder::new().ticks(60).build().unwrap();
+    let mut sim = Simulation::new(&s).unwrap();
+    let mut seen_any = false;
+    while !sim.is_done() {
+        sim.step();
+        let mut fast: Vec<u32> = sim.active_partnerships().map(|p| p.id).collect();
+        fast.sort_unstable();
+        let slow: Vec<u32> = sim
+            .partnerships()
+            .iter()
+            .filter(|p| p.ended.is_none())
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(fast, slow, "tick {}", sim.ticks_done());
+        seen_any |= !fast.is_empty();
+    }
+    assert!(seen_any);
+}

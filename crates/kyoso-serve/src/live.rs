@@ -168,9 +168,8 @@ impl Market {
         let alive = |id: u32| firms[id as usize].alive();
         let mut edges: BTreeSet<(u32, u32, u8)> = self
             .sim
-            .partnerships()
-            .iter()
-            .filter(|p| p.ended.is_none() && alive(p.a) && alive(p.b))
+            .active_partnerships()
+            .filter(|p| alive(p.a) && alive(p.b))
             .map(|p| (p.a.min(p.b), p.a.max(p.b), 0))
             .collect();
         edges.extend(

@@ -380,6 +380,15 @@ impl Simulation {
         &self.partnerships
     }
 
+    /// The partnerships active now (not ended), without scanning every
+    /// partnership ever formed.
+    pub fn active_partnerships(&self) -> impl Iterator<Item = &Partnership> + '_ {
+        self.active_partnerships
+            .iter()
+            .map(|&id| &self.partnerships[id as usize])
+            .filter(|p| p.ended.is_none())
+    }
+
     /// Expected trust of `truster` in `trustee` now (the prior's mean if they never met).
     pub fn trust(&self, truster: FirmId, trustee: FirmId) -> f64 {
         let (a, b) = (&self.firms[truster as usize], &self.firms[trustee as usize]);
