@@ -12,7 +12,13 @@ fn fp(s: &Scenario) -> u64 {
     let out = run_scenario(s, |_, _| {}, || false).unwrap().unwrap();
     let mut h = std::collections::hash_map::DefaultHasher::new();
     format!("{:?}", out.observations).hash(&mut h);
-    format!("{:?}", out.firms).hash(&mut h);
+    // Field by field, sorted: the hash does not depend on the field order
+    // of `Firm` (its memory layout), only on the values.
+    for f in &out.firms {
+        let mut fields: Vec<String> = format!("{f:#?}").lines().map(str::to_owned).collect();
+        fields.sort();
+        fields.hash(&mut h);
+    }
     format!("{:?}", out.partnerships).hash(&mut h);
     format!("{:?}", out.events).hash(&mut h);
     format!("{:?}", out.summary).hash(&mut h);

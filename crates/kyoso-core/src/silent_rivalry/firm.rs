@@ -97,7 +97,9 @@ impl Ledger {
 ///
 /// Layout: the fields an encounter touches on the *other* firm (drawn at
 /// random, so usually not in cache) come first and fill exactly one 64-byte
-/// cache line; the struct is aligned to it.
+/// cache line; the struct is aligned to it. The second line holds what
+/// the per-firm phases use (they visit firms in capability or segment
+/// order, so each firm is a random access too): two prefetches fetch it all.
 #[derive(Debug, Clone)]
 #[repr(C, align(64))]
 pub struct Firm {
@@ -119,32 +121,34 @@ pub struct Firm {
     pub firms_met: u32,
     /// This tick's ledger.
     pub ledger: Ledger,
-    // --- the rest ---
-    pub id: FirmId,
+    // --- second cache line: what the per-firm phases (R&D, market,
+    // profits) read and write, visited in an order that is not memory order ---
     /// Capability `q ≥ 0`, in utility units.
     pub capability: f64,
-    pub cash: f64,
-    /// Discount factor δ of the horizon.
-    pub discount: f64,
-    /// R&D intensity ρ of the horizon.
-    pub rd_intensity: f64,
-    pub culture: [f64; 3],
     /// Actual market share within the segment, in [0, 1].
     pub share: f64,
-    pub entry_tick: u32,
-    pub exit_tick: Option<u32>,
-    /// Active partnership ids.
-    pub partnerships: Vec<u32>,
     /// Revenue (share × demand) of the last completed tick.
     pub last_revenue: f64,
+    /// R&D intensity ρ of the horizon.
+    pub rd_intensity: f64,
+    pub peak_share: f64,
+    pub cash: f64,
+    pub total_profit: f64,
     /// Profit since the last adaptation round.
     pub profit_since_adapt: f64,
+    // --- the rest ---
+    pub id: FirmId,
+    pub entry_tick: u32,
+    pub exit_tick: Option<u32>,
+    /// Discount factor δ of the horizon.
+    pub discount: f64,
+    pub culture: [f64; 3],
+    /// Active partnership ids.
+    pub partnerships: Vec<u32>,
     pub initial_capability: f64,
-    pub total_profit: f64,
     pub innovations: u32,
     pub partnerships_formed: u32,
     pub strategy_switches: u32,
-    pub peak_share: f64,
 }
 
 impl Firm {
@@ -159,11 +163,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn encounter_fields_fill_the_first_cache_line() {
+    fn hot_fields_fill_the_first_two_cache_lines() {
         assert_eq!(std::mem::align_of::<Firm>(), 64);
         assert_eq!(
             std::mem::offset_of!(Firm, ledger) + std::mem::size_of::<Ledger>(),
             64
+        );
+        assert_eq!(std::mem::offset_of!(Firm, capability), 64);
+        assert_eq!(
+            std::mem::offset_of!(Firm, profit_since_adapt) + std::mem::size_of::<f64>(),
+            128
         );
     }
 }

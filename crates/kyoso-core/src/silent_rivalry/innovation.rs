@@ -125,7 +125,9 @@ impl Simulation {
             for (k, &(q, id)) in sorted.iter().enumerate() {
                 // Capability order is random in memory: fetch a few firms ahead.
                 if let Some(&(_, ahead)) = sorted.get(k + 8) {
-                    crate::prefetch::prefetch(&self.firms[ahead as usize]);
+                    let f = &self.firms[ahead as usize];
+                    crate::prefetch::prefetch(f);
+                    crate::prefetch::prefetch(&f.capability);
                 }
                 let firm = &self.firms[id as usize];
                 let r = rd_spend(firm.rd_intensity, firm.last_revenue, escape, pressures[k]);
