@@ -61,3 +61,6 @@ pub(crate) fn zeroed_huge_page_vec<T: Copy>(n: usize) -> Vec<T> {
     }
     v
 }
+
+/// How many firms ahead a walk over firm ids prefetches.
+pub(crate) const FIRMS_AHEAD: usize = 8;

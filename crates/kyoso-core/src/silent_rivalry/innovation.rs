@@ -11,6 +11,7 @@
 use rand::RngExt;
 use rand_distr::{Distribution, Normal};
 
+use crate::prefetch::{FIRMS_AHEAD, prefetch};
 use crate::silent_rivalry::Simulation;
 use crate::silent_rivalry::events::EventKind;
 use crate::silent_rivalry::firm::FirmId;
@@ -112,11 +113,16 @@ impl Simulation {
         let mut pressures: Vec<f64> = Vec::new();
         for segment in 0..self.by_segment.len() {
             keys.clear();
-            keys.extend(
-                self.by_segment[segment]
-                    .iter()
-                    .map(|&f| capability_order_key(self.firms[f as usize].capability, f)),
-            );
+            // A segment's firms are spread over the firm table (a stride of
+            // about one firm per segment), which the hardware does not
+            // prefetch: fetch a few ahead.
+            let members = &self.by_segment[segment];
+            keys.extend(members.iter().enumerate().map(|(k, &f)| {
+                if let Some(&ahead) = members.get(k + FIRMS_AHEAD) {
+                    prefetch(&self.firms[ahead as usize].capability);
+                }
+                capability_order_key(self.firms[f as usize].capability, f)
+            }));
             keys.sort_unstable();
             sorted.clear();
             sorted.extend(keys.iter().map(|&k| from_capability_order_key(k)));
@@ -124,10 +130,10 @@ impl Simulation {
             pressures_within(&sorted, cfg.pressure_band, &mut pressures);
             for (k, &(q, id)) in sorted.iter().enumerate() {
                 // Capability order is random in memory: fetch a few firms ahead.
-                if let Some(&(_, ahead)) = sorted.get(k + 8) {
+                if let Some(&(_, ahead)) = sorted.get(k + FIRMS_AHEAD) {
                     let f = &self.firms[ahead as usize];
-                    crate::prefetch::prefetch(f);
-                    crate::prefetch::prefetch(&f.capability);
+                    prefetch(f);
+                    prefetch(&f.capability);
                 }
                 let firm = &self.firms[id as usize];
                 let r = rd_spend(firm.rd_intensity, firm.last_revenue, escape, pressures[k]);

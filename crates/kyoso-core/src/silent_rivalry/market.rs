@@ -9,6 +9,7 @@
 //! μ, so early movers keep what they won. The outside option's share moves
 //! the same way, and absorbs the share of firms that exit.
 
+use crate::prefetch::{FIRMS_AHEAD, prefetch};
 use crate::silent_rivalry::Simulation;
 
 /// A piece of intel below this amount is forgotten (about 44 ticks for one unit at 10 % decay).
@@ -89,6 +90,7 @@ impl Simulation {
         let mut utility = Vec::new();
         let mut quality = Vec::new();
         let mut target = Vec::new();
+        let mut shares = Vec::new();
         let mut surplus = 0.0;
         let mut hhi = 0.0;
         self.share_snapshot.clear();
@@ -107,16 +109,27 @@ impl Simulation {
             quality.clear();
             self.intel_edges(segment, m.intel_decay, &mut edge);
             // Intel edges use last tick's shares of everyone: compute all first.
-            for &id in &members {
+            // Members are spread over the firm table: fetch a few ahead.
+            for (k, &id) in members.iter().enumerate() {
+                if let Some(&ahead) = members.get(k + FIRMS_AHEAD) {
+                    prefetch(&self.firms[ahead as usize].capability);
+                }
                 let q = self.firms[id as usize].capability;
                 utility.push(m.beta_quality * q + gamma * edge[id as usize]);
                 quality.push(m.beta_quality * q);
             }
             let outside_target = logit_targets(&utility, u0, &mut target);
             let mut inside = 0.0;
+            shares.clear();
             for (k, &id) in members.iter().enumerate() {
+                if let Some(&ahead) = members.get(k + FIRMS_AHEAD) {
+                    let f = &self.firms[ahead as usize];
+                    prefetch(f);
+                    prefetch(&f.share);
+                }
                 let f = &mut self.firms[id as usize];
                 f.share = sticky(f.share, target[k], stickiness);
+                shares.push(f.share);
                 f.peak_share = f.peak_share.max(f.share);
                 let revenue = f.share * demand;
                 f.last_revenue = revenue;
@@ -127,10 +140,7 @@ impl Simulation {
             *out = sticky(*out, outside_target, stickiness);
             surplus += demand * inclusive_value(&quality, u0);
             if inside > 0.0 {
-                hhi += members
-                    .iter()
-                    .map(|&id| (self.firms[id as usize].share / inside).powi(2))
-                    .sum::<f64>();
+                hhi += shares.iter().map(|&s| (s / inside).powi(2)).sum::<f64>();
             }
             self.by_segment[segment] = members;
         }
