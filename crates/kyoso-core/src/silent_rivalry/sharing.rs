@@ -282,10 +282,14 @@ pub struct IntelPiece {
 /// market decays one number per run instead of one per piece. A run's
 /// amount goes through exactly the multiplications each of its pieces
 /// would, so every amount is bit for bit what per-piece storage gives.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct IntelBook {
-    /// (holder, about) of every piece, in arrival order.
+    /// (holder, about) of every piece, in arrival order, from `head` on;
+    /// the pieces before `head` have faded. The oldest pieces fade first
+    /// (pieces arrive with equal amounts in practice), so dropping them
+    /// only moves `head`; the vector is compacted once half of it is faded.
     pieces: Vec<(FirmId, FirmId)>,
+    head: usize,
     /// Consecutive runs of `pieces`: (amount of each, number of pieces).
     runs: Vec<(f64, u32)>,
 }
@@ -318,7 +322,7 @@ impl IntelBook {
         shares: &[f64],
         edge: &mut [f64],
     ) {
-        let (mut read, mut write, mut runs_kept) = (0, 0, 0);
+        let (mut read, mut write, mut runs_kept) = (self.head, self.head, 0);
         // Same length as `shares`: a firm id that indexes one indexes the other.
         let edge = &mut edge[..shares.len()];
         for r in 0..self.runs.len() {
@@ -327,7 +331,14 @@ impl IntelBook {
             let (start, end) = (read, read + n as usize);
             read = end;
             if amount <= floor {
+                if runs_kept == 0 {
+                    // A faded run before any kept one: skipped, not copied over.
+                    write = end;
+                }
                 continue;
+            }
+            if runs_kept == 0 {
+                self.head = start;
             }
             for &(holder, about) in &self.pieces[start..end] {
                 edge[holder as usize] += amount * shares[about as usize];
@@ -339,8 +350,17 @@ impl IntelBook {
             self.runs[runs_kept] = (amount, n);
             runs_kept += 1;
         }
-        self.pieces.truncate(write);
         self.runs.truncate(runs_kept);
+        if runs_kept == 0 {
+            self.pieces.clear();
+            self.head = 0;
+            return;
+        }
+        self.pieces.truncate(write);
+        if self.head * 2 >= self.pieces.len() {
+            self.pieces.drain(..self.head);
+            self.head = 0;
+        }
     }
 
     /// Every piece, in arrival order (pieces on or held by firms that
@@ -350,7 +370,7 @@ impl IntelBook {
             .runs
             .iter()
             .flat_map(|&(amount, n)| std::iter::repeat_n(amount, n as usize));
-        self.pieces
+        self.pieces[self.head..]
             .iter()
             .map(|&(holder, about)| IntelPiece {
                 holder,
@@ -560,6 +580,14 @@ mod tests {
 
     #[test]
     fn intel_book_equals_piece_by_piece_decay() {
+        // Mixed amounts (runs fade out of order), then equal amounts (the
+        // oldest fade first, which moves the head and compacts).
+        for amounts in [[1.0, 0.5, 0.1, 0.9], [1.0; 4]] {
+            book_matches_pieces(amounts);
+        }
+    }
+
+    fn book_matches_pieces(amounts: [f64; 4]) {
         // The reference: one amount per piece, decayed and summed in order,
         // dropping pieces on or held by firms that left (share −1 there).
         let shares: [f64; 6] = [0.3, 0.25, -1.0, 0.1, 0.0, 0.2];
@@ -573,7 +601,7 @@ mod tests {
             for _ in 0..rng.random_range(0..6) {
                 let holder = rng.random_range(0..6);
                 let about = (holder + rng.random_range(1..6)) % 6;
-                let amount = [1.0, 0.5, 0.1, 0.9][rng.random_range(0..4)];
+                let amount = amounts[rng.random_range(0..4)];
                 book.add(holder, about, amount);
                 flat.push(IntelPiece {
                     holder,
