@@ -257,12 +257,14 @@ impl TickCounters {
         let b = &mut self.brier[strategy as usize];
         b.0 += (trust - truth) * (trust - truth);
         b.1 += 1;
-        if same_origin {
-            let g = &mut self.gap[strategy as usize];
-            g.0 += trust;
-            g.1 += truth;
-            g.2 += 1;
-        }
+        // In-group only. Adding +0.0 for the out-group leaves the sums
+        // (of non-negative terms) bit for bit as they are, without a branch
+        // on a coin flip.
+        let g = &mut self.gap[strategy as usize];
+        let k = f64::from(u8::from(same_origin));
+        g.0 += trust * k;
+        g.1 += truth * k;
+        g.2 += u64::from(same_origin);
     }
 }
 

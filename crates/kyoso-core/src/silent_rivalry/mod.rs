@@ -125,7 +125,8 @@ impl Params {
     /// The prior a firm of `strategy` holds about a stranger.
     pub fn prior(&self, strategy: Strategy, same_origin: bool) -> Prior {
         let (inn, out) = self.priors[strategy as usize];
-        if same_origin { inn } else { out }
+        // By index, not by a branch: whether the other is of the same origin is a coin flip.
+        [out, inn][same_origin as usize]
     }
 
     /// Name and configuration of origin `k`.

@@ -54,29 +54,47 @@ pub fn calibrated(situation: &Situation, rule: &Rule, rng: &mut Rng) -> bool {
 }
 
 /// Whether a firm with `strategy` shares in `situation`.
+///
+/// Every strategy's answer is worked out and the firm's is picked from a
+/// bit mask: strategies are mixed at random, so a jump on the strategy
+/// would be mispredicted about once per decision. The random draw of the
+/// calibrated rule is made exactly when [`calibrated`] would make it.
 #[inline]
 pub fn decide(strategy: Strategy, situation: &Situation, rule: &Rule, rng: &mut Rng) -> bool {
-    match strategy {
-        Strategy::Open => true,
-        Strategy::Guarded => false,
-        Strategy::NaiveIngroup => situation.same_origin || calibrated(situation, rule, rng),
-        Strategy::Calibrated => calibrated(situation, rule, rng),
-        Strategy::Reciprocal => situation.first_meeting || situation.last_seen_share,
-        Strategy::Opportunist => situation.overlap < 0.5,
+    use Strategy::*;
+    let bit = |s: Strategy, on: bool| (on as u32) << s as u32;
+    let trusting = situation.trust * rule.benefit >= rule.leakage * situation.overlap + rule.margin;
+    // Calibrated firms, and naive ones facing another origin, apply the rule.
+    let rule_users = bit(Calibrated, true) | bit(NaiveIngroup, !situation.same_origin);
+    let applies_rule = rule_users >> strategy as u32 & 1 != 0;
+    let mut calibrated = trusting;
+    if applies_rule & !trusting & (situation.overlap < 1.0) & (rule.explore > 0.0) {
+        calibrated = rng.random_bool(rule.explore);
     }
+    let answers = bit(Open, true)
+        | bit(NaiveIngroup, situation.same_origin | calibrated)
+        | bit(Calibrated, calibrated)
+        | bit(
+            Reciprocal,
+            situation.first_meeting | situation.last_seen_share,
+        )
+        | bit(Opportunist, situation.overlap < 0.5);
+    answers >> strategy as u32 & 1 != 0
 }
 
 /// What the receiver sees of the sharer's action (the veneer). `detect` is
 /// 1 when the veneer is switched off; opportunists keep up appearances only
 /// while the veneer is on.
+#[inline]
 pub fn observe(shared: bool, sharer: Strategy, veneer: bool, detect: f64, rng: &mut Rng) -> bool {
-    if shared || !veneer {
-        return shared;
+    let opportunist = sharer == Strategy::Opportunist;
+    // Shares are seen as shares; without the veneer withholding is seen as
+    // it is; an opportunist's withholding looks like sharing.
+    let mut seen = shared | (veneer & opportunist);
+    if !shared & veneer & !opportunist {
+        seen = !rng.random_bool(detect);
     }
-    if sharer == Strategy::Opportunist {
-        return true;
-    }
-    !rng.random_bool(detect)
+    seen
 }
 
 impl Simulation {
@@ -138,7 +156,10 @@ impl Simulation {
     }
 
     /// One encounter between firms `i` and `j`: decisions, effects,
-    /// observations, trust updates and a possible partnership.
+    /// observations, trust updates and a possible partnership. Outcomes
+    /// that are coin flips (who shares, who is of the same origin or
+    /// segment) are counted with arithmetic rather than branches where the
+    /// result is the same.
     pub(super) fn encounter(&mut self, i: FirmId, j: FirmId) {
         let now = self.tick;
         let decay = self.params.trust_decay;
@@ -148,11 +169,7 @@ impl Simulation {
             .get_disjoint_mut([i as usize, j as usize])
             .expect("an encounter is between two distinct firms");
         let same_segment = fi.segment == fj.segment;
-        let overlap = if same_segment {
-            1.0
-        } else {
-            self.params.omega_cross
-        };
+        let overlap = [self.params.omega_cross, 1.0][same_segment as usize];
         let same_origin = fi.origin == fj.origin;
         let (strategy_i, strategy_j) = (fi.strategy, fj.strategy);
         let meeting = self.trust.meet(
@@ -163,39 +180,29 @@ impl Simulation {
             decay,
             now,
         );
-        let (trust_ij, trust_ji) = (meeting.ij.expected(), meeting.ji.expected());
+        let (before_ij, before_ji) = (meeting.ij(), meeting.ji());
+        let (trust_ij, trust_ji) = (before_ij.expected(), before_ji.expected());
         let situation_i = Situation {
             overlap,
             same_origin,
             first_meeting: meeting.first,
             trust: trust_ij,
-            last_seen_share: meeting.ij.last_seen_share,
+            last_seen_share: before_ij.last_seen_share,
         };
         let situation_j = Situation {
             overlap,
             same_origin,
             first_meeting: meeting.first,
             trust: trust_ji,
-            last_seen_share: meeting.ji.last_seen_share,
+            last_seen_share: before_ji.last_seen_share,
         };
         let rng = &mut self.rngs.encounters;
         let share_i = decide(strategy_i, &situation_i, &self.params.rule, rng);
         let share_j = decide(strategy_j, &situation_j, &self.params.rule, rng);
-        let seen_i = observe(
-            share_i,
-            strategy_i,
-            self.params.veneer,
-            self.params.detect,
-            rng,
-        );
-        let seen_j = observe(
-            share_j,
-            strategy_j,
-            self.params.veneer,
-            self.params.detect,
-            rng,
-        );
-        let (after_ij, after_ji) = self.trust.observe(&meeting, seen_j, seen_i);
+        let (veneer, detect) = (self.params.veneer, self.params.detect);
+        let seen_i = observe(share_i, strategy_i, veneer, detect, rng);
+        let seen_j = observe(share_j, strategy_j, veneer, detect, rng);
+        let after = self.trust.observe(&meeting, seen_j, seen_i);
         if self.observing {
             // Seen withholdings, for the live view's event log (not an output table).
             if !share_i && !seen_i {
@@ -206,34 +213,25 @@ impl Simulation {
             }
         }
 
-        // Intel only moves share between direct rivals (spec section 8), so
-        // only same-segment intel is kept.
-        let intel = if self.params.intel_edge && same_segment {
-            overlap
-        } else {
-            0.0
-        };
-        if meeting.first {
-            fi.firms_met += 1;
-            fj.firms_met += 1;
-        }
+        fi.firms_met += meeting.first as u32;
+        fj.firms_met += meeting.first as u32;
         count_action(fi, share_i);
         count_action(fj, share_j);
-        let segment_intel = &mut self.intel[fi.segment as usize];
-        if share_j {
-            receive(fi, benefit);
-            segment_intel.add(i, j, intel);
-        }
-        if share_i {
-            receive(fj, benefit);
-            segment_intel.add(j, i, intel);
+        receive(fi, share_j, benefit);
+        receive(fj, share_i, benefit);
+        // Intel only moves share between direct rivals (spec section 8), so
+        // only same-segment intel is kept.
+        if self.params.intel_edge & same_segment & (share_i | share_j) {
+            let segment_intel = &mut self.intel[fi.segment as usize];
+            if share_j {
+                segment_intel.add(i, j, overlap);
+            }
+            if share_i {
+                segment_intel.add(j, i, overlap);
+            }
         }
 
-        let scope = if same_origin {
-            Scope::InGroup
-        } else {
-            Scope::OutGroup
-        };
+        let scope = [Scope::OutGroup, Scope::InGroup][same_origin as usize];
         self.counters.record_action(scope, share_i);
         self.counters.record_action(scope, share_j);
         self.counters
@@ -244,24 +242,24 @@ impl Simulation {
             .record_belief(strategy_i, same_origin, trust_ij, share_j);
         self.counters
             .record_belief(strategy_j, same_origin, trust_ji, share_i);
-        if self.params.partnerships {
-            self.maybe_form_partnership(i, j, overlap, after_ij.expected(), after_ji.expected());
+        if self.params.partnerships && overlap < self.scenario.partnerships.max_overlap {
+            let (t_ij, t_ji) = (after.ij().expected(), after.ji().expected());
+            self.maybe_form_partnership(i, j, overlap, t_ij, t_ji);
         }
     }
 }
 
 fn count_action(firm: &mut crate::silent_rivalry::firm::Firm, shared: bool) {
-    if shared {
-        firm.shares_given += 1;
-    } else {
-        firm.withholds += 1;
-    }
+    firm.shares_given += shared as u32;
+    firm.withholds += !shared as u32;
 }
 
-/// The receiver of a share: cash `B` and one more share this tick.
-fn receive(receiver: &mut crate::silent_rivalry::firm::Firm, benefit: f64) {
-    receiver.ledger.sharing += benefit;
-    receiver.shares_received += 1;
+/// The receiver of a share (if `shared`): cash `B` and one more share this
+/// tick. Otherwise +0.0 is added (B ≥ 0 times 0), which leaves the
+/// non-negative sharing income's bits as they are.
+fn receive(receiver: &mut crate::silent_rivalry::firm::Firm, shared: bool, benefit: f64) {
+    receiver.ledger.sharing += benefit * f64::from(u8::from(shared));
+    receiver.shares_received += shared as u32;
 }
 
 /// One piece of intel: `holder` knows `amount` about `about`, a rival in
@@ -402,6 +400,69 @@ mod tests {
             first_meeting: false,
             trust,
             last_seen_share: false,
+        }
+    }
+
+    /// The rules as the spec states them, one strategy at a time.
+    fn decide_by_the_book(strategy: Strategy, s: &Situation, rule: &Rule, rng: &mut Rng) -> bool {
+        match strategy {
+            Strategy::Open => true,
+            Strategy::Guarded => false,
+            Strategy::NaiveIngroup => s.same_origin || calibrated(s, rule, rng),
+            Strategy::Calibrated => calibrated(s, rule, rng),
+            Strategy::Reciprocal => s.first_meeting || s.last_seen_share,
+            Strategy::Opportunist => s.overlap < 0.5,
+        }
+    }
+
+    fn observe_by_the_book(
+        shared: bool,
+        sharer: Strategy,
+        veneer: bool,
+        p: f64,
+        rng: &mut Rng,
+    ) -> bool {
+        if shared || !veneer {
+            shared
+        } else if sharer == Strategy::Opportunist {
+            true
+        } else {
+            !rng.random_bool(p)
+        }
+    }
+
+    #[test]
+    fn branch_free_decisions_match_the_book_draw_for_draw() {
+        let mut pick = stream(11, Purpose::Init);
+        let (mut a, mut b) = (
+            stream(12, Purpose::Encounters),
+            stream(12, Purpose::Encounters),
+        );
+        for _ in 0..20_000 {
+            let strategy = Strategy::ALL[pick.random_range(0..Strategy::COUNT)];
+            let s = Situation {
+                overlap: [0.2, 0.4, 1.0][pick.random_range(0..3)],
+                same_origin: pick.random_bool(0.5),
+                first_meeting: pick.random_bool(0.3),
+                trust: pick.random::<f64>(),
+                last_seen_share: pick.random_bool(0.5),
+            };
+            let r = Rule {
+                explore: [0.0, 0.05, 0.5][pick.random_range(0..3)],
+                ..rule()
+            };
+            assert_eq!(
+                decide(strategy, &s, &r, &mut a),
+                decide_by_the_book(strategy, &s, &r, &mut b),
+                "{strategy:?} {s:?} {r:?}"
+            );
+            let (shared, veneer) = (pick.random_bool(0.5), pick.random_bool(0.7));
+            assert_eq!(
+                observe(shared, strategy, veneer, 0.3, &mut a),
+                observe_by_the_book(shared, strategy, veneer, 0.3, &mut b)
+            );
+            // Same draws: the streams stay in step.
+            assert_eq!(a.random::<u64>(), b.random::<u64>());
         }
     }
 

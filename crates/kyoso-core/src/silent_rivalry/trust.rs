@@ -105,17 +105,44 @@ fn beliefs(ab: [f32; 4], info: u32) -> (Belief, Belief) {
     (belief(0, 1), belief(2, 2))
 }
 
-/// The result of [`TrustTable::meet`]: both beliefs before the encounter.
+/// The result of [`TrustTable::meet`]: both beliefs before the encounter
+/// (and of [`TrustTable::observe`]: both after it). Kept as the slot's f32
+/// counts, from which [`Meeting::ij`] and [`Meeting::ji`] are read.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Meeting {
     slot: usize,
-    i_is_lo: bool,
+    /// a and b of lo in hi, then of hi in lo.
+    ab: [f32; 4],
+    /// The slot's `SEEN` bits.
+    seen: u32,
+    /// 0 when i is lo, 2 when i is hi: where i's counts start in `ab`.
+    d_i: usize,
     /// True when the two firms had never met.
     pub first: bool,
+}
+
+impl Meeting {
+    /// The belief whose counts start at `d` in `ab`.
+    #[inline]
+    fn belief(&self, d: usize) -> Belief {
+        Belief {
+            a: self.ab[d] as f64,
+            b: self.ab[d + 1] as f64,
+            last_seen_share: self.seen & (1 << (d / 2)) != 0,
+        }
+    }
+
     /// What i believes of j.
-    pub ij: Belief,
+    #[inline]
+    pub fn ij(&self) -> Belief {
+        self.belief(self.d_i)
+    }
+
     /// What j believes of i.
-    pub ji: Belief,
+    #[inline]
+    pub fn ji(&self) -> Belief {
+        self.belief(2 - self.d_i)
+    }
 }
 
 /// Trust between every pair of firms that have met.
@@ -247,8 +274,7 @@ impl TrustTable {
 
     /// The counts of a slot: a and b of lo in hi, then of hi in lo.
     #[inline]
-    fn counts(&self, slot: &Slot) -> [f32; 4] {
-        let info = slot.info;
+    fn counts(&self, info: u32) -> [f32; 4] {
         if info & STORED != 0 {
             return self.counts[(info >> 3) as usize];
         }
@@ -334,7 +360,7 @@ impl TrustTable {
     ) -> Option<Belief> {
         let (k, truster_is_lo) = key(truster, trustee);
         let slot = &self.slots[self.find(k).ok()?];
-        let ab = self.counts(slot);
+        let ab = self.counts(slot.info);
         let d = if truster_is_lo { 0 } else { 2 };
         let dt = now - slot.tick;
         let (a, b) = decay_by(
@@ -367,6 +393,7 @@ impl TrustTable {
 
     /// Brings the pair {i, j} to `now` (creating it at the priors on a first
     /// meeting) and returns both beliefs. `prior_ij` is i's prior about j.
+    #[inline]
     pub fn meet(
         &mut self,
         i: FirmId,
@@ -377,26 +404,30 @@ impl TrustTable {
         now: u32,
     ) -> Meeting {
         let (k, i_is_lo) = key(i, j);
-        let (prior_lo, prior_hi) = if i_is_lo {
-            (prior_ij, prior_ji)
-        } else {
-            (prior_ji, prior_ij)
-        };
-        let (slot, first, ab) = match self.find(k) {
+        // Selected by index, not by a branch: which firm is lo is a coin flip.
+        let priors = [prior_ij, prior_ji];
+        let (prior_lo, prior_hi) = (priors[!i_is_lo as usize], priors[i_is_lo as usize]);
+        let d_i = if i_is_lo { 0 } else { 2 };
+        match self.find(k) {
             Ok(s) => {
-                let ab = self.counts(&self.slots[s]);
-                let dt = now - self.slots[s].tick;
-                if dt == 0 {
-                    (s, false, ab)
-                } else {
+                let Slot { tick, info, .. } = self.slots[s];
+                let mut ab = self.counts(info);
+                let dt = now - tick;
+                if dt != 0 {
                     self.tabulate(decay);
                     let f = self.power(decay, dt);
                     let (a0, b0) = decay_by(ab[0] as f64, ab[1] as f64, prior_lo, f, dt);
                     let (a1, b1) = decay_by(ab[2] as f64, ab[3] as f64, prior_hi, f, dt);
-                    let ab = [a0 as f32, b0 as f32, a1 as f32, b1 as f32];
+                    ab = [a0 as f32, b0 as f32, a1 as f32, b1 as f32];
                     self.store(s, ab);
                     self.slots[s].tick = now;
-                    (s, false, ab)
+                }
+                Meeting {
+                    slot: s,
+                    ab,
+                    seen: info & SEEN,
+                    d_i,
+                    first: false,
                 }
             }
             Err(s) => {
@@ -424,46 +455,30 @@ impl TrustTable {
                     _ => self.store(s, ab),
                 }
                 self.pairs += 1;
-                (s, true, ab)
+                Meeting {
+                    slot: s,
+                    ab,
+                    seen: SEEN,
+                    d_i,
+                    first: true,
+                }
             }
-        };
-        let (lo, hi) = beliefs(ab, self.slots[slot].info);
-        let (ij, ji) = if i_is_lo { (lo, hi) } else { (hi, lo) };
-        Meeting {
-            slot,
-            i_is_lo,
-            first,
-            ij,
-            ji,
         }
     }
 
     /// Records what each side saw in the meeting: +1 to a (seen sharing) or
-    /// b (seen withholding). Returns the updated beliefs (i in j, j in i).
+    /// b (seen withholding). Returns the meeting with the updated beliefs.
     /// Must follow `meet` with no other change to the pair in between.
     #[inline]
-    pub fn observe(
-        &mut self,
-        m: &Meeting,
-        i_saw_share: bool,
-        j_saw_share: bool,
-    ) -> (Belief, Belief) {
-        let (lo_saw, hi_saw) = if m.i_is_lo {
-            (i_saw_share, j_saw_share)
-        } else {
-            (j_saw_share, i_saw_share)
-        };
+    pub fn observe(&mut self, m: &Meeting, i_saw_share: bool, j_saw_share: bool) -> Meeting {
+        let saw = [i_saw_share, j_saw_share];
+        let i_is_lo = m.d_i == 0;
+        let (lo_saw, hi_saw) = (saw[!i_is_lo as usize], saw[i_is_lo as usize]);
         let seen = lo_saw as u32 | (hi_saw as u32) << 1;
+        let mut ab = m.ab;
+        ab[1 - lo_saw as usize] += 1.0;
+        ab[3 - hi_saw as usize] += 1.0;
         let info = self.slots[m.slot].info;
-        // The counts before the observations are the meeting's beliefs (f32 in f64).
-        let (lo, hi) = if m.i_is_lo {
-            (m.ij, m.ji)
-        } else {
-            (m.ji, m.ij)
-        };
-        let mut ab = [lo.a as f32, lo.b as f32, hi.a as f32, hi.b as f32];
-        ab[if lo_saw { 0 } else { 1 }] += 1.0;
-        ab[if hi_saw { 2 } else { 3 }] += 1.0;
         if info & (STORED | OBSERVED) == 0 {
             // A first meeting's observations: the slot says it all.
             self.slots[m.slot].info = info & !SEEN | OBSERVED | seen;
@@ -472,8 +487,7 @@ impl TrustTable {
             let e = &mut self.slots[m.slot];
             e.info = e.info & !SEEN | seen;
         }
-        let (lo, hi) = beliefs(ab, seen);
-        if m.i_is_lo { (lo, hi) } else { (hi, lo) }
+        Meeting { ab, seen, ..*m }
     }
 
     /// Adds `amount` to the withholding count of `truster` about `trustee`
@@ -490,8 +504,8 @@ impl TrustTable {
         now: u32,
     ) {
         let m = self.meet(truster, trustee, prior, prior_other, decay, now);
-        let mut ab = self.counts(&self.slots[m.slot]);
-        let (b, bit) = if m.i_is_lo { (1, 1) } else { (3, 2) };
+        let mut ab = m.ab;
+        let (b, bit) = if m.d_i == 0 { (1, 1) } else { (3, 2) };
         ab[b] += amount as f32;
         self.store(m.slot, ab);
         self.slots[m.slot].info &= !bit;
@@ -504,7 +518,7 @@ impl TrustTable {
             .iter()
             .filter(|s| s.key != EMPTY)
             .filter_map(|s| {
-                let (lo, hi) = beliefs(self.counts(s), s.info);
+                let (lo, hi) = beliefs(self.counts(s.info), s.info);
                 let t = lo.expected().min(hi.expected());
                 (t >= min).then_some(((s.key >> 32) as FirmId, s.key as FirmId, t))
             })
@@ -519,7 +533,7 @@ impl TrustTable {
             .iter()
             .filter(|s| s.key != EMPTY)
             .map(|s| {
-                let (lo, hi) = beliefs(self.counts(s), s.info);
+                let (lo, hi) = beliefs(self.counts(s.info), s.info);
                 ((s.key >> 32) as FirmId, s.key as FirmId, lo, hi)
             })
             .collect();
@@ -558,8 +572,8 @@ mod tests {
         let mut t = TrustTable::default();
         let m = t.meet(9, 2, Prior::new(0.9, 10.0), P, 0.98, 0);
         assert!(m.first);
-        assert!((m.ij.expected() - 0.9).abs() < 1e-6);
-        assert!((m.ji.expected() - 0.5).abs() < 1e-6);
+        assert!((m.ij().expected() - 0.9).abs() < 1e-6);
+        assert!((m.ji().expected() - 0.5).abs() < 1e-6);
         assert!(t.has_met(2, 9) && t.has_met(9, 2));
         assert!(!t.meet(2, 9, P, Prior::new(0.9, 10.0), 0.98, 0).first);
     }
@@ -569,7 +583,8 @@ mod tests {
         let mut t = TrustTable::default();
         let m = t.meet(1, 4, P, P, 0.98, 0);
         // 1 saw 4 share; 4 saw 1 withhold.
-        let (b14, b41) = t.observe(&m, true, false);
+        let after = t.observe(&m, true, false);
+        let (b14, b41) = (after.ij(), after.ji());
         assert!((b14.expected() - 2.0 / 3.0).abs() < 1e-6);
         assert!((b41.expected() - 1.0 / 3.0).abs() < 1e-6);
         assert!(b14.last_seen_share && !b41.last_seen_share);
@@ -738,13 +753,13 @@ mod tests {
                 }
                 let m = t.meet(i, j, pij, pji, decay, now);
                 r.meet(i, j, pij, pji, decay, now);
-                assert_eq!(Some(m.ij), r.belief(i, j, pij, decay, now));
-                assert_eq!(Some(m.ji), r.belief(j, i, pji, decay, now));
+                assert_eq!(Some(m.ij()), r.belief(i, j, pij, decay, now));
+                assert_eq!(Some(m.ji()), r.belief(j, i, pji, decay, now));
                 let (i_saw, j_saw) = (rng.random_bool(0.5), rng.random_bool(0.5));
-                let (ij, ji) = t.observe(&m, i_saw, j_saw);
+                let after = t.observe(&m, i_saw, j_saw);
                 r.observe(i, j, i_saw, j_saw);
-                assert_eq!(Some(ij), r.belief(i, j, pij, decay, now));
-                assert_eq!(Some(ji), r.belief(j, i, pji, decay, now));
+                assert_eq!(Some(after.ij()), r.belief(i, j, pij, decay, now));
+                assert_eq!(Some(after.ji()), r.belief(j, i, pji, decay, now));
             }
             for i in 0..n {
                 for j in (0..n).filter(|&j| j != i) {
