@@ -210,6 +210,10 @@ pub struct TickCounters {
     pub gap: [(f64, f64, u64); Strategy::COUNT],
     /// Per truster strategy: (Σ squared error, n) over all sides.
     pub brier: [(f64, u64); Strategy::COUNT],
+    /// Actions by actor's strategy, then (same segment, same origin,
+    /// shared) as bits 2, 1, 0; folded into
+    /// `actions` and `actions_by_strategy` by [`TickCounters::fold_actions`].
+    pub action_counts: [[u64; 8]; Strategy::COUNT],
     pub partnerships_formed: u64,
     pub partnerships_dissolved: [u64; 3],
     pub partnership_durations: [f64; 3],
@@ -226,22 +230,33 @@ pub struct TickCounters {
 }
 
 impl TickCounters {
-    /// Counts one action in one scope.
-    pub fn record_action(&mut self, scope: Scope, shared: bool) {
-        self.actions[scope as usize][shared as usize] += 1;
-    }
-
-    /// Counts one action of a firm of `strategy` by overlap class and origin scope.
-    pub fn record_sharing(
+    /// Counts one action of a firm of `strategy` (one increment; the
+    /// breakdowns are made once a tick by [`TickCounters::fold_actions`]).
+    #[inline]
+    pub fn record_action(
         &mut self,
         strategy: Strategy,
         same_segment: bool,
         same_origin: bool,
         shared: bool,
     ) {
-        let a = &mut self.actions_by_strategy[strategy as usize];
-        a[if same_segment { 0 } else { 1 }][shared as usize] += 1;
-        a[if same_origin { 2 } else { 3 }][shared as usize] += 1;
+        let code = (same_segment as usize) << 2 | (same_origin as usize) << 1 | shared as usize;
+        self.action_counts[strategy as usize][code] += 1;
+    }
+
+    /// Adds the actions counted since the last fold to `actions` (by origin
+    /// scope) and `actions_by_strategy` (by overlap class and origin scope).
+    pub fn fold_actions(&mut self) {
+        for (code, &n) in self.action_counts.as_flattened().iter().enumerate() {
+            let (strategy, same_segment, same_origin, shared) =
+                (code >> 3, code >> 2 & 1, code >> 1 & 1, code & 1);
+            let scope = [Scope::OutGroup, Scope::InGroup][same_origin];
+            self.actions[scope as usize][shared] += n;
+            let a = &mut self.actions_by_strategy[strategy];
+            a[1 - same_segment][shared] += n;
+            a[3 - same_origin][shared] += n;
+        }
+        self.action_counts = Default::default();
     }
 
     /// Records what a truster of `strategy` expected (trust) and what the

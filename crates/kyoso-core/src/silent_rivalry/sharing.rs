@@ -9,12 +9,12 @@
 //! like sharing.
 
 use rand::RngExt;
+use rand::distr::{Bernoulli, Distribution};
 
 use crate::prefetch::prefetch;
 use crate::rng::Rng;
 use crate::silent_rivalry::Simulation;
 use crate::silent_rivalry::firm::{FirmId, Strategy};
-use crate::silent_rivalry::metrics::Scope;
 
 /// What a firm knows when it decides whether to share with another.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -108,7 +108,8 @@ impl Simulation {
             return;
         }
         let per_tick = self.scenario.encounters.per_tick;
-        let homophily = self.scenario.encounters.homophily;
+        let homophily = Bernoulli::new(self.scenario.encounters.homophily)
+            .expect("homophily validated in [0, 1]");
         let mut pairings = std::mem::take(&mut self.pairings);
         pairings.clear();
         for idx in 0..self.alive.len() {
@@ -128,16 +129,18 @@ impl Simulation {
             let (i, j) = pairings[k];
             self.encounter(i, j);
         }
+        self.counters.fold_actions();
         self.pairings = pairings;
     }
 
     /// Draws the other side of an encounter: from the own origin with
     /// probability `homophily`, else from every alive firm. `None` if alone.
-    fn draw_partner(&mut self, i: FirmId, homophily: f64) -> Option<FirmId> {
+    fn draw_partner(&mut self, i: FirmId, homophily: Bernoulli) -> Option<FirmId> {
         let rng = &mut self.rngs.matching;
         let origin = self.firms[i as usize].origin as usize;
         let own = &self.by_origin[origin];
-        let pool = if own.len() > 1 && rng.random_bool(homophily) {
+        // The same draw as `random_bool(homophily)`, set up once a tick.
+        let pool = if own.len() > 1 && homophily.sample(rng) {
             own
         } else {
             &self.alive
@@ -231,13 +234,10 @@ impl Simulation {
             }
         }
 
-        let scope = [Scope::OutGroup, Scope::InGroup][same_origin as usize];
-        self.counters.record_action(scope, share_i);
-        self.counters.record_action(scope, share_j);
         self.counters
-            .record_sharing(strategy_i, same_segment, same_origin, share_i);
+            .record_action(strategy_i, same_segment, same_origin, share_i);
         self.counters
-            .record_sharing(strategy_j, same_segment, same_origin, share_j);
+            .record_action(strategy_j, same_segment, same_origin, share_j);
         self.counters
             .record_belief(strategy_i, same_origin, trust_ij, share_j);
         self.counters
