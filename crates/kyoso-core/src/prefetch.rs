@@ -39,15 +39,34 @@ pub(crate) fn zeroed_huge_page_vec<T: Copy>(n: usize) -> Vec<T> {
         }
         Vec::from_raw_parts(ptr, n, n)
     };
+    advise_huge_pages(v.as_ptr(), layout.size());
+    v
+}
+
+/// How many firms ahead a walk over firm ids prefetches.
+pub(crate) const FIRMS_AHEAD: usize = 8;
+
+/// A vector with room for `n` values, whose memory the kernel is asked to
+/// back with transparent huge pages (Linux) when it is large: for tables
+/// read at random, such as the firms, that would otherwise miss the TLB.
+/// The memory is untouched, so the advice applies when it is first written.
+pub(crate) fn huge_page_vec_with_capacity<T>(n: usize) -> Vec<T> {
+    let v = Vec::with_capacity(n);
+    advise_huge_pages(v.as_ptr(), n * std::mem::size_of::<T>());
+    v
+}
+
+/// Asks for transparent huge pages over the whole 2 MiB pages inside
+/// `bytes` bytes from `start` (a hint; failure is harmless).
+fn advise_huge_pages<T>(start: *const T, bytes: usize) {
     #[cfg(target_os = "linux")]
     {
-        let bytes = layout.size();
         let page = 2 << 20;
-        let start = v.as_ptr() as usize;
+        let start = start as usize;
         let aligned = start.div_ceil(page) * page;
         let end = (start + bytes) / page * page;
         if end > aligned {
-            // SAFETY: the range lies inside the allocation just made;
+            // SAFETY: the range lies inside one allocation of the caller's;
             // MADV_HUGEPAGE only changes how pages are backed, never their
             // contents, and a failure is harmless.
             unsafe {
@@ -59,8 +78,6 @@ pub(crate) fn zeroed_huge_page_vec<T: Copy>(n: usize) -> Vec<T> {
             }
         }
     }
-    v
+    #[cfg(not(target_os = "linux"))]
+    let _ = (start, bytes);
 }
-
-/// How many firms ahead a walk over firm ids prefetches.
-pub(crate) const FIRMS_AHEAD: usize = 8;

@@ -153,6 +153,14 @@ fn expected_pairs(s: &Scenario) -> usize {
     encounters.min(most * (most - 1.0) / 2.0).clamp(0.0, 1e8) as usize
 }
 
+/// A capacity hint for the firm table: the initial firms and the expected
+/// entrants, with room to spare (the table still grows if more enter).
+fn expected_firms(s: &Scenario) -> usize {
+    let initial: f64 = s.origins.values().map(|o| o.firms as f64).sum();
+    let entrants = s.population.entry_rate * s.run.ticks as f64;
+    (initial + 1.5 * entrants + 64.0).min(1e8) as usize
+}
+
 /// One random stream per purpose (see [`crate::rng`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Streams {
@@ -212,7 +220,7 @@ impl Simulation {
             scenario: scenario.clone(),
             tick: 0,
             ticks_done: 0,
-            firms: Vec::new(),
+            firms: crate::prefetch::huge_page_vec_with_capacity(expected_firms(scenario)),
             alive: Vec::new(),
             by_origin: vec![Vec::new(); params.origin_names.len()],
             by_segment: vec![Vec::new(); segments],
