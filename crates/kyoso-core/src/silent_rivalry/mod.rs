@@ -187,6 +187,8 @@ pub struct Simulation {
     by_segment: Vec<Vec<FirmId>>,
     partnerships: Vec<Partnership>,
     trust: trust::TrustTable,
+    /// The table's names of the priors, by strategy, then same origin.
+    prior_refs: [[trust::PriorRef; 2]; Strategy::COUNT],
     active_partnerships: Vec<u32>,
     outside_share: Vec<f64>,
     /// Pieces of intel, per segment (see [`sharing::IntelBook`]).
@@ -216,6 +218,11 @@ impl Simulation {
         let seed = scenario.run.seed;
         let params = Params::new(scenario);
         let segments = scenario.market.segments as usize;
+        let mut trust = trust::TrustTable::with_capacity(expected_pairs(scenario));
+        // Every prior a firm can hold, named by the table once for the run.
+        let prior_refs = Strategy::ALL.map(|s| {
+            [false, true].map(|same_origin| trust.prior_ref(params.prior(s, same_origin)))
+        });
         let mut sim = Simulation {
             scenario: scenario.clone(),
             tick: 0,
@@ -225,7 +232,8 @@ impl Simulation {
             by_origin: vec![Vec::new(); params.origin_names.len()],
             by_segment: vec![Vec::new(); segments],
             partnerships: Vec::new(),
-            trust: trust::TrustTable::with_capacity(expected_pairs(scenario)),
+            trust,
+            prior_refs,
             active_partnerships: Vec::new(),
             outside_share: vec![1.0; segments],
             share_snapshot: Vec::new(),

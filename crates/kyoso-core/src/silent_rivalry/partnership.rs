@@ -9,6 +9,7 @@
 
 use rand::RngExt;
 
+use crate::prefetch::{FIRMS_AHEAD, prefetch};
 use crate::silent_rivalry::Simulation;
 use crate::silent_rivalry::events::EventKind;
 use crate::silent_rivalry::firm::{FirmId, Strategy};
@@ -146,7 +147,17 @@ impl Simulation {
         let cfg = self.scenario.partnerships.clone();
         let now = self.tick;
         let active = std::mem::take(&mut self.active_partnerships);
-        for &pid in &active {
+        for (n, &pid) in active.iter().enumerate() {
+            // The partners are random firms: fetch them a few partnerships
+            // ahead (and the partnership itself further ahead).
+            if let Some(&ahead) = active.get(n + 2 * FIRMS_AHEAD) {
+                prefetch(&self.partnerships[ahead as usize]);
+            }
+            if let Some(&ahead) = active.get(n + FIRMS_AHEAD) {
+                let q = &self.partnerships[ahead as usize];
+                prefetch(&self.firms[q.a as usize]);
+                prefetch(&self.firms[q.b as usize]);
+            }
             let p = &mut self.partnerships[pid as usize];
             if p.ended.is_some() {
                 continue;

@@ -175,11 +175,11 @@ impl Simulation {
         let overlap = [self.params.omega_cross, 1.0][same_segment as usize];
         let same_origin = fi.origin == fj.origin;
         let (strategy_i, strategy_j) = (fi.strategy, fj.strategy);
-        let meeting = self.trust.meet(
+        let meeting = self.trust.meet_ref(
             i,
             j,
-            self.params.prior(strategy_i, same_origin),
-            self.params.prior(strategy_j, same_origin),
+            self.prior_refs[strategy_i as usize][same_origin as usize],
+            self.prior_refs[strategy_j as usize][same_origin as usize],
             decay,
             now,
         );

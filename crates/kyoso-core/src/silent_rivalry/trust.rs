@@ -43,6 +43,20 @@ impl Prior {
     }
 }
 
+/// A prior as the table names it: looked up once with
+/// [`TrustTable::prior_ref`], then passed to [`TrustTable::meet_ref`]
+/// without a lookup per meeting.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PriorRef {
+    pub prior: Prior,
+    /// The number naming it in a slot, or `UNNAMED` if the table's
+    /// `MAX_PRIORS` names were taken.
+    id: u32,
+}
+
+/// `PriorRef::id` of a prior the table could not name.
+const UNNAMED: u32 = u32::MAX;
+
 /// What a truster believes of a trustee, decayed to the current tick.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Belief {
@@ -391,15 +405,37 @@ impl TrustTable {
             .map_or(prior.mean(), |b| b.expected())
     }
 
+    /// The table's name for `prior` (see [`PriorRef`]).
+    pub fn prior_ref(&mut self, prior: Prior) -> PriorRef {
+        PriorRef {
+            prior,
+            id: self.intern(prior).unwrap_or(UNNAMED),
+        }
+    }
+
     /// Brings the pair {i, j} to `now` (creating it at the priors on a first
     /// meeting) and returns both beliefs. `prior_ij` is i's prior about j.
-    #[inline]
     pub fn meet(
         &mut self,
         i: FirmId,
         j: FirmId,
         prior_ij: Prior,
         prior_ji: Prior,
+        decay: f64,
+        now: u32,
+    ) -> Meeting {
+        let (ref_ij, ref_ji) = (self.prior_ref(prior_ij), self.prior_ref(prior_ji));
+        self.meet_ref(i, j, ref_ij, ref_ji, decay, now)
+    }
+
+    /// [`TrustTable::meet`] with the priors named in advance.
+    #[inline]
+    pub fn meet_ref(
+        &mut self,
+        i: FirmId,
+        j: FirmId,
+        prior_ij: PriorRef,
+        prior_ji: PriorRef,
         decay: f64,
         now: u32,
     ) -> Meeting {
@@ -416,8 +452,8 @@ impl TrustTable {
                 if dt != 0 {
                     self.tabulate(decay);
                     let f = self.power(decay, dt);
-                    let (a0, b0) = decay_by(ab[0] as f64, ab[1] as f64, prior_lo, f, dt);
-                    let (a1, b1) = decay_by(ab[2] as f64, ab[3] as f64, prior_hi, f, dt);
+                    let (a0, b0) = decay_by(ab[0] as f64, ab[1] as f64, prior_lo.prior, f, dt);
+                    let (a1, b1) = decay_by(ab[2] as f64, ab[3] as f64, prior_hi.prior, f, dt);
                     ab = [a0 as f32, b0 as f32, a1 as f32, b1 as f32];
                     self.store(s, ab);
                     self.slots[s].tick = now;
@@ -437,22 +473,17 @@ impl TrustTable {
                 } else {
                     s
                 };
-                let ab = [
-                    prior_lo.a as f32,
-                    prior_lo.b as f32,
-                    prior_hi.a as f32,
-                    prior_hi.b as f32,
-                ];
+                let (lo, hi) = (prior_lo.prior, prior_hi.prior);
+                let ab = [lo.a as f32, lo.b as f32, hi.a as f32, hi.b as f32];
                 self.slots[s] = Slot {
                     key: k,
                     tick: now,
                     info: SEEN,
                 };
-                match (self.intern(prior_lo), self.intern(prior_hi)) {
-                    (Some(lo), Some(hi)) => {
-                        self.slots[s].info |= lo << PRIOR_LO | hi << PRIOR_HI;
-                    }
-                    _ => self.store(s, ab),
+                if prior_lo.id != UNNAMED && prior_hi.id != UNNAMED {
+                    self.slots[s].info |= prior_lo.id << PRIOR_LO | prior_hi.id << PRIOR_HI;
+                } else {
+                    self.store(s, ab);
                 }
                 self.pairs += 1;
                 Meeting {
