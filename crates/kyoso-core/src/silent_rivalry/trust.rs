@@ -7,14 +7,20 @@
 //! prior by the factor λ; the decay is applied lazily on access, which is
 //! exact: after k ticks without news, a = a0 + λ^k (a − a0).
 //!
-//! Storage: one open-addressing table for the whole market, one 16-byte
-//! slot per unordered pair of firms that have met, holding both
-//! directions. An encounter therefore touches one slot (one cache miss)
-//! instead of two maps. In a large market most pairs meet only once, and
-//! their counts are then known from the slot alone: each side's prior plus
-//! one observation. Such a slot stores which priors and what was seen; the
-//! counts of pairs that met again (or were penalised) are stored as f32 in
-//! a dense side table the slot points to. The counts are the same f32
+//! Storage: one open-addressing table for the whole market, one slot per
+//! unordered pair of firms that have met, holding both directions. An
+//! encounter therefore touches one slot (one cache miss) instead of two
+//! maps. A slot is 8 bytes (the pair as two 16-bit ids and a 32-bit
+//! `info`) while every firm id is below 2^16, and 16 bytes (the pair as
+//! two 32-bit ids, then `info`) once a firm id is not: the table widens
+//! itself then. The table is most of a large run's memory, and memory
+//! first touched costs time (the kernel zeroes it), so the narrow slot
+//! halves that. In a large market most pairs meet only once, and their
+//! counts are then known from the slot alone: each side's prior plus one
+//! observation. Such a slot's `info` holds which priors, what was seen and
+//! the tick; the counts and tick of pairs that met again (or were
+//! penalised) are stored, as f32 and u32, in a dense side table `info`
+//! points to. The counts are the same f32
 //! values either way (ample for counts of a few hundred); all arithmetic is
 //! in f64. Lookups are by key only; [`TrustTable::pairs`] returns pairs
 //! sorted by id, so no table order reaches an output.
@@ -76,36 +82,70 @@ impl Belief {
 /// The key of a vacant slot. No pair has key 0: that would be firm 0 with itself.
 const EMPTY: u64 = 0;
 
-/// `Slot::info` bits 0–1: lo last saw hi share; hi last saw lo share.
+/// `info` bits 0–1: lo last saw hi share; hi last saw lo share.
 const SEEN: u32 = 0b11;
-/// `Slot::info` bit 2: the counts are in the side table, at index `info >> 3`.
+/// `info` bit 2: the counts and tick are in the side table, at index `info >> 3`.
 const STORED: u32 = 1 << 2;
-/// `Slot::info` bit 3, when not `STORED`: the meeting's observations were
+/// `info` bit 3, when not `STORED`: the meeting's observations were
 /// added (to a for a seen share, to b otherwise, as `SEEN` tells).
 const OBSERVED: u32 = 1 << 3;
-/// `Slot::info` bits 4–7 and 8–11, when not `STORED`: lo's and hi's prior (interned).
+/// `info` bits 4–7 and 8–11, when not `STORED`: lo's and hi's prior (interned).
 const PRIOR_LO: u32 = 4;
 const PRIOR_HI: u32 = 8;
+/// `info` bits 12–31, when not `STORED`: the tick at which both
+/// directions were last brought up to date.
+const TICK_SHIFT: u32 = 12;
+/// Ticks from this one on do not fit in `info`: pairs met then are `STORED`.
+const COMPACT_TICKS: u32 = 1 << (32 - TICK_SHIFT);
+/// Narrow slots hold pairs of firm ids below this.
+const NARROW_IDS: u64 = 1 << 16;
+/// The narrow key no pair has (lo = hi = 2^16 − 1): a pair that does not
+/// fit a narrow slot is looked up as this, and never found.
+const NO_NARROW_KEY: u32 = u32::MAX;
 /// How many distinct priors a slot can name (more are stored in full).
 const MAX_PRIORS: usize = 16;
 
-/// Both directions of trust between firms `lo < hi`.
+/// The counts and tick of a pair whose slot is `STORED`.
 #[derive(Debug, Clone, Copy)]
-#[repr(C)]
-struct Slot {
-    /// `lo << 32 | hi`, or `EMPTY` (0).
-    key: u64,
+struct Stored {
+    /// a and b of lo in hi, then of hi in lo.
+    ab: [f32; 4],
     /// Tick at which both directions were last brought up to date.
     tick: u32,
-    /// What was seen, and where the counts are (see `SEEN`, `STORED`).
-    info: u32,
 }
 
-/// A table of `n` vacant slots. Vacant slots are all-zero bytes, so the
-/// memory comes zeroed from the allocator (lazily, page by page, from the
-/// kernel) instead of being written slot by slot.
-fn vacant_slots(n: usize) -> Vec<Slot> {
+/// `n` words of vacant slots. Vacant slots are all-zero words (key 0), so
+/// the memory comes zeroed from the allocator (lazily, page by page, from
+/// the kernel) instead of being written slot by slot.
+fn vacant_words(n: usize) -> Vec<u64> {
     crate::prefetch::zeroed_huge_page_vec(n)
+}
+
+/// The narrow key of the pair `key` (`lo << 32 | hi`): `lo << 16 | hi`,
+/// or `NO_NARROW_KEY` when an id does not fit in 16 bits.
+#[inline]
+fn narrow_key(key: u64) -> u32 {
+    let (lo, hi) = (key >> 32, key & 0xFFFF_FFFF);
+    if hi < NARROW_IDS {
+        (lo << 16 | hi) as u32
+    } else {
+        NO_NARROW_KEY
+    }
+}
+
+/// The key and `info` of slot `s` of `words`, in the narrow or wide layout.
+#[inline]
+fn slot_of(words: &[u64], narrow: bool, s: usize) -> (u64, u32) {
+    if narrow {
+        let w = words[s];
+        let k = w as u32;
+        (
+            ((k >> 16) as u64) << 32 | (k & 0xFFFF) as u64,
+            (w >> 32) as u32,
+        )
+    } else {
+        (words[2 * s], words[2 * s + 1] as u32)
+    }
 }
 
 /// The beliefs held in counts `ab` (a and b of lo in hi, then of hi in lo)
@@ -162,10 +202,15 @@ impl Meeting {
 /// Trust between every pair of firms that have met.
 #[derive(Debug, Clone)]
 pub struct TrustTable {
-    slots: Vec<Slot>,
+    /// The slots: one word each (`info << 32 | lo << 16 | hi`) while
+    /// `narrow`, else two (`lo << 32 | hi`, then `info`). Key 0 is vacant.
+    words: Vec<u64>,
+    /// Number of slots.
+    slot_count: usize,
+    narrow: bool,
     pairs: usize,
-    /// Counts of the pairs whose slot is `STORED`.
-    counts: Vec<[f32; 4]>,
+    /// Counts and ticks of the pairs whose slot is `STORED`.
+    stored: Vec<Stored>,
     /// The distinct priors slots name, and a direct-mapped index into them.
     priors: Vec<Prior>,
     prior_index: [u8; MAX_PRIORS],
@@ -220,9 +265,11 @@ impl TrustTable {
 
     fn with_slots(slots: usize) -> TrustTable {
         TrustTable {
-            slots: vacant_slots(slots),
+            words: vacant_words(slots),
+            slot_count: slots,
+            narrow: true,
             pairs: 0,
-            counts: Vec::new(),
+            stored: Vec::new(),
             priors: Vec::new(),
             prior_index: [0; MAX_PRIORS],
             powers: Vec::new(),
@@ -290,7 +337,7 @@ impl TrustTable {
     #[inline]
     fn counts(&self, info: u32) -> [f32; 4] {
         if info & STORED != 0 {
-            return self.counts[(info >> 3) as usize];
+            return self.stored[(info >> 3) as usize].ab;
         }
         let lo = self.priors[(info >> PRIOR_LO & 15) as usize];
         let hi = self.priors[(info >> PRIOR_HI & 15) as usize];
@@ -302,35 +349,97 @@ impl TrustTable {
         ab
     }
 
-    /// Stores counts `ab` for slot `s`, in the side table.
+    /// The `info` of slot `s`.
     #[inline]
-    fn store(&mut self, s: usize, ab: [f32; 4]) {
-        let info = self.slots[s].info;
-        if info & STORED != 0 {
-            self.counts[(info >> 3) as usize] = ab;
+    fn info(&self, s: usize) -> u32 {
+        if self.narrow {
+            (self.words[s] >> 32) as u32
         } else {
-            let index = u32::try_from(self.counts.len())
+            self.words[2 * s + 1] as u32
+        }
+    }
+
+    /// Sets the `info` of slot `s`.
+    #[inline]
+    fn set_info(&mut self, s: usize, info: u32) {
+        if self.narrow {
+            let w = &mut self.words[s];
+            *w = *w & 0xFFFF_FFFF | (info as u64) << 32;
+        } else {
+            self.words[2 * s + 1] = info as u64;
+        }
+    }
+
+    /// Fills vacant slot `s` with the pair `key`. The pair must fit: a
+    /// narrow table is widened first.
+    #[inline]
+    fn set_slot(&mut self, s: usize, key: u64, info: u32) {
+        if self.narrow {
+            debug_assert_ne!(narrow_key(key), NO_NARROW_KEY);
+            self.words[s] = (info as u64) << 32 | narrow_key(key) as u64;
+        } else {
+            self.words[2 * s] = key;
+            self.words[2 * s + 1] = info as u64;
+        }
+    }
+
+    /// The tick at which a slot with `info` was last brought up to date.
+    #[inline]
+    fn tick(&self, info: u32) -> u32 {
+        if info & STORED != 0 {
+            self.stored[(info >> 3) as usize].tick
+        } else {
+            info >> TICK_SHIFT
+        }
+    }
+
+    /// Stores counts `ab` and `tick` for slot `s`, in the side table.
+    #[inline]
+    fn store(&mut self, s: usize, ab: [f32; 4], tick: u32) {
+        let info = self.info(s);
+        if info & STORED != 0 {
+            self.stored[(info >> 3) as usize] = Stored { ab, tick };
+        } else {
+            let index = u32::try_from(self.stored.len())
                 .ok()
                 .filter(|&k| k < 1 << 29)
                 .expect("fewer than 2^29 pairs met twice");
-            self.counts.push(ab);
-            self.slots[s].info = index << 3 | STORED | info & SEEN;
+            self.stored.push(Stored { ab, tick });
+            self.set_info(s, index << 3 | STORED | info & SEEN);
         }
     }
 
     /// The home slot of a key: Fibonacci hashing, then Lemire's
     /// multiply-shift onto the table size (any size, not only powers of two).
+    #[inline]
     fn home(&self, key: u64) -> usize {
         let hash = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        ((hash as u128 * self.slots.len() as u128) >> 64) as usize
+        ((hash as u128 * self.slot_count as u128) >> 64) as usize
     }
 
     /// The slot holding `key`, or the empty slot where it would go.
+    #[inline]
     fn find(&self, key: u64) -> Result<usize, usize> {
-        let len = self.slots.len();
+        let len = self.slot_count;
         let mut i = self.home(key);
+        if self.narrow {
+            let key = narrow_key(key);
+            loop {
+                let k = self.words[i] as u32;
+                if k == key {
+                    return Ok(i);
+                }
+                if k == 0 {
+                    return Err(i);
+                }
+                i += 1;
+                if i == len {
+                    i = 0;
+                }
+            }
+        }
         loop {
-            let k = self.slots[i].key;
+            let k = self.words[2 * i];
             if k == key {
                 return Ok(i);
             }
@@ -344,18 +453,29 @@ impl TrustTable {
         }
     }
 
-    fn grow(&mut self) {
-        let doubled = vacant_slots(self.slots.len() * 2);
-        let old = std::mem::replace(&mut self.slots, doubled);
-        for slot in old.into_iter().filter(|s| s.key != EMPTY) {
-            let i = self.find(slot.key).expect_err("keys are unique");
-            self.slots[i] = slot;
+    /// Moves every pair into a vacant table of `len` slots, narrow or wide.
+    fn rebuild(&mut self, len: usize, narrow: bool) {
+        let words = vacant_words(if narrow { len } else { 2 * len });
+        let old = std::mem::replace(&mut self.words, words);
+        let (old_len, old_narrow) = (self.slot_count, self.narrow);
+        (self.slot_count, self.narrow) = (len, narrow);
+        for s in 0..old_len {
+            let (key, info) = slot_of(&old, old_narrow, s);
+            if key != EMPTY {
+                let i = self.find(key).expect_err("keys are unique");
+                self.set_slot(i, key, info);
+            }
         }
+    }
+
+    fn grow(&mut self) {
+        self.rebuild(self.slot_count * 2, self.narrow);
     }
 
     /// Starts loading the home slot of the pair {x, y} into cache.
     pub(crate) fn prefetch(&self, x: FirmId, y: FirmId) {
-        crate::prefetch::prefetch(&self.slots[self.home(key(x, y).0)]);
+        let home = self.home(key(x, y).0);
+        crate::prefetch::prefetch(&self.words[if self.narrow { home } else { 2 * home }]);
     }
 
     /// Whether `x` and `y` have met.
@@ -373,10 +493,10 @@ impl TrustTable {
         now: u32,
     ) -> Option<Belief> {
         let (k, truster_is_lo) = key(truster, trustee);
-        let slot = &self.slots[self.find(k).ok()?];
-        let ab = self.counts(slot.info);
+        let info = self.info(self.find(k).ok()?);
+        let ab = self.counts(info);
         let d = if truster_is_lo { 0 } else { 2 };
-        let dt = now - slot.tick;
+        let dt = now - self.tick(info);
         let (a, b) = decay_by(
             ab[d] as f64,
             ab[d + 1] as f64,
@@ -388,7 +508,7 @@ impl TrustTable {
         Some(Belief {
             a,
             b,
-            last_seen_share: slot.info & bit != 0,
+            last_seen_share: info & bit != 0,
         })
     }
 
@@ -446,17 +566,16 @@ impl TrustTable {
         let d_i = if i_is_lo { 0 } else { 2 };
         match self.find(k) {
             Ok(s) => {
-                let Slot { tick, info, .. } = self.slots[s];
+                let info = self.info(s);
                 let mut ab = self.counts(info);
-                let dt = now - tick;
+                let dt = now - self.tick(info);
                 if dt != 0 {
                     self.tabulate(decay);
                     let f = self.power(decay, dt);
                     let (a0, b0) = decay_by(ab[0] as f64, ab[1] as f64, prior_lo.prior, f, dt);
                     let (a1, b1) = decay_by(ab[2] as f64, ab[3] as f64, prior_hi.prior, f, dt);
                     ab = [a0 as f32, b0 as f32, a1 as f32, b1 as f32];
-                    self.store(s, ab);
-                    self.slots[s].tick = now;
+                    self.store(s, ab, now);
                 }
                 Meeting {
                     slot: s,
@@ -467,23 +586,26 @@ impl TrustTable {
                 }
             }
             Err(s) => {
-                let s = if (self.pairs + 1) * 10 > self.slots.len() * 7 {
+                let s = if (self.pairs + 1) * 10 > self.slot_count * 7 {
                     self.grow();
+                    self.find(k).expect_err("new key")
+                } else {
+                    s
+                };
+                let s = if self.narrow && narrow_key(k) == NO_NARROW_KEY {
+                    self.rebuild(self.slot_count, false);
                     self.find(k).expect_err("new key")
                 } else {
                     s
                 };
                 let (lo, hi) = (prior_lo.prior, prior_hi.prior);
                 let ab = [lo.a as f32, lo.b as f32, hi.a as f32, hi.b as f32];
-                self.slots[s] = Slot {
-                    key: k,
-                    tick: now,
-                    info: SEEN,
-                };
-                if prior_lo.id != UNNAMED && prior_hi.id != UNNAMED {
-                    self.slots[s].info |= prior_lo.id << PRIOR_LO | prior_hi.id << PRIOR_HI;
+                if prior_lo.id != UNNAMED && prior_hi.id != UNNAMED && now < COMPACT_TICKS {
+                    let named = prior_lo.id << PRIOR_LO | prior_hi.id << PRIOR_HI;
+                    self.set_slot(s, k, SEEN | named | now << TICK_SHIFT);
                 } else {
-                    self.store(s, ab);
+                    self.set_slot(s, k, SEEN);
+                    self.store(s, ab, now);
                 }
                 self.pairs += 1;
                 Meeting {
@@ -509,14 +631,14 @@ impl TrustTable {
         let mut ab = m.ab;
         ab[1 - lo_saw as usize] += 1.0;
         ab[3 - hi_saw as usize] += 1.0;
-        let info = self.slots[m.slot].info;
+        let info = self.info(m.slot);
         if info & (STORED | OBSERVED) == 0 {
             // A first meeting's observations: the slot says it all.
-            self.slots[m.slot].info = info & !SEEN | OBSERVED | seen;
+            self.set_info(m.slot, info & !SEEN | OBSERVED | seen);
         } else {
-            self.store(m.slot, ab);
-            let e = &mut self.slots[m.slot];
-            e.info = e.info & !SEEN | seen;
+            self.store(m.slot, ab, self.tick(info));
+            let info = self.info(m.slot);
+            self.set_info(m.slot, info & !SEEN | seen);
         }
         Meeting { ab, seen, ..*m }
     }
@@ -538,20 +660,21 @@ impl TrustTable {
         let mut ab = m.ab;
         let (b, bit) = if m.d_i == 0 { (1, 1) } else { (3, 2) };
         ab[b] += amount as f32;
-        self.store(m.slot, ab);
-        self.slots[m.slot].info &= !bit;
+        self.store(m.slot, ab, now);
+        let info = self.info(m.slot);
+        self.set_info(m.slot, info & !bit);
     }
 
     /// Pairs whose expected trust (not decayed) is at least `min` in both
     /// directions, as (lo, hi, the smaller of the two), in table order.
     pub fn mutual_at_least(&self, min: f64) -> Vec<(FirmId, FirmId, f64)> {
-        self.slots
-            .iter()
-            .filter(|s| s.key != EMPTY)
-            .filter_map(|s| {
-                let (lo, hi) = beliefs(self.counts(s.info), s.info);
+        (0..self.slot_count)
+            .map(|s| slot_of(&self.words, self.narrow, s))
+            .filter(|&(key, _)| key != EMPTY)
+            .filter_map(|(key, info)| {
+                let (lo, hi) = beliefs(self.counts(info), info);
                 let t = lo.expected().min(hi.expected());
-                (t >= min).then_some(((s.key >> 32) as FirmId, s.key as FirmId, t))
+                (t >= min).then_some(((key >> 32) as FirmId, key as FirmId, t))
             })
             .collect()
     }
@@ -559,13 +682,12 @@ impl TrustTable {
     /// Every pair as (lo, hi, lo's belief in hi, hi's belief in lo), not
     /// decayed, sorted by (lo, hi).
     pub fn pairs(&self) -> Vec<(FirmId, FirmId, Belief, Belief)> {
-        let mut v: Vec<_> = self
-            .slots
-            .iter()
-            .filter(|s| s.key != EMPTY)
-            .map(|s| {
-                let (lo, hi) = beliefs(self.counts(s.info), s.info);
-                ((s.key >> 32) as FirmId, s.key as FirmId, lo, hi)
+        let mut v: Vec<_> = (0..self.slot_count)
+            .map(|s| slot_of(&self.words, self.narrow, s))
+            .filter(|&(key, _)| key != EMPTY)
+            .map(|(key, info)| {
+                let (lo, hi) = beliefs(self.counts(info), info);
+                ((key >> 32) as FirmId, key as FirmId, lo, hi)
             })
             .collect();
         v.sort_by_key(|p| (p.0, p.1));
@@ -582,13 +704,18 @@ mod tests {
     #[test]
     fn vacant_slots_are_all_zero_bytes() {
         // zeroed_huge_page_vec relies on it.
-        let v = vacant_slots(4);
-        assert!(
-            v.iter()
-                .all(|s| s.key == EMPTY && s.tick == 0 && s.info == 0)
-        );
-        assert_eq!(std::mem::size_of::<Slot>(), 16);
+        let v = vacant_words(4);
+        assert!(v.iter().all(|&w| w == 0));
+        assert!((0..4).all(|s| slot_of(&v, true, s) == (EMPTY, 0)));
+        assert!((0..2).all(|s| slot_of(&v, false, s) == (EMPTY, 0)));
         assert_eq!(EMPTY, 0);
+        // No pair has the narrow key that stands for "does not fit".
+        assert_eq!(
+            NO_NARROW_KEY,
+            (NARROW_IDS as u32 - 1) << 16 | (NARROW_IDS as u32 - 1)
+        );
+        assert_eq!(narrow_key(1 << 32 | (NARROW_IDS - 1)), 1 << 16 | 0xFFFF);
+        assert_eq!(narrow_key(1 << 32 | NARROW_IDS), NO_NARROW_KEY);
     }
 
     #[test]
@@ -760,6 +887,20 @@ mod tests {
 
     #[test]
     fn compact_and_stored_slots_give_the_reference_bits() {
+        reference_check(1, 0);
+    }
+
+    #[test]
+    fn wide_ids_and_late_ticks_give_the_reference_bits() {
+        // From tick 30 on, firm ids pass 2^16 (the table widens, full of
+        // pairs) and ticks pass what a slot's info can hold.
+        reference_check(2_000, COMPACT_TICKS - 30);
+    }
+
+    /// Meets random pairs among 40 firms with ids `k · id_scale` (only the
+    /// first 30 of them before tick 30), from tick `start`, and checks
+    /// every belief against the reference maps.
+    fn reference_check(id_scale: u32, start: u32) {
         use crate::rng::{Purpose, stream};
         use rand::RngExt;
         let mut rng = stream(5, Purpose::Encounters);
@@ -770,12 +911,14 @@ mod tests {
         let decay = 0.97;
         let mut t = TrustTable::with_capacity(10);
         let mut r = Reference::default();
-        let n = 40;
-        for now in 0..60u32 {
+        let ids: Vec<FirmId> = (0..40).map(|k| k * id_scale).collect();
+        for tick in 0..60u32 {
+            let now = start + tick;
+            let n = if tick < 30 { 30 } else { 40 };
             for _ in 0..50 {
-                let i = rng.random_range(0..n);
-                let j = (i + rng.random_range(1..n)) % n;
-                let pij = priors[rng.random_range(0..if now < 30 { 8 } else { 24 })];
+                let a = rng.random_range(0..n);
+                let (i, j) = (ids[a], ids[(a + rng.random_range(1..n)) % n]);
+                let pij = priors[rng.random_range(0..if tick < 30 { 8 } else { 24 })];
                 let pji = priors[rng.random_range(0..priors.len())];
                 if rng.random_bool(0.05) {
                     t.penalise(i, j, 3.0, pij, pji, decay, now);
@@ -792,8 +935,10 @@ mod tests {
                 assert_eq!(Some(after.ij()), r.belief(i, j, pij, decay, now));
                 assert_eq!(Some(after.ji()), r.belief(j, i, pji, decay, now));
             }
-            for i in 0..n {
-                for j in (0..n).filter(|&j| j != i) {
+            // Narrow slots until an id of 2^16 or more has met.
+            assert!(tick >= 30 || t.narrow);
+            for &i in &ids {
+                for &j in ids.iter().filter(|&&j| j != i) {
                     let p = priors[((i + j) % 24) as usize];
                     assert_eq!(
                         t.belief(i, j, p, decay, now + 3),
@@ -803,7 +948,13 @@ mod tests {
             }
         }
         assert_eq!(t.len(), r.0.len());
-        assert!(!t.counts.is_empty() && t.counts.len() < t.len());
+        assert!(!t.stored.is_empty() && t.stored.len() < t.len());
+        // Narrow throughout, or widened after tick 30 with pairs in it.
+        assert_eq!(t.narrow, ids[39] < NARROW_IDS as FirmId);
+        assert!(ids[29] < NARROW_IDS as FirmId);
+        let pairs = t.pairs();
+        assert_eq!(pairs.len(), r.0.len());
+        assert!(pairs.iter().all(|p| r.0.contains_key(&(p.0, p.1))));
     }
 
     #[test]
