@@ -99,10 +99,20 @@ impl Simulation {
         if fi.partner_count as usize >= max || fj.partner_count as usize >= max {
             return;
         }
-        if fi.partnerships.iter().any(|&p| {
-            let p = &self.partnerships[p as usize];
-            p.a == j || p.b == j
-        }) {
+        // Already partners? Only a firm with partners can be; the shorter
+        // list is searched (each entry is a random access).
+        let (short, other) = if fi.partner_count <= fj.partner_count {
+            (fi, j)
+        } else {
+            (fj, i)
+        };
+        debug_assert_eq!(short.partner_count as usize, short.partnerships.len());
+        if short.partner_count > 0
+            && short.partnerships.iter().any(|&p| {
+                let p = &self.partnerships[p as usize];
+                p.a == other || p.b == other
+            })
+        {
             return;
         }
         let now = self.tick;
