@@ -590,11 +590,12 @@ impl Scenario {
         let p = &self.partnerships;
         v.unit("partnerships.trust_threshold", p.trust_threshold);
         v.unit("partnerships.max_overlap", p.max_overlap);
+        // A firm's partner count is kept in one byte.
         v.int(
             "partnerships.max_partners",
             p.max_partners as f64,
             0.0,
-            1000.0,
+            255.0,
         );
         v.unit("partnerships.form_probability", p.form_probability);
         v.range("partnerships.value", p.value, 0.0, 1e6, ">= 0", true);
@@ -912,6 +913,25 @@ mod tests {
         assert!(text.contains("encounters.detect = 1.5"), "{text}");
         assert!(text.contains("[0, 1]"), "{text}");
         assert!(text.contains("origins.JP.strategy_mix (sum)"), "{text}");
+    }
+
+    #[test]
+    fn more_partners_than_a_firm_can_count_are_rejected() {
+        let err = ScenarioBuilder::new()
+            .set("partnerships.max_partners=256")
+            .unwrap()
+            .build()
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("partnerships.max_partners = 256"), "{text}");
+        assert!(text.contains("255"), "{text}");
+        assert!(
+            ScenarioBuilder::new()
+                .set("partnerships.max_partners=255")
+                .unwrap()
+                .build()
+                .is_ok()
+        );
     }
 
     #[test]
