@@ -30,10 +30,7 @@ pub fn pressure(sorted: &[f64], own: f64, band: f64) -> f64 {
 }
 
 /// [`pressure`] for every firm of a segment at once, given the segment
-/// sorted by capability: linear in the segment size. The window's two ends
-/// are found by merging the capabilities with the sorted lower and upper
-/// band limits, a step at a time without data-dependent branches (a
-/// sliding window's stop conditions are coin flips to the branch predictor).
+/// sorted by capability: a sliding window, linear in the segment size.
 pub fn pressures_within(sorted: &[(f64, FirmId)], band: f64, out: &mut Vec<f64>) {
     out.clear();
     let n = sorted.len();
@@ -41,27 +38,15 @@ pub fn pressures_within(sorted: &[(f64, FirmId)], band: f64, out: &mut Vec<f64>)
         out.resize(n, 0.0);
         return;
     }
-    // lo[k]: firms with q < q_k − band; then hi[k]: firms with q ≤ q_k + band.
-    let mut lo = vec![0usize; n];
-    let (mut k, mut m) = (0, 0);
-    while k < n {
-        let below = (m < n) & (sorted[m.min(n - 1)].0 < sorted[k].0 - band);
-        lo[k] = m;
-        m += below as usize;
-        k += !below as usize;
-    }
-    out.resize(n, 0.0);
-    let (mut k, mut m) = (0, 0);
-    while k < n {
-        let within = (m < n) & (sorted[m.min(n - 1)].0 <= sorted[k].0 + band);
-        out[k] = (m - lo[k]) as f64;
-        m += within as usize;
-        k += !within as usize;
-    }
-    // m − lo counted the firm itself.
-    let others = (n - 1) as f64;
-    for x in out.iter_mut() {
-        *x = (*x - 1.0) / others;
+    let (mut lo, mut hi) = (0, 0);
+    for &(q, _) in sorted {
+        while sorted[lo].0 < q - band {
+            lo += 1;
+        }
+        while hi < n && sorted[hi].0 <= q + band {
+            hi += 1;
+        }
+        out.push((hi - lo - 1) as f64 / (n - 1) as f64);
     }
 }
 
