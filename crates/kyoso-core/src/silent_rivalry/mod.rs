@@ -154,12 +154,18 @@ fn expected_pairs(s: &Scenario) -> usize {
 }
 
 /// A capacity hint for the firm table: the initial firms and the expected
-/// entrants, with room to spare (the table still grows if more enter).
+/// entrants, with room to spare (the table still grows if more enter). At
+/// most `MAX_RESERVED_FIRMS`: a valid scenario may expect billions of
+/// entrants over a million ticks, and reserving room for them all up front
+/// would ask for more memory than the machine has.
 fn expected_firms(s: &Scenario) -> usize {
     let initial: f64 = s.origins.values().map(|o| o.firms as f64).sum();
     let entrants = s.population.entry_rate * s.run.ticks as f64;
-    (initial + 1.5 * entrants + 64.0).min(1e8) as usize
+    (initial + 1.5 * entrants + 64.0).min(MAX_RESERVED_FIRMS as f64) as usize
 }
+
+/// The most firms whose room is reserved up front (256 MiB of `Firm`).
+const MAX_RESERVED_FIRMS: usize = 1 << 20;
 
 /// One random stream per purpose (see [`crate::rng`]).
 #[derive(Debug, Clone)]
@@ -540,4 +546,26 @@ pub fn run_scenario(
         partnerships: sim.partnerships,
         events: sim.events,
     }))
+}
+
+#[cfg(test)]
+mod capacity_tests {
+    use super::*;
+
+    #[test]
+    fn reservations_are_bounded_for_extreme_valid_scenarios() {
+        let s = crate::ScenarioBuilder::new()
+            .set("population.entry_rate=10000")
+            .unwrap()
+            .set("run.ticks=1000000")
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(expected_firms(&s), MAX_RESERVED_FIRMS);
+        assert!(expected_pairs(&s) <= 100_000_000);
+        // The default reserves room for its firms and entrants.
+        let d = Scenario::default();
+        let initial: u32 = d.origins.values().map(|o| o.firms).sum();
+        assert!(expected_firms(&d) > initial as usize);
+    }
 }
