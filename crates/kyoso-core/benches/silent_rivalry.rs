@@ -4,12 +4,17 @@
 //! - `scaled/N`: the default market scaled to N firms (demand and entry in
 //!   proportion), 120 ticks; throughput is reported in firm-ticks (elements).
 //!   Compare `scaled/1000` and `scaled/10000` for growth with firm count.
+//! - `trust/meetings`: the trust table alone, as a 10,000-firm run uses it:
+//!   120 ticks of 34,000 meetings (meet, then observe) among 11,000 firms,
+//!   the slot prefetched four meetings ahead; throughput in meetings.
 
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use kyoso_core::silent_rivalry::Simulation;
+use kyoso_core::silent_rivalry::trust::{Prior, PriorRef, TrustTable};
 use kyoso_core::{Scenario, silent_rivalry_scaled};
+use rand::{RngExt, SeedableRng};
 
 /// Runs a scenario to the end and returns the firm-ticks simulated.
 fn run(s: &Scenario) -> u64 {
@@ -41,5 +46,59 @@ fn scaled(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, default_run, scaled);
+/// One tick's meetings: (i, j, i's prior, j's prior, i saw a share, j saw one).
+type Meetings = Vec<(u32, u32, PriorRef, PriorRef, bool, bool)>;
+
+/// Three priors, named by `table` (a fresh table names them 0, 1, 2).
+fn named_priors(table: &mut TrustTable) -> [PriorRef; 3] {
+    [(0.5, 2.0), (0.7, 2.0), (0.3, 4.0)].map(|(m, w)| table.prior_ref(Prior::new(m, w)))
+}
+
+/// 120 ticks of meetings among 11,000 firms, as in `scaled/10000`.
+fn meetings(priors: [PriorRef; 3]) -> Vec<Meetings> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    (0..120)
+        .map(|_| {
+            (0..34_000)
+                .map(|_| {
+                    let i = rng.random_range(0..11_000u32);
+                    let j = (i + rng.random_range(1..11_000)) % 11_000;
+                    let (pi, pj) = (priors[(i % 3) as usize], priors[(j % 3) as usize]);
+                    (i, j, pi, pj, rng.random_bool(0.6), rng.random_bool(0.6))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn trust(c: &mut Criterion) {
+    let mut group = c.benchmark_group("trust");
+    group.sample_size(10);
+    let priors = named_priors(&mut TrustTable::default());
+    let ticks = meetings(priors);
+    group.throughput(Throughput::Elements(
+        ticks.iter().map(|t| t.len() as u64).sum(),
+    ));
+    group.bench_function("meetings", |b| {
+        b.iter(|| {
+            // The capacity a 10,000-firm run reserves.
+            let mut table = TrustTable::with_capacity(4_700_000);
+            assert_eq!(named_priors(&mut table), priors);
+            let mut sum = 0.0;
+            for (now, tick) in ticks.iter().enumerate() {
+                for (k, &(i, j, pi, pj, si, sj)) in tick.iter().enumerate() {
+                    if let Some(&(a, b, ..)) = tick.get(k + 4) {
+                        table.prefetch(a, b);
+                    }
+                    let m = table.meet_ref(i, j, pi, pj, 0.98, now as u32);
+                    sum += table.observe(&m, si, sj).ij().expected();
+                }
+            }
+            black_box(sum)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, default_run, scaled, trust);
 criterion_main!(benches);

@@ -473,7 +473,7 @@ impl TrustTable {
     }
 
     /// Starts loading the home slot of the pair {x, y} into cache.
-    pub(crate) fn prefetch(&self, x: FirmId, y: FirmId) {
+    pub fn prefetch(&self, x: FirmId, y: FirmId) {
         let home = self.home(key(x, y).0);
         crate::prefetch::prefetch(&self.words[if self.narrow { home } else { 2 * home }]);
     }
