@@ -47,10 +47,24 @@ pub struct Rule {
 /// The calibrated rule: share iff t·B ≥ L·ω + ε_margin; otherwise, with
 /// probability ε_explore, share anyway with a firm that is not a direct rival.
 pub fn calibrated(situation: &Situation, rule: &Rule, rng: &mut Rng) -> bool {
-    if situation.trust * rule.benefit >= rule.leakage * situation.overlap + rule.margin {
+    if trusting(situation, rule) {
         return true;
     }
-    situation.overlap < 1.0 && rule.explore > 0.0 && rng.random_bool(rule.explore)
+    may_explore(situation, rule) && rng.random_bool(rule.explore)
+}
+
+/// The calibrated rule's test: t·B ≥ L·ω + ε_margin.
+#[inline]
+fn trusting(situation: &Situation, rule: &Rule) -> bool {
+    situation.trust * rule.benefit >= rule.leakage * situation.overlap + rule.margin
+}
+
+/// Whether the calibrated rule may share anyway (with probability
+/// ε_explore) when it does not trust: only with a firm that is not a
+/// direct rival, and only if exploring is on.
+#[inline]
+fn may_explore(situation: &Situation, rule: &Rule) -> bool {
+    (situation.overlap < 1.0) & (rule.explore > 0.0)
 }
 
 /// Whether a firm with `strategy` shares in `situation`.
@@ -63,12 +77,12 @@ pub fn calibrated(situation: &Situation, rule: &Rule, rng: &mut Rng) -> bool {
 pub fn decide(strategy: Strategy, situation: &Situation, rule: &Rule, rng: &mut Rng) -> bool {
     use Strategy::*;
     let bit = |s: Strategy, on: bool| (on as u32) << s as u32;
-    let trusting = situation.trust * rule.benefit >= rule.leakage * situation.overlap + rule.margin;
+    let trusting = trusting(situation, rule);
     // Calibrated firms, and naive ones facing another origin, apply the rule.
     let rule_users = bit(Calibrated, true) | bit(NaiveIngroup, !situation.same_origin);
     let applies_rule = rule_users >> strategy as u32 & 1 != 0;
     let mut calibrated = trusting;
-    if applies_rule & !trusting & (situation.overlap < 1.0) & (rule.explore > 0.0) {
+    if applies_rule & !trusting & may_explore(situation, rule) {
         calibrated = rng.random_bool(rule.explore);
     }
     let answers = bit(Open, true)
