@@ -20,9 +20,8 @@
 //! observation. Such a slot's `info` holds which priors, what was seen and
 //! the tick; the counts and tick of pairs that met again (or were
 //! penalised) are stored, as f32 and u32, in a dense side table `info`
-//! points to. The counts are the same f32
-//! values either way (ample for counts of a few hundred); all arithmetic is
-//! in f64. Lookups are by key only; [`TrustTable::pairs`] returns pairs
+//! points to. The counts are the same f32 values either way (ample for
+//! counts of a few hundred); all arithmetic is in f64. Lookups are by key only; [`TrustTable::pairs`] returns pairs
 //! sorted by id, so no table order reaches an output.
 
 use crate::silent_rivalry::firm::FirmId;
@@ -148,15 +147,16 @@ fn slot_of(words: &[u64], narrow: bool, s: usize) -> (u64, u32) {
     }
 }
 
-/// The beliefs held in counts `ab` (a and b of lo in hi, then of hi in lo)
-/// with the `SEEN` bits `info`: lo's in hi, then hi's in lo (not decayed).
-fn beliefs(ab: [f32; 4], info: u32) -> (Belief, Belief) {
-    let belief = |d: usize, bit: u32| Belief {
+/// The belief held in counts `ab` (a and b of lo in hi, then of hi in lo)
+/// from position `d` (0: lo's in hi, 2: hi's in lo), with the `SEEN` bits
+/// `seen` (not decayed).
+#[inline]
+fn belief_at(ab: [f32; 4], seen: u32, d: usize) -> Belief {
+    Belief {
         a: ab[d] as f64,
         b: ab[d + 1] as f64,
-        last_seen_share: info & bit != 0,
-    };
-    (belief(0, 1), belief(2, 2))
+        last_seen_share: seen & (1 << (d / 2)) != 0,
+    }
 }
 
 /// The result of [`TrustTable::meet`]: both beliefs before the encounter
@@ -176,26 +176,16 @@ pub struct Meeting {
 }
 
 impl Meeting {
-    /// The belief whose counts start at `d` in `ab`.
-    #[inline]
-    fn belief(&self, d: usize) -> Belief {
-        Belief {
-            a: self.ab[d] as f64,
-            b: self.ab[d + 1] as f64,
-            last_seen_share: self.seen & (1 << (d / 2)) != 0,
-        }
-    }
-
     /// What i believes of j.
     #[inline]
     pub fn ij(&self) -> Belief {
-        self.belief(self.d_i)
+        belief_at(self.ab, self.seen, self.d_i)
     }
 
     /// What j believes of i.
     #[inline]
     pub fn ji(&self) -> Belief {
-        self.belief(2 - self.d_i)
+        belief_at(self.ab, self.seen, 2 - self.d_i)
     }
 }
 
@@ -468,10 +458,6 @@ impl TrustTable {
         }
     }
 
-    fn grow(&mut self) {
-        self.rebuild(self.slot_count * 2, self.narrow);
-    }
-
     /// Starts loading the home slot of the pair {x, y} into cache.
     pub fn prefetch(&self, x: FirmId, y: FirmId) {
         let home = self.home(key(x, y).0);
@@ -586,14 +572,12 @@ impl TrustTable {
                 }
             }
             Err(s) => {
-                let s = if (self.pairs + 1) * 10 > self.slot_count * 7 {
-                    self.grow();
-                    self.find(k).expect_err("new key")
-                } else {
-                    s
-                };
-                let s = if self.narrow && narrow_key(k) == NO_NARROW_KEY {
-                    self.rebuild(self.slot_count, false);
+                // Grow at a load of 0.7; widen for an id of 2^16 or more.
+                let full = (self.pairs + 1) * 10 > self.slot_count * 7;
+                let too_wide = self.narrow && narrow_key(k) == NO_NARROW_KEY;
+                let s = if full || too_wide {
+                    let len = self.slot_count * if full { 2 } else { 1 };
+                    self.rebuild(len, self.narrow && !too_wide);
                     self.find(k).expect_err("new key")
                 } else {
                     s
@@ -665,16 +649,26 @@ impl TrustTable {
         self.set_info(m.slot, info & !bit);
     }
 
-    /// Pairs whose expected trust (not decayed) is at least `min` in both
-    /// directions, as (lo, hi, the smaller of the two), in table order.
-    pub fn mutual_at_least(&self, min: f64) -> Vec<(FirmId, FirmId, f64)> {
+    /// Every pair as (lo, hi, lo's belief in hi, hi's belief in lo), not
+    /// decayed, in table order.
+    fn occupied(&self) -> impl Iterator<Item = (FirmId, FirmId, Belief, Belief)> + '_ {
         (0..self.slot_count)
             .map(|s| slot_of(&self.words, self.narrow, s))
             .filter(|&(key, _)| key != EMPTY)
-            .filter_map(|(key, info)| {
-                let (lo, hi) = beliefs(self.counts(info), info);
-                let t = lo.expected().min(hi.expected());
-                (t >= min).then_some(((key >> 32) as FirmId, key as FirmId, t))
+            .map(|(key, info)| {
+                let ab = self.counts(info);
+                let (lo, hi) = (belief_at(ab, info, 0), belief_at(ab, info, 2));
+                ((key >> 32) as FirmId, key as FirmId, lo, hi)
+            })
+    }
+
+    /// Pairs whose expected trust (not decayed) is at least `min` in both
+    /// directions, as (lo, hi, the smaller of the two), in table order.
+    pub fn mutual_at_least(&self, min: f64) -> Vec<(FirmId, FirmId, f64)> {
+        self.occupied()
+            .filter_map(|(lo, hi, in_hi, in_lo)| {
+                let t = in_hi.expected().min(in_lo.expected());
+                (t >= min).then_some((lo, hi, t))
             })
             .collect()
     }
@@ -682,14 +676,7 @@ impl TrustTable {
     /// Every pair as (lo, hi, lo's belief in hi, hi's belief in lo), not
     /// decayed, sorted by (lo, hi).
     pub fn pairs(&self) -> Vec<(FirmId, FirmId, Belief, Belief)> {
-        let mut v: Vec<_> = (0..self.slot_count)
-            .map(|s| slot_of(&self.words, self.narrow, s))
-            .filter(|&(key, _)| key != EMPTY)
-            .map(|(key, info)| {
-                let (lo, hi) = beliefs(self.counts(info), info);
-                ((key >> 32) as FirmId, key as FirmId, lo, hi)
-            })
-            .collect();
+        let mut v: Vec<_> = self.occupied().collect();
         v.sort_by_key(|p| (p.0, p.1));
         v
     }
