@@ -156,6 +156,26 @@ impl Firm {
     pub fn alive(&self) -> bool {
         self.exit_tick.is_none()
     }
+
+    /// Starts loading the first cache line: what an encounter touches.
+    #[inline]
+    pub(crate) fn prefetch_encounter_line(&self) {
+        crate::prefetch::prefetch(self);
+    }
+
+    /// Starts loading the second cache line: what R&D, the market and
+    /// profits use.
+    #[inline]
+    pub(crate) fn prefetch_phase_line(&self) {
+        crate::prefetch::prefetch(&self.capability);
+    }
+
+    /// Starts loading both hot cache lines.
+    #[inline]
+    pub(crate) fn prefetch_hot_lines(&self) {
+        self.prefetch_encounter_line();
+        self.prefetch_phase_line();
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 use rand::RngExt;
 use rand_distr::{Distribution, Normal};
 
-use crate::prefetch::{FIRMS_AHEAD, prefetch};
+use crate::prefetch::FIRMS_AHEAD;
 use crate::silent_rivalry::Simulation;
 use crate::silent_rivalry::events::EventKind;
 use crate::silent_rivalry::firm::FirmId;
@@ -119,7 +119,7 @@ impl Simulation {
             let members = &self.by_segment[segment];
             keys.extend(members.iter().enumerate().map(|(k, &f)| {
                 if let Some(&ahead) = members.get(k + FIRMS_AHEAD) {
-                    prefetch(&self.firms[ahead as usize].capability);
+                    self.firms[ahead as usize].prefetch_phase_line();
                 }
                 capability_order_key(self.firms[f as usize].capability, f)
             }));
@@ -131,9 +131,7 @@ impl Simulation {
             for (k, &(q, id)) in sorted.iter().enumerate() {
                 // Capability order is random in memory: fetch a few firms ahead.
                 if let Some(&(_, ahead)) = sorted.get(k + FIRMS_AHEAD) {
-                    let f = &self.firms[ahead as usize];
-                    prefetch(f);
-                    prefetch(&f.capability);
+                    self.firms[ahead as usize].prefetch_hot_lines();
                 }
                 let firm = &self.firms[id as usize];
                 let r = rd_spend(firm.rd_intensity, firm.last_revenue, escape, pressures[k]);

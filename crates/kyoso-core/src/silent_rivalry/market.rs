@@ -9,7 +9,7 @@
 //! μ, so early movers keep what they won. The outside option's share moves
 //! the same way, and absorbs the share of firms that exit.
 
-use crate::prefetch::{FIRMS_AHEAD, prefetch};
+use crate::prefetch::FIRMS_AHEAD;
 use crate::silent_rivalry::Simulation;
 
 /// A piece of intel below this amount is forgotten (about 44 ticks for one unit at 10 % decay).
@@ -112,7 +112,7 @@ impl Simulation {
             // Members are spread over the firm table: fetch a few ahead.
             for (k, &id) in members.iter().enumerate() {
                 if let Some(&ahead) = members.get(k + FIRMS_AHEAD) {
-                    prefetch(&self.firms[ahead as usize].capability);
+                    self.firms[ahead as usize].prefetch_phase_line();
                 }
                 let q = self.firms[id as usize].capability;
                 utility.push(m.beta_quality * q + gamma * edge[id as usize]);
@@ -123,9 +123,7 @@ impl Simulation {
             shares.clear();
             for (k, &id) in members.iter().enumerate() {
                 if let Some(&ahead) = members.get(k + FIRMS_AHEAD) {
-                    let f = &self.firms[ahead as usize];
-                    prefetch(f);
-                    prefetch(&f.share);
+                    self.firms[ahead as usize].prefetch_hot_lines();
                 }
                 let f = &mut self.firms[id as usize];
                 f.share = sticky(f.share, target[k], stickiness);

@@ -165,8 +165,8 @@ impl Simulation {
             }
             if let Some(&ahead) = active.get(n + FIRMS_AHEAD) {
                 let q = &self.partnerships[ahead as usize];
-                prefetch(&self.firms[q.a as usize]);
-                prefetch(&self.firms[q.b as usize]);
+                self.firms[q.a as usize].prefetch_encounter_line();
+                self.firms[q.b as usize].prefetch_encounter_line();
             }
             let p = &mut self.partnerships[pid as usize];
             if p.ended.is_some() {

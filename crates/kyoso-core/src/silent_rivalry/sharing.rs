@@ -11,7 +11,6 @@
 use rand::RngExt;
 use rand::distr::{Bernoulli, Distribution};
 
-use crate::prefetch::prefetch;
 use crate::rng::Rng;
 use crate::silent_rivalry::Simulation;
 use crate::silent_rivalry::firm::{FirmId, Strategy};
@@ -138,7 +137,7 @@ impl Simulation {
         for k in 0..pairings.len() {
             if let Some(&(a, b)) = pairings.get(k + AHEAD) {
                 self.trust.prefetch(a, b);
-                prefetch(&self.firms[b as usize]);
+                self.firms[b as usize].prefetch_encounter_line();
             }
             let (i, j) = pairings[k];
             self.encounter(i, j);
