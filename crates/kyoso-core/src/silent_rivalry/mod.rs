@@ -135,20 +135,20 @@ impl Params {
     }
 }
 
+/// The scenario's initial firms and expected entrants over the run.
+fn firms_and_entrants(s: &Scenario) -> (f64, f64) {
+    let initial = s.origins.values().map(|o| o.firms as f64).sum();
+    (initial, s.population.entry_rate * s.run.ticks as f64)
+}
+
 /// A capacity hint for the trust table: each encounter can meet a new
 /// pair (the firm count grows by entry over the run), but there are only
 /// n(n−1)/2 pairs among n firms. Measured: 3.9 million pairs for 10,000
 /// initial firms over 120 ticks, against an estimate of 4.7 million.
 fn expected_pairs(s: &Scenario) -> usize {
-    let initial: f64 = s
-        .origins
-        .values()
-        .map(|o| o.firms as f64)
-        .sum::<f64>()
-        .max(2.0);
-    let ticks = s.run.ticks as f64;
-    let entrants = s.population.entry_rate * ticks;
-    let encounters = (initial + entrants / 2.0) * s.encounters.per_tick as f64 * ticks;
+    let (initial, entrants) = firms_and_entrants(s);
+    let initial = initial.max(2.0);
+    let encounters = (initial + entrants / 2.0) * s.encounters.per_tick as f64 * s.run.ticks as f64;
     let most = initial + entrants;
     encounters.min(most * (most - 1.0) / 2.0).clamp(0.0, 1e8) as usize
 }
@@ -159,8 +159,7 @@ fn expected_pairs(s: &Scenario) -> usize {
 /// entrants over a million ticks, and reserving room for them all up front
 /// would ask for more memory than the machine has.
 fn expected_firms(s: &Scenario) -> usize {
-    let initial: f64 = s.origins.values().map(|o| o.firms as f64).sum();
-    let entrants = s.population.entry_rate * s.run.ticks as f64;
+    let (initial, entrants) = firms_and_entrants(s);
     (initial + 1.5 * entrants + 64.0).min(MAX_RESERVED_FIRMS as f64) as usize
 }
 
