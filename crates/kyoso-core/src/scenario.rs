@@ -876,13 +876,17 @@ mod tests {
         }
     }
 
+    /// The default scenario with `key=value` settings applied, built.
+    fn build_with(settings: &[&str]) -> Result<Scenario, ScenarioError> {
+        settings
+            .iter()
+            .try_fold(ScenarioBuilder::new(), |b, kv| b.set(kv))?
+            .build()
+    }
+
     #[test]
     fn unknown_key_is_named_with_suggestion() {
-        let err = ScenarioBuilder::new()
-            .set("market.segmnets=3")
-            .unwrap()
-            .build()
-            .unwrap_err();
+        let err = build_with(&["market.segmnets=3"]).unwrap_err();
         match err {
             ScenarioError::UnknownKey {
                 key, suggestion, ..
@@ -892,23 +896,17 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
-        let err = ScenarioBuilder::new()
-            .set("origins.JP.firmz=3")
-            .unwrap()
-            .build()
-            .unwrap_err();
+        let err = build_with(&["origins.JP.firmz=3"]).unwrap_err();
         assert!(err.to_string().contains("origins.JP.firms"), "{err}");
     }
 
     #[test]
     fn out_of_range_values_name_key_value_and_range() {
-        let err = ScenarioBuilder::new()
-            .set("encounters.detect=1.5")
-            .unwrap()
-            .set("origins.JP.strategy_mix.calibrated=0.9")
-            .unwrap()
-            .build()
-            .unwrap_err();
+        let err = build_with(&[
+            "encounters.detect=1.5",
+            "origins.JP.strategy_mix.calibrated=0.9",
+        ])
+        .unwrap_err();
         let text = err.to_string();
         assert!(text.contains("encounters.detect = 1.5"), "{text}");
         assert!(text.contains("[0, 1]"), "{text}");
@@ -917,40 +915,22 @@ mod tests {
 
     #[test]
     fn more_partners_than_a_firm_can_count_are_rejected() {
-        let err = ScenarioBuilder::new()
-            .set("partnerships.max_partners=256")
-            .unwrap()
-            .build()
-            .unwrap_err();
+        let err = build_with(&["partnerships.max_partners=256"]).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("partnerships.max_partners = 256"), "{text}");
         assert!(text.contains("255"), "{text}");
-        assert!(
-            ScenarioBuilder::new()
-                .set("partnerships.max_partners=255")
-                .unwrap()
-                .build()
-                .is_ok()
-        );
+        assert!(build_with(&["partnerships.max_partners=255"]).is_ok());
     }
 
     #[test]
     fn undefined_home_origin_is_rejected() {
-        let err = ScenarioBuilder::new()
-            .set("population.home_origin=\"KR\"")
-            .unwrap()
-            .build()
-            .unwrap_err();
+        let err = build_with(&["population.home_origin=\"KR\""]).unwrap_err();
         assert!(err.to_string().contains("population.home_origin"), "{err}");
     }
 
     #[test]
     fn negative_count_is_rejected() {
-        let err = ScenarioBuilder::new()
-            .set("origins.JP.firms=-3")
-            .unwrap()
-            .build()
-            .unwrap_err();
+        let err = build_with(&["origins.JP.firms=-3"]).unwrap_err();
         assert!(err.to_string().contains("origins"), "{err}");
     }
 
