@@ -6,7 +6,7 @@
 //! terminal: front ends (the `kyoso` command line, the web view, sweeps,
 //! future Python bindings) drive it through [`silent_rivalry::Simulation`].
 //!
-//! Determinism: every random draw comes from a [`rng::Streams`] stream
+//! Determinism: every random draw comes from a stream ([`rng::stream`])
 //! derived from the scenario seed; nothing iterates a hash map.
 
 pub mod error;

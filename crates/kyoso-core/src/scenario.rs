@@ -214,7 +214,7 @@ pub struct Mechanisms {
 pub struct OriginConfig {
     /// Firms of this origin at tick 0.
     pub firms: u32,
-    /// Mean corporate culture, a point of [0,1]^3.
+    /// Mean corporate culture, a point of \[0,1\]^3.
     pub culture: [f64; 3],
     /// Probability that a firm of this origin has a long horizon.
     pub long_horizon_share: f64,

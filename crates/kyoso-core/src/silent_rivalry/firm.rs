@@ -99,7 +99,7 @@ impl Ledger {
 /// random, so usually not in cache) come first and fill exactly one 64-byte
 /// cache line; the struct is aligned to it. The second line holds what
 /// the per-firm phases use (they visit firms in capability or segment
-/// order, so each firm is a random access too). [`Firm::prefetch_hot_lines`]
+/// order, so each firm is a random access too). `Firm::prefetch_hot_lines`
 /// and its two halves fetch them; a test pins the offsets.
 #[derive(Debug, Clone)]
 #[repr(C, align(64))]

@@ -55,7 +55,7 @@ pub struct Partnership {
     pub ended: Option<(u32, Cause)>,
 }
 
-/// Cultural distance: Euclidean distance in [0,1]^3 divided by √3.
+/// Cultural distance: Euclidean distance in \[0,1\]^3 divided by √3.
 pub fn cultural_distance(x: &[f64; 3], y: &[f64; 3]) -> f64 {
     let s: f64 = x.iter().zip(y).map(|(p, q)| (p - q) * (p - q)).sum();
     s.sqrt() / 3f64.sqrt()
