@@ -14,6 +14,7 @@ use rand::distr::{Bernoulli, Distribution};
 use crate::rng::Rng;
 use crate::silent_rivalry::Simulation;
 use crate::silent_rivalry::firm::{FirmId, Strategy};
+use crate::silent_rivalry::trust::Lookup;
 
 /// What a firm knows when it decides whether to share with another.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -188,29 +189,34 @@ impl Simulation {
         let overlap = [self.params.omega_cross, 1.0][same_segment as usize];
         let same_origin = fi.origin == fj.origin;
         let (strategy_i, strategy_j) = (fi.strategy, fj.strategy);
-        let meeting = self.trust.meet_ref(
-            i,
-            j,
+        let (prior_ij, prior_ji) = (
             self.prior_refs[strategy_i as usize][same_origin as usize],
             self.prior_refs[strategy_j as usize][same_origin as usize],
-            decay,
-            now,
         );
-        let (before_ij, before_ji) = (meeting.ij(), meeting.ji());
-        let (trust_ij, trust_ji) = (before_ij.expected(), before_ji.expected());
+        let lookup = self.trust.lookup(i, j, prior_ij, prior_ji, decay, now);
+        // (first meeting, i's trust in j, j's in i, i last saw j share, j saw i)
+        let (first, trust_ij, trust_ji, last_ij, last_ji) = match &lookup {
+            // Most meetings in a large market: beliefs are the priors.
+            Lookup::First(_) => (true, prior_ij.first(), prior_ji.first(), true, true),
+            Lookup::Met(m) => {
+                let (ij, ji) = (m.ij(), m.ji());
+                let (e_ij, e_ji) = (ij.expected(), ji.expected());
+                (m.first, e_ij, e_ji, ij.last_seen_share, ji.last_seen_share)
+            }
+        };
         let situation_i = Situation {
             overlap,
             same_origin,
-            first_meeting: meeting.first,
+            first_meeting: first,
             trust: trust_ij,
-            last_seen_share: before_ij.last_seen_share,
+            last_seen_share: last_ij,
         };
         let situation_j = Situation {
             overlap,
             same_origin,
-            first_meeting: meeting.first,
+            first_meeting: first,
             trust: trust_ji,
-            last_seen_share: before_ji.last_seen_share,
+            last_seen_share: last_ji,
         };
         let rng = &mut self.rngs.encounters;
         let share_i = decide(strategy_i, &situation_i, &self.params.rule, rng);
@@ -218,7 +224,14 @@ impl Simulation {
         let (veneer, detect) = (self.params.veneer, self.params.detect);
         let seen_i = observe(share_i, strategy_i, veneer, detect, rng);
         let seen_j = observe(share_j, strategy_j, veneer, detect, rng);
-        let after = self.trust.observe(&meeting, seen_j, seen_i);
+        // i saw j's action as `seen_j`, j saw i's as `seen_i`.
+        let after = match lookup {
+            Lookup::First(m) => {
+                self.trust.record_first(m, seen_j, seen_i);
+                None
+            }
+            Lookup::Met(m) => Some(self.trust.observe(&m, seen_j, seen_i)),
+        };
         if self.observing {
             // Seen withholdings, for the live view's event log (not an output table).
             if !share_i && !seen_i {
@@ -229,8 +242,8 @@ impl Simulation {
             }
         }
 
-        fi.firms_met += meeting.first as u32;
-        fj.firms_met += meeting.first as u32;
+        fi.firms_met += first as u32;
+        fj.firms_met += first as u32;
         count_action(fi, share_i);
         count_action(fj, share_j);
         receive(fi, share_j, benefit);
@@ -256,7 +269,10 @@ impl Simulation {
         self.counters
             .record_belief(strategy_j, same_origin, trust_ji, share_i);
         if self.params.partnerships && overlap < self.scenario.partnerships.max_overlap {
-            let (t_ij, t_ji) = (after.ij().expected(), after.ji().expected());
+            let (t_ij, t_ji) = match after {
+                None => (prior_ij.after_first(seen_j), prior_ji.after_first(seen_i)),
+                Some(m) => (m.ij().expected(), m.ji().expected()),
+            };
             self.maybe_form_partnership(i, j, overlap, t_ij, t_ji);
         }
     }

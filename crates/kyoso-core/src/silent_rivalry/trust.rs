@@ -17,8 +17,10 @@
 //! first touched costs time (the kernel zeroes it), so the narrow slot
 //! halves that. In a large market most pairs meet only once, and their
 //! counts are then known from the slot alone: each side's prior plus one
-//! observation. Such a slot's `info` holds which priors, what was seen and
-//! the tick; the counts and tick of pairs that met again (or were
+//! observation. An encounter reads such a meeting's beliefs from the priors
+//! ([`TrustTable::lookup`]) and writes its slot once, when both sides'
+//! observations are known ([`TrustTable::record_first`]). Such a slot's
+//! `info` holds which priors, what was seen and the tick; the counts and tick of pairs that met again (or were
 //! penalised) are stored, as f32 and u32, in a dense side table `info`
 //! points to. The counts are the same f32 values either way (ample for
 //! counts of a few hundred); all arithmetic is in f64. Lookups are by key only; [`TrustTable::pairs`] returns pairs
@@ -57,6 +59,64 @@ pub struct PriorRef {
     /// The number naming it in a slot, or `UNNAMED` if the table's
     /// `MAX_PRIORS` names were taken.
     id: u32,
+    /// Expected trust at a first meeting, before it ([`PriorRef::first`]).
+    first: f64,
+    /// Expected trust after a first meeting where the other was seen to
+    /// withhold (0) or share (1) ([`PriorRef::after_first`]).
+    after_first: [f64; 2],
+}
+
+impl PriorRef {
+    /// Expected trust before a first meeting: the prior's mean as a slot
+    /// holds it (counts in f32), bit for bit what [`Meeting::ij`] gives.
+    #[inline]
+    pub fn first(&self) -> f64 {
+        self.first
+    }
+
+    /// Expected trust after a first meeting in which the other was seen
+    /// to share (`saw_share`) or not: bit for bit what
+    /// [`TrustTable::observe`] gives.
+    #[inline]
+    pub fn after_first(&self, saw_share: bool) -> f64 {
+        self.after_first[saw_share as usize]
+    }
+}
+
+/// The expected trust of counts (a, b) held as f32, as [`Belief::expected`]
+/// computes it.
+fn expected_f32(a: f32, b: f32) -> f64 {
+    Belief {
+        a: a as f64,
+        b: b as f64,
+        last_seen_share: true,
+    }
+    .expected()
+}
+
+/// A pair meeting for the first time, found vacant by
+/// [`TrustTable::lookup`]: its slot is written once, by
+/// [`TrustTable::record_first`], when both sides' observations are known.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FirstMeeting {
+    slot: usize,
+    key: u64,
+    /// The slot's `info` without the observations.
+    info: u32,
+    i_is_lo: bool,
+}
+
+/// What [`TrustTable::lookup`] found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Lookup {
+    /// A first meeting whose slot is vacant and whose priors are named:
+    /// both beliefs are the priors ([`PriorRef::first`]), both last seen
+    /// actions count as shares.
+    First(FirstMeeting),
+    /// Any other meeting (a first one too, when the table must grow or
+    /// widen, or a prior is not named), already brought up to date as
+    /// [`TrustTable::meet_ref`] does.
+    Met(Meeting),
 }
 
 /// `PriorRef::id` of a prior the table could not name.
@@ -513,9 +573,13 @@ impl TrustTable {
 
     /// The table's name for `prior` (see [`PriorRef`]).
     pub fn prior_ref(&mut self, prior: Prior) -> PriorRef {
+        let (a, b) = (prior.a as f32, prior.b as f32);
         PriorRef {
             prior,
             id: self.intern(prior).unwrap_or(UNNAMED),
+            first: expected_f32(a, b),
+            // As `observe` counts a seen share (a + 1) or withholding (b + 1).
+            after_first: [expected_f32(a, b + 1.0), expected_f32(a + 1.0, b)],
         }
     }
 
@@ -546,11 +610,80 @@ impl TrustTable {
         now: u32,
     ) -> Meeting {
         let (k, i_is_lo) = key(i, j);
+        let found = self.find(k);
+        self.meet_found(k, i_is_lo, found, prior_ij, prior_ji, decay, now)
+    }
+
+    /// Like [`TrustTable::meet_ref`], except that the usual first meeting
+    /// (the table has room, the priors are named) is only found, not
+    /// written: the caller reads both beliefs from the priors
+    /// ([`PriorRef::first`]) and then calls [`TrustTable::record_first`]
+    /// with what each side saw, which writes the slot once. The table is
+    /// the same as after `meet_ref` and [`TrustTable::observe`]. Nothing
+    /// else may change the table in between.
+    #[inline]
+    pub fn lookup(
+        &mut self,
+        i: FirmId,
+        j: FirmId,
+        prior_ij: PriorRef,
+        prior_ji: PriorRef,
+        decay: f64,
+        now: u32,
+    ) -> Lookup {
+        let (k, i_is_lo) = key(i, j);
+        let found = self.find(k);
+        if let Err(slot) = found {
+            let room = (self.pairs + 1) * 10 <= self.slot_count * 7;
+            let fits = !self.narrow || narrow_key(k) != NO_NARROW_KEY;
+            let named = prior_ij.id != UNNAMED && prior_ji.id != UNNAMED;
+            if room & fits & named & (now < COMPACT_TICKS) {
+                let (lo, hi) = if i_is_lo {
+                    (prior_ij.id, prior_ji.id)
+                } else {
+                    (prior_ji.id, prior_ij.id)
+                };
+                return Lookup::First(FirstMeeting {
+                    slot,
+                    key: k,
+                    info: lo << PRIOR_LO | hi << PRIOR_HI | now << TICK_SHIFT,
+                    i_is_lo,
+                });
+            }
+        }
+        Lookup::Met(self.meet_found(k, i_is_lo, found, prior_ij, prior_ji, decay, now))
+    }
+
+    /// Writes the slot of a first meeting found by [`TrustTable::lookup`]:
+    /// i saw j share (`i_saw_share`) or not, and j saw i.
+    #[inline]
+    pub fn record_first(&mut self, m: FirstMeeting, i_saw_share: bool, j_saw_share: bool) {
+        let saw = [i_saw_share, j_saw_share];
+        let (lo_saw, hi_saw) = (saw[!m.i_is_lo as usize], saw[m.i_is_lo as usize]);
+        let seen = lo_saw as u32 | (hi_saw as u32) << 1;
+        self.set_slot(m.slot, m.key, m.info | OBSERVED | seen);
+        self.pairs += 1;
+    }
+
+    /// [`TrustTable::meet_ref`] for the pair `k`, where `found` is what
+    /// `find` gave for it.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn meet_found(
+        &mut self,
+        k: u64,
+        i_is_lo: bool,
+        found: Result<usize, usize>,
+        prior_ij: PriorRef,
+        prior_ji: PriorRef,
+        decay: f64,
+        now: u32,
+    ) -> Meeting {
         // Selected by index, not by a branch: which firm is lo is a coin flip.
         let priors = [prior_ij, prior_ji];
         let (prior_lo, prior_hi) = (priors[!i_is_lo as usize], priors[i_is_lo as usize]);
         let d_i = if i_is_lo { 0 } else { 2 };
-        match self.find(k) {
+        match found {
             Ok(s) => {
                 let info = self.info(s);
                 let mut ab = self.counts(info);
@@ -899,6 +1032,7 @@ mod tests {
         let mut t = TrustTable::with_capacity(10);
         let mut r = Reference::default();
         let ids: Vec<FirmId> = (0..40).map(|k| k * id_scale).collect();
+        let mut first_lookups = 0;
         for tick in 0..60u32 {
             let now = start + tick;
             let n = if tick < 30 { 30 } else { 40 };
@@ -912,15 +1046,64 @@ mod tests {
                     r.penalise(i, j, 3.0, pij, pji, decay, now);
                     continue;
                 }
-                let m = t.meet(i, j, pij, pji, decay, now);
-                r.meet(i, j, pij, pji, decay, now);
-                assert_eq!(Some(m.ij()), r.belief(i, j, pij, decay, now));
-                assert_eq!(Some(m.ji()), r.belief(j, i, pji, decay, now));
                 let (i_saw, j_saw) = (rng.random_bool(0.5), rng.random_bool(0.5));
-                let after = t.observe(&m, i_saw, j_saw);
+                let new_pair = r.belief(i, j, pij, decay, now).is_none();
+                r.meet(i, j, pij, pji, decay, now);
+                let expected = |b: Option<Belief>| b.map(|b| b.expected());
+                if rng.random_bool(0.5) {
+                    // As an encounter does: a usual first meeting is only
+                    // found, its beliefs read from the priors.
+                    let (rij, rji) = (t.prior_ref(pij), t.prior_ref(pji));
+                    match t.lookup(i, j, rij, rji, decay, now) {
+                        Lookup::First(m) => {
+                            assert!(new_pair);
+                            assert_eq!(
+                                Some(rij.first()),
+                                expected(r.belief(i, j, pij, decay, now))
+                            );
+                            assert_eq!(
+                                Some(rji.first()),
+                                expected(r.belief(j, i, pji, decay, now))
+                            );
+                            t.record_first(m, i_saw, j_saw);
+                            r.observe(i, j, i_saw, j_saw);
+                            assert_eq!(
+                                Some(rij.after_first(i_saw)),
+                                expected(r.belief(i, j, pij, decay, now))
+                            );
+                            assert_eq!(
+                                Some(rji.after_first(j_saw)),
+                                expected(r.belief(j, i, pji, decay, now))
+                            );
+                            first_lookups += 1;
+                            continue;
+                        }
+                        Lookup::Met(m) => {
+                            assert_eq!(m.first, new_pair);
+                            assert_eq!(Some(m.ij()), r.belief(i, j, pij, decay, now));
+                            t.observe(&m, i_saw, j_saw);
+                        }
+                    }
+                } else {
+                    let m = t.meet(i, j, pij, pji, decay, now);
+                    assert_eq!(m.first, new_pair);
+                    assert_eq!(Some(m.ij()), r.belief(i, j, pij, decay, now));
+                    assert_eq!(Some(m.ji()), r.belief(j, i, pji, decay, now));
+                    let after = t.observe(&m, i_saw, j_saw);
+                    r.observe(i, j, i_saw, j_saw);
+                    assert_eq!(Some(after.ij()), r.belief(i, j, pij, decay, now));
+                    assert_eq!(Some(after.ji()), r.belief(j, i, pji, decay, now));
+                    continue;
+                }
                 r.observe(i, j, i_saw, j_saw);
-                assert_eq!(Some(after.ij()), r.belief(i, j, pij, decay, now));
-                assert_eq!(Some(after.ji()), r.belief(j, i, pji, decay, now));
+                assert_eq!(
+                    t.belief(i, j, pij, decay, now),
+                    r.belief(i, j, pij, decay, now)
+                );
+                assert_eq!(
+                    t.belief(j, i, pji, decay, now),
+                    r.belief(j, i, pji, decay, now)
+                );
             }
             // Narrow slots until an id of 2^16 or more has met.
             assert!(tick >= 30 || t.narrow);
@@ -935,6 +1118,10 @@ mod tests {
             }
         }
         assert_eq!(t.len(), r.0.len());
+        assert!(
+            first_lookups > 20,
+            "{first_lookups} first meetings only found"
+        );
         assert!(!t.stored.is_empty() && t.stored.len() < t.len());
         // Narrow throughout, or widened after tick 30 with pairs in it.
         assert_eq!(t.narrow, ids[39] < NARROW_IDS as FirmId);
