@@ -8,6 +8,12 @@
 //!   120 ticks of 34,000 meetings (look up, then record what was seen)
 //!   among 11,000 firms, the slot prefetched four meetings ahead;
 //!   throughput in meetings.
+//! - `machine/random_read/KIB`: not the model but the machine it runs on,
+//!   to read the figures above by: one dependent read at a random place
+//!   (a pointer chase over cache lines in random cyclic order) in a buffer
+//!   of KIB KiB. 256 KiB fits a core's cache; 4 MiB is about a 1,000-firm
+//!   trust table; 64 MiB about a 10,000-firm one. Throughput is in reads,
+//!   so a read takes 1 / throughput.
 
 use std::hint::black_box;
 
@@ -107,5 +113,38 @@ fn trust(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, default_run, scaled, trust);
+/// `lines` cache lines (8 words each) whose first words chain every line
+/// in one random cycle: following the chain from 0 visits them all.
+fn random_cycle(lines: usize) -> Vec<u64> {
+    use rand::seq::SliceRandom;
+    let mut order: Vec<usize> = (0..lines).collect();
+    order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(7));
+    let mut words = vec![0u64; lines * 8];
+    for (k, &line) in order.iter().enumerate() {
+        words[line * 8] = (order[(k + 1) % lines] * 8) as u64;
+    }
+    words
+}
+
+fn machine(c: &mut Criterion) {
+    let mut group = c.benchmark_group("machine/random_read");
+    group.sample_size(10);
+    const READS: u64 = 200_000;
+    group.throughput(Throughput::Elements(READS));
+    for kib in [256usize, 4 << 10, 64 << 10] {
+        let words = random_cycle(kib * 1024 / 64);
+        group.bench_with_input(BenchmarkId::from_parameter(kib), &words, |b, words| {
+            let mut at = 0u64;
+            b.iter(|| {
+                for _ in 0..READS {
+                    at = words[at as usize];
+                }
+                black_box(at)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, default_run, scaled, trust, machine);
 criterion_main!(benches);
