@@ -75,6 +75,21 @@ fn may_explore(situation: &Situation, rule: &Rule) -> bool {
 /// calibrated rule is made exactly when [`calibrated`] would make it.
 #[inline]
 pub fn decide(strategy: Strategy, situation: &Situation, rule: &Rule, rng: &mut Rng) -> bool {
+    let explore = Bernoulli::new(rule.explore).expect("explore is a probability");
+    decide_with(strategy, situation, rule, explore, rng)
+}
+
+/// [`decide`] with the draw of probability ε_explore (`rule.explore`) set
+/// up in advance: the same draws, without converting the probability at
+/// every decision.
+#[inline]
+fn decide_with(
+    strategy: Strategy,
+    situation: &Situation,
+    rule: &Rule,
+    explore: Bernoulli,
+    rng: &mut Rng,
+) -> bool {
     use Strategy::*;
     let bit = |s: Strategy, on: bool| (on as u32) << s as u32;
     let trusting = trusting(situation, rule);
@@ -83,7 +98,7 @@ pub fn decide(strategy: Strategy, situation: &Situation, rule: &Rule, rng: &mut 
     let applies_rule = rule_users >> strategy as u32 & 1 != 0;
     let mut calibrated = trusting;
     if applies_rule & !trusting & may_explore(situation, rule) {
-        calibrated = rng.random_bool(rule.explore);
+        calibrated = explore.sample(rng);
     }
     let answers = bit(Open, true)
         | bit(NaiveIngroup, situation.same_origin | calibrated)
@@ -101,12 +116,25 @@ pub fn decide(strategy: Strategy, situation: &Situation, rule: &Rule, rng: &mut 
 /// while the veneer is on.
 #[inline]
 pub fn observe(shared: bool, sharer: Strategy, veneer: bool, detect: f64, rng: &mut Rng) -> bool {
+    let detect = Bernoulli::new(detect).expect("detect is a probability");
+    observe_with(shared, sharer, veneer, detect, rng)
+}
+
+/// [`observe`] with the detection draw set up in advance.
+#[inline]
+fn observe_with(
+    shared: bool,
+    sharer: Strategy,
+    veneer: bool,
+    detect: Bernoulli,
+    rng: &mut Rng,
+) -> bool {
     let opportunist = sharer == Strategy::Opportunist;
     // Shares are seen as shares; without the veneer withholding is seen as
     // it is; an opportunist's withholding looks like sharing.
     let mut seen = shared | (veneer & opportunist);
     if !shared & veneer & !opportunist {
-        seen = !rng.random_bool(detect);
+        seen = !detect.sample(rng);
     }
     seen
 }
@@ -124,6 +152,10 @@ impl Simulation {
         let per_tick = self.scenario.encounters.per_tick;
         let homophily = Bernoulli::new(self.scenario.encounters.homophily)
             .expect("homophily validated in [0, 1]");
+        let draws = Draws {
+            explore: Bernoulli::new(self.params.rule.explore).expect("explore validated in [0, 1]"),
+            detect: Bernoulli::new(self.params.detect).expect("detect validated in [0, 1]"),
+        };
         let mut pairings = std::mem::take(&mut self.pairings);
         pairings.clear();
         for idx in 0..self.alive.len() {
@@ -141,7 +173,7 @@ impl Simulation {
                 self.firms[b as usize].prefetch_encounter_line();
             }
             let (i, j) = pairings[k];
-            self.encounter(i, j);
+            self.encounter(i, j, draws);
         }
         self.counters.fold_actions();
         self.pairings = pairings;
@@ -177,7 +209,7 @@ impl Simulation {
     /// that are coin flips (who shares, who is of the same origin or
     /// segment) are counted with arithmetic rather than branches where the
     /// result is the same.
-    pub(super) fn encounter(&mut self, i: FirmId, j: FirmId) {
+    pub(super) fn encounter(&mut self, i: FirmId, j: FirmId, draws: Draws) {
         let now = self.tick;
         let decay = self.params.trust_decay;
         let benefit = self.params.rule.benefit;
@@ -219,11 +251,12 @@ impl Simulation {
             last_seen_share: last_ji,
         };
         let rng = &mut self.rngs.encounters;
-        let share_i = decide(strategy_i, &situation_i, &self.params.rule, rng);
-        let share_j = decide(strategy_j, &situation_j, &self.params.rule, rng);
-        let (veneer, detect) = (self.params.veneer, self.params.detect);
-        let seen_i = observe(share_i, strategy_i, veneer, detect, rng);
-        let seen_j = observe(share_j, strategy_j, veneer, detect, rng);
+        let rule = &self.params.rule;
+        let share_i = decide_with(strategy_i, &situation_i, rule, draws.explore, rng);
+        let share_j = decide_with(strategy_j, &situation_j, rule, draws.explore, rng);
+        let veneer = self.params.veneer;
+        let seen_i = observe_with(share_i, strategy_i, veneer, draws.detect, rng);
+        let seen_j = observe_with(share_j, strategy_j, veneer, draws.detect, rng);
         // i saw j's action as `seen_j`, j saw i's as `seen_i`.
         let after = match lookup {
             Lookup::First(m) => {
@@ -276,6 +309,14 @@ impl Simulation {
             self.maybe_form_partnership(i, j, overlap, t_ij, t_ji);
         }
     }
+}
+
+/// The encounter draws whose probabilities are fixed for a run (ε_explore
+/// and p_detect), set up once a tick.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Draws {
+    explore: Bernoulli,
+    detect: Bernoulli,
 }
 
 fn count_action(firm: &mut crate::silent_rivalry::firm::Firm, shared: bool) {
