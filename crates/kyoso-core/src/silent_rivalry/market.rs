@@ -100,9 +100,12 @@ impl Simulation {
                 .iter()
                 .map(|f| if f.alive() { f.share } else { 0.0 }),
         );
+        // Padded to a power of two for `IntelBook::decay_and_sum`.
+        let padded = self.firms.len().next_power_of_two();
+        self.share_snapshot.resize(padded, 0.0);
         let mut edge = std::mem::take(&mut self.edge_scratch);
         edge.clear();
-        edge.resize(self.firms.len(), 0.0);
+        edge.resize(padded, 0.0);
         for segment in 0..self.by_segment.len() {
             let members = std::mem::take(&mut self.by_segment[segment]);
             utility.clear();

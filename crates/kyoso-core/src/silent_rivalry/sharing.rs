@@ -378,7 +378,9 @@ impl IntelBook {
 
     /// Decays every piece by the factor `keep`, drops pieces at or below
     /// `floor`, and adds each remaining piece's amount times the share of
-    /// its subject to `edge[holder]`, in arrival order. `shares` is 0 for
+    /// its subject to `edge[holder]`, in arrival order. `shares` holds a
+    /// share per firm id, padded to a power of two; `edge` is at least as
+    /// long. `shares` is 0 for
     /// firms that left: a piece about one adds +0.0, which leaves every
     /// edge (a sum of non-negative terms) bit for bit as if the piece were
     /// gone, and a piece held by one adds to an edge nobody reads. Such
@@ -391,8 +393,13 @@ impl IntelBook {
         edge: &mut [f64],
     ) {
         let (mut read, mut write, mut runs_kept) = (self.head, self.head, 0);
-        // Same length as `shares`: a firm id that indexes one indexes the other.
-        let edge = &mut edge[..shares.len()];
+        // Firm ids are below both lengths, a power of two: masking an id
+        // leaves it as it is, and lets the compiler see that it is in
+        // bounds without a check per piece.
+        let len = shares.len();
+        assert!(len.is_power_of_two() && edge.len() >= len);
+        let mask = len - 1;
+        let edge = &mut edge[..len];
         for r in 0..self.runs.len() {
             let (amount, n) = self.runs[r];
             let amount = amount * keep;
@@ -409,7 +416,8 @@ impl IntelBook {
                 self.head = start;
             }
             for &(holder, about) in &self.pieces[start..end] {
-                edge[holder as usize] += amount * shares[about as usize];
+                debug_assert!((holder as usize) < len && (about as usize) < len);
+                edge[holder as usize & mask] += amount * shares[about as usize & mask];
             }
             if write != start {
                 self.pieces.copy_within(start..end, write);
@@ -723,7 +731,9 @@ mod tests {
         // dropping pieces on or held by firms that left (share −1 there).
         let shares: [f64; 6] = [0.3, 0.25, -1.0, 0.1, 0.0, 0.2];
         let alive = |f: FirmId| shares[f as usize] >= 0.0;
-        let book_shares: Vec<f64> = shares.iter().map(|&s| s.max(0.0)).collect();
+        // Padded to a power of two, as the market pads them.
+        let mut book_shares: Vec<f64> = shares.iter().map(|&s| s.max(0.0)).collect();
+        book_shares.resize(8, 0.0);
         let keep = 1.0 - 0.1;
         let mut book = IntelBook::default();
         let mut flat: Vec<IntelPiece> = Vec::new();
@@ -740,7 +750,7 @@ mod tests {
                     amount,
                 });
             }
-            let (mut e1, mut e2) = (vec![0.0; 6], vec![0.0; 6]);
+            let (mut e1, mut e2) = (vec![0.0; 8], vec![0.0; 6]);
             book.decay_and_sum(keep, 0.01, &book_shares, &mut e1);
             flat.retain_mut(|p| {
                 p.amount *= keep;
