@@ -283,6 +283,31 @@ fn key(x: FirmId, y: FirmId) -> (u64, bool) {
     }
 }
 
+/// (lo's, hi's) of a pair's two values given as (i's, j's). Selected by
+/// index, not by a branch: which firm is lo is a coin flip.
+#[inline]
+fn lo_hi<T: Copy>(i_is_lo: bool, of_i: T, of_j: T) -> (T, T) {
+    let both = [of_i, of_j];
+    (both[!i_is_lo as usize], both[i_is_lo as usize])
+}
+
+/// The `SEEN` bits of what lo and hi saw.
+#[inline]
+fn seen_bits(lo_saw: bool, hi_saw: bool) -> u32 {
+    lo_saw as u32 | (hi_saw as u32) << 1
+}
+
+/// The `info` of a new pair held in its slot alone (both priors named, as
+/// `lo_prior` and `hi_prior`, tick small enough), without the
+/// observations; `None` if it must be stored.
+#[inline]
+fn compact_info(lo_prior: u32, hi_prior: u32, now: u32) -> Option<u32> {
+    if lo_prior == UNNAMED || hi_prior == UNNAMED || now >= COMPACT_TICKS {
+        return None;
+    }
+    Some(lo_prior << PRIOR_LO | hi_prior << PRIOR_HI | now << TICK_SHIFT)
+}
+
 /// Brings one direction from `tick` to `now`: each tick, a ← a0 + λ(a − a0).
 #[cfg(test)]
 fn decay_counts(a: f64, b: f64, prior: Prior, decay: f64, ticks: u32) -> (f64, f64) {
@@ -503,6 +528,23 @@ impl TrustTable {
         }
     }
 
+    /// Whether a new pair `key` fits the table as it is: the table grows
+    /// at a load of 0.7, and widens for a firm id of 2^16 or more.
+    #[inline]
+    fn has_room_for(&self, key: u64) -> bool {
+        let room = (self.pairs + 1) * 10 <= self.slot_count * 7;
+        room & (!self.narrow | (narrow_key(key) != NO_NARROW_KEY))
+    }
+
+    /// Grows or widens the table as the new pair `key` needs
+    /// ([`TrustTable::has_room_for`]).
+    fn make_room_for(&mut self, key: u64) {
+        let full = (self.pairs + 1) * 10 > self.slot_count * 7;
+        let too_wide = self.narrow && narrow_key(key) == NO_NARROW_KEY;
+        let len = self.slot_count * if full { 2 } else { 1 };
+        self.rebuild(len, self.narrow && !too_wide);
+    }
+
     /// Moves every pair into a vacant table of `len` slots, narrow or wide.
     fn rebuild(&mut self, len: usize, narrow: bool) {
         let words = vacant_words(if narrow { len } else { 2 * len });
@@ -634,19 +676,14 @@ impl TrustTable {
         let (k, i_is_lo) = key(i, j);
         let found = self.find(k);
         if let Err(slot) = found {
-            let room = (self.pairs + 1) * 10 <= self.slot_count * 7;
-            let fits = !self.narrow || narrow_key(k) != NO_NARROW_KEY;
-            let named = prior_ij.id != UNNAMED && prior_ji.id != UNNAMED;
-            if room & fits & named & (now < COMPACT_TICKS) {
-                let (lo, hi) = if i_is_lo {
-                    (prior_ij.id, prior_ji.id)
-                } else {
-                    (prior_ji.id, prior_ij.id)
-                };
+            let (lo_prior, hi_prior) = lo_hi(i_is_lo, prior_ij.id, prior_ji.id);
+            if self.has_room_for(k)
+                && let Some(info) = compact_info(lo_prior, hi_prior, now)
+            {
                 return Lookup::First(FirstMeeting {
                     slot,
                     key: k,
-                    info: lo << PRIOR_LO | hi << PRIOR_HI | now << TICK_SHIFT,
+                    info,
                     i_is_lo,
                 });
             }
@@ -658,10 +695,8 @@ impl TrustTable {
     /// i saw j share (`i_saw_share`) or not, and j saw i.
     #[inline]
     pub fn record_first(&mut self, m: FirstMeeting, i_saw_share: bool, j_saw_share: bool) {
-        let saw = [i_saw_share, j_saw_share];
-        let (lo_saw, hi_saw) = (saw[!m.i_is_lo as usize], saw[m.i_is_lo as usize]);
-        let seen = lo_saw as u32 | (hi_saw as u32) << 1;
-        self.set_slot(m.slot, m.key, m.info | OBSERVED | seen);
+        let (lo_saw, hi_saw) = lo_hi(m.i_is_lo, i_saw_share, j_saw_share);
+        self.set_slot(m.slot, m.key, m.info | OBSERVED | seen_bits(lo_saw, hi_saw));
         self.pairs += 1;
     }
 
@@ -679,9 +714,7 @@ impl TrustTable {
         decay: f64,
         now: u32,
     ) -> Meeting {
-        // Selected by index, not by a branch: which firm is lo is a coin flip.
-        let priors = [prior_ij, prior_ji];
-        let (prior_lo, prior_hi) = (priors[!i_is_lo as usize], priors[i_is_lo as usize]);
+        let (prior_lo, prior_hi) = lo_hi(i_is_lo, prior_ij, prior_ji);
         let d_i = if i_is_lo { 0 } else { 2 };
         match found {
             Ok(s) => {
@@ -705,21 +738,16 @@ impl TrustTable {
                 }
             }
             Err(s) => {
-                // Grow at a load of 0.7; widen for an id of 2^16 or more.
-                let full = (self.pairs + 1) * 10 > self.slot_count * 7;
-                let too_wide = self.narrow && narrow_key(k) == NO_NARROW_KEY;
-                let s = if full || too_wide {
-                    let len = self.slot_count * if full { 2 } else { 1 };
-                    self.rebuild(len, self.narrow && !too_wide);
-                    self.find(k).expect_err("new key")
-                } else {
+                let s = if self.has_room_for(k) {
                     s
+                } else {
+                    self.make_room_for(k);
+                    self.find(k).expect_err("new key")
                 };
                 let (lo, hi) = (prior_lo.prior, prior_hi.prior);
                 let ab = [lo.a as f32, lo.b as f32, hi.a as f32, hi.b as f32];
-                if prior_lo.id != UNNAMED && prior_hi.id != UNNAMED && now < COMPACT_TICKS {
-                    let named = prior_lo.id << PRIOR_LO | prior_hi.id << PRIOR_HI;
-                    self.set_slot(s, k, SEEN | named | now << TICK_SHIFT);
+                if let Some(info) = compact_info(prior_lo.id, prior_hi.id, now) {
+                    self.set_slot(s, k, SEEN | info);
                 } else {
                     self.set_slot(s, k, SEEN);
                     self.store(s, ab, now);
@@ -741,10 +769,8 @@ impl TrustTable {
     /// Must follow `meet` with no other change to the pair in between.
     #[inline]
     pub fn observe(&mut self, m: &Meeting, i_saw_share: bool, j_saw_share: bool) -> Meeting {
-        let saw = [i_saw_share, j_saw_share];
-        let i_is_lo = m.d_i == 0;
-        let (lo_saw, hi_saw) = (saw[!i_is_lo as usize], saw[i_is_lo as usize]);
-        let seen = lo_saw as u32 | (hi_saw as u32) << 1;
+        let (lo_saw, hi_saw) = lo_hi(m.d_i == 0, i_saw_share, j_saw_share);
+        let seen = seen_bits(lo_saw, hi_saw);
         let mut ab = m.ab;
         ab[1 - lo_saw as usize] += 1.0;
         ab[3 - hi_saw as usize] += 1.0;
