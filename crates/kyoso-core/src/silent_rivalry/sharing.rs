@@ -380,11 +380,11 @@ impl IntelBook {
     /// `floor`, and adds each remaining piece's amount times the share of
     /// its subject to `edge[holder]`, in arrival order. `shares` holds a
     /// share per firm id, padded to a power of two; `edge` is at least as
-    /// long. `shares` is 0 for
-    /// firms that left: a piece about one adds +0.0, which leaves every
-    /// edge (a sum of non-negative terms) bit for bit as if the piece were
-    /// gone, and a piece held by one adds to an edge nobody reads. Such
-    /// pieces go when their run falls below the floor.
+    /// long. `shares` is 0 for firms that left (and the padding): a piece
+    /// about one adds +0.0, which leaves every edge (a sum of non-negative
+    /// terms) bit for bit as if the piece were gone, and a piece held by
+    /// one adds to an edge nobody reads. Such pieces go when their run
+    /// falls below the floor.
     pub(super) fn decay_and_sum(
         &mut self,
         keep: f64,
