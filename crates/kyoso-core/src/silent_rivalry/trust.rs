@@ -50,9 +50,9 @@ impl Prior {
     }
 }
 
-/// A prior as the table names it: looked up once with
-/// [`TrustTable::prior_ref`], then passed to [`TrustTable::meet_ref`]
-/// without a lookup per meeting.
+/// A prior as the table names it: named once with
+/// [`TrustTable::prior_ref`], then passed to [`TrustTable::lookup`]
+/// without a search of the names per meeting.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PriorRef {
     pub prior: Prior,
@@ -115,7 +115,7 @@ pub enum Lookup {
     First(FirstMeeting),
     /// Any other meeting (a first one too, when the table must grow or
     /// widen, or a prior is not named), already brought up to date as
-    /// [`TrustTable::meet_ref`] does.
+    /// [`TrustTable::meet`] does.
     Met(Meeting),
 }
 
@@ -637,31 +637,18 @@ impl TrustTable {
         now: u32,
     ) -> Meeting {
         let (ref_ij, ref_ji) = (self.prior_ref(prior_ij), self.prior_ref(prior_ji));
-        self.meet_ref(i, j, ref_ij, ref_ji, decay, now)
-    }
-
-    /// [`TrustTable::meet`] with the priors named in advance.
-    #[inline]
-    pub fn meet_ref(
-        &mut self,
-        i: FirmId,
-        j: FirmId,
-        prior_ij: PriorRef,
-        prior_ji: PriorRef,
-        decay: f64,
-        now: u32,
-    ) -> Meeting {
         let (k, i_is_lo) = key(i, j);
         let found = self.find(k);
-        self.meet_found(k, i_is_lo, found, prior_ij, prior_ji, decay, now)
+        self.meet_found(k, i_is_lo, found, ref_ij, ref_ji, decay, now)
     }
 
-    /// Like [`TrustTable::meet_ref`], except that the usual first meeting
+    /// Like [`TrustTable::meet`] with the priors named in advance
+    /// ([`TrustTable::prior_ref`]), except that the usual first meeting
     /// (the table has room, the priors are named) is only found, not
     /// written: the caller reads both beliefs from the priors
     /// ([`PriorRef::first`]) and then calls [`TrustTable::record_first`]
     /// with what each side saw, which writes the slot once. The table is
-    /// the same as after `meet_ref` and [`TrustTable::observe`]. Nothing
+    /// the same as after `meet` and [`TrustTable::observe`]. Nothing
     /// else may change the table in between.
     #[inline]
     pub fn lookup(
@@ -700,8 +687,8 @@ impl TrustTable {
         self.pairs += 1;
     }
 
-    /// [`TrustTable::meet_ref`] for the pair `k`, where `found` is what
-    /// `find` gave for it.
+    /// [`TrustTable::meet`] for the pair `k`, with its priors named,
+    /// where `found` is what `find` gave for it.
     #[allow(clippy::too_many_arguments)]
     #[inline]
     fn meet_found(
