@@ -528,21 +528,31 @@ impl TrustTable {
         }
     }
 
-    /// Whether a new pair `key` fits the table as it is: the table grows
-    /// at a load of 0.7, and widens for a firm id of 2^16 or more.
+    /// Whether one more pair would take the load past 0.7, where the
+    /// table grows.
+    #[inline]
+    fn full(&self) -> bool {
+        (self.pairs + 1) * 10 > self.slot_count * 7
+    }
+
+    /// Whether the narrow table must widen for the pair `key` (a firm id
+    /// of 2^16 or more).
+    #[inline]
+    fn too_narrow_for(&self, key: u64) -> bool {
+        self.narrow & (narrow_key(key) == NO_NARROW_KEY)
+    }
+
+    /// Whether a new pair `key` fits the table as it is.
     #[inline]
     fn has_room_for(&self, key: u64) -> bool {
-        let room = (self.pairs + 1) * 10 <= self.slot_count * 7;
-        room & (!self.narrow | (narrow_key(key) != NO_NARROW_KEY))
+        !(self.full() | self.too_narrow_for(key))
     }
 
     /// Grows or widens the table as the new pair `key` needs
     /// ([`TrustTable::has_room_for`]).
     fn make_room_for(&mut self, key: u64) {
-        let full = (self.pairs + 1) * 10 > self.slot_count * 7;
-        let too_wide = self.narrow && narrow_key(key) == NO_NARROW_KEY;
-        let len = self.slot_count * if full { 2 } else { 1 };
-        self.rebuild(len, self.narrow && !too_wide);
+        let len = self.slot_count * if self.full() { 2 } else { 1 };
+        self.rebuild(len, !self.too_narrow_for(key) & self.narrow);
     }
 
     /// Moves every pair into a vacant table of `len` slots, narrow or wide.
