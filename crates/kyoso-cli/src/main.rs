@@ -4,6 +4,7 @@
 
 mod classic;
 mod experiment;
+mod interrupt;
 mod output;
 mod report;
 mod run;
@@ -112,6 +113,15 @@ impl Failure {
         }
     }
 
+    /// An output error: 2 if the target may not be written, else 1.
+    pub fn output(e: kyoso_io::OutputError) -> Failure {
+        if e.is_input() {
+            Failure::input(e)
+        } else {
+            Failure::runtime(e)
+        }
+    }
+
     /// Runtime failure: exit status 1.
     pub fn runtime(message: impl std::fmt::Display) -> Failure {
         Failure {
@@ -193,6 +203,10 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The live view handles its own signals (tokio).
+    if !matches!(cli.command, Command::Serve(_)) {
+        interrupt::install();
+    }
     match try_main(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {

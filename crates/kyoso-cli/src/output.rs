@@ -23,26 +23,97 @@ pub struct OutputArgs {
     pub csv: bool,
 }
 
-/// The first free `runs/<label>-seed<seed>-<NNN>` folder.
-pub fn default_out(label: &str, seed: u64) -> PathBuf {
-    let base = Path::new("runs");
-    (1..)
-        .map(|n| base.join(format!("{label}-seed{seed}-{n:03}")))
-        .find(|p| !p.exists())
-        .expect("some folder name is free")
+/// Where a command's output goes: a folder the user named, or the first
+/// free `runs/<label>-seed<seed>-NNN`, claimed when the output is complete.
+#[derive(Debug, Clone)]
+pub enum Destination {
+    Given { dir: PathBuf, force: bool },
+    Default { label: String, seed: u64 },
+}
+
+/// The folder under which default outputs go.
+pub const RUNS: &str = "runs";
+
+impl Destination {
+    pub fn new(out: Option<&Path>, label: &str, seed: u64, force: bool) -> Destination {
+        match out {
+            Some(dir) => Destination::Given {
+                dir: dir.to_path_buf(),
+                force,
+            },
+            None => Destination::Default {
+                label: label.to_string(),
+                seed,
+            },
+        }
+    }
+
+    /// Refuses a non-empty or unreplaceable target before any work is done.
+    pub fn check(&self) -> Result<(), Failure> {
+        match self {
+            Destination::Given { dir, force } => {
+                kyoso_io::check_target(dir, *force).map_err(Failure::input)
+            }
+            Destination::Default { .. } => Ok(()),
+        }
+    }
+
+    /// A staging folder beside the destination.
+    pub fn staging(&self) -> Result<Staging, Failure> {
+        match self {
+            Destination::Given { dir, force } => Staging::new(dir, *force).map_err(Failure::output),
+            Destination::Default { .. } => {
+                Staging::new_in(Path::new(RUNS)).map_err(Failure::runtime)
+            }
+        }
+    }
+
+    /// Moves a complete staging folder into place.
+    pub fn commit(&self, staging: Staging) -> Result<PathBuf, Failure> {
+        match self {
+            Destination::Given { .. } => staging.commit().map_err(Failure::output),
+            Destination::Default { label, seed } => {
+                let base = Path::new(RUNS);
+                let names =
+                    (1..=999_999u32).map(|n| base.join(format!("{label}-seed{seed}-{n:03}")));
+                staging.commit_first_free(names).map_err(Failure::runtime)
+            }
+        }
+    }
 }
 
 /// An output folder being filled; moved into place by [`Output::commit`].
 pub struct Output {
     staging: Staging,
+    destination: Destination,
 }
 
 impl Output {
+    /// Starts the output of a command: `out` if given (refused if it is
+    /// not empty, unless `force` and replaceable), else a new folder under
+    /// runs/ named after `label` and `seed`.
+    pub fn start_run(
+        out: Option<&Path>,
+        label: &str,
+        seed: u64,
+        force: bool,
+    ) -> Result<Output, Failure> {
+        Output::start_at(Destination::new(out, label, seed, force))
+    }
+
     /// Refuses a non-empty target (unless `force`) before any work is done.
     pub fn start(target: &Path, force: bool) -> Result<Output, Failure> {
-        kyoso_io::check_target(target, force).map_err(Failure::input)?;
+        Output::start_at(Destination::Given {
+            dir: target.to_path_buf(),
+            force,
+        })
+    }
+
+    fn start_at(destination: Destination) -> Result<Output, Failure> {
+        destination.check()?;
         Ok(Output {
-            staging: Staging::new(target, force).map_err(Failure::runtime)?,
+            staging: destination.staging()?,
+            destination,
         })
     }
 
@@ -79,7 +150,8 @@ impl Output {
     }
 
     pub fn commit(self) -> Result<PathBuf, Failure> {
-        self.staging.commit().map_err(Failure::runtime)
+        crate::interrupt::check()?;
+        self.destination.commit(self.staging)
     }
 }
 

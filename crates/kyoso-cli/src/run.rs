@@ -1,15 +1,13 @@
 //! `kyoso run`: resolve, simulate with a progress bar, write atomically, summarise.
 
 use std::io::IsTerminal;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kyoso_core::silent_rivalry::{RunOutput, run_scenario};
-use kyoso_io::{Staging, WriteOptions};
+use kyoso_io::WriteOptions;
 
-use crate::output::default_out;
-use crate::{Failure, RunArgs};
+use crate::output::Destination;
+use crate::{Failure, RunArgs, interrupt};
 
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let (scenario, source) = args.scenario.resolve()?;
@@ -20,20 +18,15 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         (Some(p), None) => p.clone(),
         (None, None) => "default".to_string(),
     };
-    let target = args
-        .output
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(&label, scenario.run.seed));
+    let destination = Destination::new(
+        args.output.out.as_deref(),
+        &label,
+        scenario.run.seed,
+        args.output.force,
+    );
     // Refuse a non-empty --out before spending time on the run.
-    kyoso_io::check_target(&target, args.output.force).map_err(Failure::input)?;
-
-    let interrupted = Arc::new(AtomicBool::new(false));
-    {
-        let flag = interrupted.clone();
-        // If a handler cannot be installed (already set in tests), runs are simply not interruptible cleanly.
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
-    }
+    destination.check()?;
+    let _polling = interrupt::Polling::start();
 
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let bar = if show_progress {
@@ -55,7 +48,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let output = run_scenario(
         &scenario,
         |done, _| bar.set_position(done as u64),
-        || interrupted.load(Ordering::SeqCst),
+        interrupt::requested,
     )
     .map_err(Failure::input)?;
     bar.finish_and_clear();
@@ -66,7 +59,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         });
     };
 
-    let staging = Staging::new(&target, args.output.force).map_err(Failure::input)?;
+    let staging = destination.staging()?;
     kyoso_io::write_run(
         &output,
         staging.path(),
@@ -76,13 +69,8 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         },
     )
     .map_err(Failure::runtime)?;
-    if interrupted.load(Ordering::SeqCst) {
-        return Err(Failure {
-            code: 130,
-            message: "interrupted; no output written".into(),
-        });
-    }
-    let dir = staging.commit().map_err(Failure::runtime)?;
+    interrupt::check()?;
+    let dir = destination.commit(staging)?;
     if args.quiet {
         println!("{}", dir.display());
     } else {

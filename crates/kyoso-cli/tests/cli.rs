@@ -299,16 +299,28 @@ fn an_existing_output_folder_is_refused_unless_forced() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("not empty").and(predicate::str::contains("--force")));
-    assert_eq!(
-        fs::read_to_string(out.join("keep.txt")).unwrap(),
-        "precious"
-    );
+    // --force never replaces a folder kyoso did not write.
     kyoso()
         .args(["run", "--quiet", "--ticks", "3", "--force", "--out"])
         .arg(&out)
         .assert()
-        .success();
-    assert!(!out.join("keep.txt").exists() && out.join("summary.json").is_file());
+        .code(2)
+        .stderr(predicate::str::contains("not a folder kyoso wrote"));
+    assert_eq!(
+        fs::read_to_string(out.join("keep.txt")).unwrap(),
+        "precious"
+    );
+    // It replaces a run folder kyoso wrote, and leaves nothing aside.
+    let run = tmp.path().join("run");
+    for ticks in ["3", "4"] {
+        kyoso()
+            .args(["run", "--quiet", "--ticks", ticks, "--force", "--out"])
+            .arg(&run)
+            .assert()
+            .success();
+    }
+    let summary = fs::read_to_string(run.join("summary.json")).unwrap();
+    assert!(summary.contains("\"ticks\": 4"), "{summary}");
     // An existing empty folder is fine without --force.
     let empty = tmp.path().join("empty");
     fs::create_dir(&empty).unwrap();
@@ -318,29 +330,161 @@ fn an_existing_output_folder_is_refused_unless_forced() {
         .assert()
         .success();
     no_partial_left(tmp.path());
+    let names: Vec<String> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.starts_with(".kyoso")), "{names:?}");
+}
+
+/// A folder tree with a file of the user's in every folder.
+fn user_tree(root: &Path) -> Vec<std::path::PathBuf> {
+    let dirs = [root.join("a"), root.join("a/b"), root.join("a/b/c")];
+    let mut files = Vec::new();
+    for d in &dirs {
+        fs::create_dir_all(d).unwrap();
+        let f = d.join("mine.txt");
+        fs::write(&f, "mine").unwrap();
+        files.push(f);
+    }
+    files
+}
+
+#[test]
+fn force_refuses_the_current_folder_its_ancestors_and_upward_paths() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = user_tree(tmp.path());
+    let cwd = tmp.path().join("a/b/c");
+    let abs_a = tmp.path().join("a").to_string_lossy().into_owned();
+    let abs_cwd = cwd.to_string_lossy().into_owned();
+    for out in [
+        ".", "..", "../..", "./", "sub/..", "../b/..", &abs_a, &abs_cwd, "/",
+    ] {
+        kyoso()
+            .args(["run", "--quiet", "--ticks", "2", "--force", "--out", out])
+            .current_dir(&cwd)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("--force refused"));
+        for f in &files {
+            assert!(f.is_file(), "--out {out} --force deleted {}", f.display());
+        }
+    }
+    // The current folder is refused even when it looks like a kyoso folder.
+    let run = tmp.path().join("run");
+    kyoso()
+        .args(["run", "--quiet", "--ticks", "2", "--out"])
+        .arg(&run)
+        .assert()
+        .success();
+    kyoso()
+        .args(["run", "--quiet", "--ticks", "2", "--force", "--out", "."])
+        .current_dir(&run)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("current folder"));
+    assert!(run.join("summary.json").is_file());
+    // The home folder, and a symbolic link to a kyoso folder.
+    let home = tmp.path().join("a");
+    kyoso()
+        .args(["run", "--quiet", "--ticks", "2", "--force", "--out"])
+        .arg(&home)
+        .env("HOME", &home)
+        .current_dir(tmp.path())
+        .assert()
+        .code(2);
+    let link = tmp.path().join("link");
+    std::os::unix::fs::symlink(&run, &link).unwrap();
+    kyoso()
+        .args(["run", "--quiet", "--ticks", "2", "--force", "--out"])
+        .arg(&link)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("symbolic link"));
+    assert!(run.join("summary.json").is_file());
+    for f in &files {
+        assert!(f.is_file());
+    }
+}
+
+#[test]
+fn parallel_runs_with_the_default_name_each_get_their_own_folder() {
+    let cwd = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("kyoso");
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            StdCommand::new(&bin)
+                .args(["run", "--quiet", "--ticks", "30"])
+                .current_dir(cwd.path())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut printed = Vec::new();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "a parallel run failed");
+        printed.push(String::from_utf8(out.stdout).unwrap().trim().to_string());
+    }
+    printed.sort();
+    let expected: Vec<String> = (1..=4)
+        .map(|n| format!("runs/default-seed42-{n:03}"))
+        .collect();
+    assert_eq!(printed, expected);
+    let first = fs::read(cwd.path().join("runs/default-seed42-001/ticks.parquet")).unwrap();
+    for n in 2..=4 {
+        let other = fs::read(
+            cwd.path()
+                .join(format!("runs/default-seed42-{n:03}/ticks.parquet")),
+        )
+        .unwrap();
+        assert_eq!(first, other, "same scenario and seed, same bytes");
+    }
+    no_partial_left(&cwd.path().join("runs"));
+}
+
+#[test]
+fn staging_folders_of_dead_processes_are_removed_at_the_next_start() {
+    let cwd = tempfile::tempdir().unwrap();
+    let runs = cwd.path().join("runs");
+    // What a run killed with SIGKILL leaves: its pid cannot be alive (above pid_max).
+    let stale = runs.join(".kyoso-partial-4194999-abcdef");
+    fs::create_dir_all(&stale).unwrap();
+    fs::write(stale.join("ticks.parquet"), "half").unwrap();
+    kyoso()
+        .args(["run", "--quiet", "--ticks", "2"])
+        .current_dir(cwd.path())
+        .assert()
+        .success();
+    assert!(!stale.exists());
+    no_partial_left(&runs);
 }
 
 #[test]
 fn an_interrupted_run_leaves_nothing_behind() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("never");
-    let bin = assert_cmd::cargo::cargo_bin("kyoso");
-    let mut child = StdCommand::new(bin)
-        .args(["run", "--quiet", "--ticks", "1000000", "--out"])
-        .arg(&out)
-        .current_dir(tmp.path())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(800));
-    let status = StdCommand::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let code = child.wait().unwrap().code();
-    assert_eq!(code, Some(130));
-    assert!(!out.exists());
-    no_partial_left(tmp.path());
+    // SIGTERM and SIGHUP are handled like SIGINT.
+    for signal in ["-INT", "-TERM", "-HUP"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("never");
+        let bin = assert_cmd::cargo::cargo_bin("kyoso");
+        let mut child = StdCommand::new(bin)
+            .args(["run", "--quiet", "--ticks", "1000000", "--out"])
+            .arg(&out)
+            .current_dir(tmp.path())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(800));
+        let status = StdCommand::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let code = child.wait().unwrap().code();
+        assert_eq!(code, Some(130), "after kill {signal}");
+        assert!(!out.exists());
+        no_partial_left(tmp.path());
+    }
 }
 
 #[test]

@@ -6,6 +6,7 @@
 //! or interrupted run leaves no half-written output folder.
 
 pub mod figure;
+pub mod folder;
 pub mod read;
 pub mod report;
 pub mod sweep;
@@ -14,6 +15,8 @@ pub mod tables;
 pub mod write;
 
 use std::path::{Path, PathBuf};
+
+pub use folder::{Staging, check_target};
 
 use kyoso_core::silent_rivalry::{RunOutput, Summary};
 use serde::Serialize;
@@ -25,6 +28,9 @@ pub enum OutputError {
     /// The target folder exists and is not empty (use --force).
     #[error("{0}: output folder exists and is not empty (use --force to replace it)")]
     Exists(PathBuf),
+    /// `--force` was given for a folder it may not replace.
+    #[error("{0}: --force refused: {1}; nothing was deleted")]
+    NotReplaceable(PathBuf, String),
     /// The target is a file, not a folder.
     #[error("{0}: exists and is not a folder")]
     NotADirectory(PathBuf),
@@ -34,69 +40,16 @@ pub enum OutputError {
     Encode(PathBuf, String),
 }
 
-/// Checks that `target` may be written: absent, an empty folder, or `force`.
-pub fn check_target(target: &Path, force: bool) -> Result<(), OutputError> {
-    if !target.exists() {
-        return Ok(());
-    }
-    if !target.is_dir() {
-        return Err(OutputError::NotADirectory(target.into()));
-    }
-    let empty = std::fs::read_dir(target)
-        .map_err(|e| OutputError::Io(target.into(), e))?
-        .next()
-        .is_none();
-    if empty || force {
-        Ok(())
-    } else {
-        Err(OutputError::Exists(target.into()))
-    }
-}
-
-/// A hidden staging folder next to the target, removed on drop unless committed.
-#[derive(Debug)]
-pub struct Staging {
-    tmp: tempfile::TempDir,
-    target: PathBuf,
-    force: bool,
-}
-
-impl Staging {
-    /// Creates the staging folder (and the target's parent if needed).
-    pub fn new(target: &Path, force: bool) -> Result<Staging, OutputError> {
-        check_target(target, force)?;
-        let parent = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        std::fs::create_dir_all(&parent).map_err(|e| OutputError::Io(parent.clone(), e))?;
-        let tmp = tempfile::Builder::new()
-            .prefix(".kyoso-partial-")
-            .tempdir_in(&parent)
-            .map_err(|e| OutputError::Io(parent.clone(), e))?;
-        Ok(Staging {
-            tmp,
-            target: target.to_path_buf(),
-            force,
-        })
-    }
-
-    /// Where to write files now.
-    pub fn path(&self) -> &Path {
-        self.tmp.path()
-    }
-
-    /// Moves the complete output into place.
-    pub fn commit(self) -> Result<PathBuf, OutputError> {
-        check_target(&self.target, self.force)?;
-        if self.target.exists() {
-            std::fs::remove_dir_all(&self.target)
-                .map_err(|e| OutputError::Io(self.target.clone(), e))?;
-        }
-        std::fs::rename(self.tmp.path(), &self.target)
-            .map_err(|e| OutputError::Io(self.target.clone(), e))?;
-        let _ = self.tmp.keep();
-        Ok(self.target)
+impl OutputError {
+    /// Whether the error is the user's (a target that may not be written),
+    /// not a failure of the system (exit status 2, not 1).
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            OutputError::Exists(_)
+                | OutputError::NotADirectory(_)
+                | OutputError::NotReplaceable(..)
+        )
     }
 }
 
@@ -203,10 +156,24 @@ mod tests {
             Staging::new(&target, false),
             Err(OutputError::Exists(_))
         ));
+        assert!(
+            matches!(
+                Staging::new(&target, true),
+                Err(OutputError::NotReplaceable(..))
+            ),
+            "a folder kyoso did not write is never replaced"
+        );
+        std::fs::remove_file(target.join("x")).unwrap();
+        std::fs::write(target.join("summary.json"), r#"{"kyoso_version":"0"}"#).unwrap();
         let st = Staging::new(&target, true).unwrap();
-        std::fs::write(st.path().join("y"), b"2").unwrap();
+        std::fs::write(st.path().join("y.csv"), b"2").unwrap();
         st.commit().unwrap();
-        assert!(target.join("y").exists() && !target.join("x").exists());
+        assert!(target.join("y.csv").exists() && !target.join("summary.json").exists());
+        assert_eq!(
+            std::fs::read_dir(root.path()).unwrap().count(),
+            1,
+            "the replaced folder moved aside is gone"
+        );
     }
 
     #[test]

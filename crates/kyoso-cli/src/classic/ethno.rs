@@ -6,7 +6,7 @@ use kyoso_io::table::{Table, Values};
 use serde::Serialize;
 
 use crate::Failure;
-use crate::output::{Output, Provenance, default_out, upscale};
+use crate::output::{Output, Provenance, upscale};
 
 #[derive(Debug, Args)]
 pub struct EthnocentrismArgs {
@@ -83,12 +83,12 @@ pub fn ethnocentrism(args: &EthnocentrismArgs) -> Result<(), Failure> {
         seed: args.seed,
     };
     let mut model = Ethnocentrism::new(config).map_err(Failure::input)?;
-    let target = args
-        .output
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out("ethnocentrism", args.seed));
-    let out = Output::start(&target, args.output.force)?;
+    let out = Output::start_run(
+        args.output.out.as_deref(),
+        "ethnocentrism",
+        args.seed,
+        args.output.force,
+    )?;
     let stats = model.run(args.periods);
     let share = |s: EthnoStrategy| Values::F64(stats.iter().map(|p| p.share(s)).collect());
     let table = Table::new("periods")

@@ -9,7 +9,7 @@ use kyoso_io::table::{Table, Values};
 use serde::Serialize;
 
 use crate::Failure;
-use crate::output::{Output, Provenance, default_out};
+use crate::output::{Output, Provenance};
 
 fn parse_strategy(s: &str) -> Result<Strategy, String> {
     Strategy::from_name(s.trim()).map_err(|e| e.to_string())
@@ -346,12 +346,12 @@ pub fn tournament(args: &TournamentArgs) -> Result<(), Failure> {
         Some(Preset::AxelrodFirst) => "tournament-axelrod-first",
         None => "tournament",
     };
-    let target = args
-        .output
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(label, args.seed));
-    let out = Output::start(&target, args.output.force)?;
+    let out = Output::start_run(
+        args.output.out.as_deref(),
+        label,
+        args.seed,
+        args.output.force,
+    )?;
     let r = t.play().map_err(Failure::input)?;
 
     println!(

@@ -8,7 +8,7 @@ use kyoso_io::table::{Table, Values};
 use serde::Serialize;
 
 use crate::Failure;
-use crate::output::{Output, Provenance, default_out, upscale};
+use crate::output::{Output, Provenance, upscale};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum NeighbourhoodArg {
@@ -130,12 +130,12 @@ pub fn spatial_pd(args: &SpatialPdArgs) -> Result<(), Failure> {
         return Err(Failure::input("--steps must be at least 1"));
     }
     let mut game = SpatialPd::new(config).map_err(Failure::input)?;
-    let target = args
-        .output
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out("spatial-pd", args.seed));
-    let out = Output::start(&target, args.output.force)?;
+    let out = Output::start_run(
+        args.output.out.as_deref(),
+        "spatial-pd",
+        args.seed,
+        args.output.force,
+    )?;
     let series = game.run(args.steps);
     let table = Table::new("steps")
         .column(
