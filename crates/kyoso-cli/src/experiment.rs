@@ -156,7 +156,11 @@ fn run_one(args: &RunExperimentArgs) -> Result<(), Failure> {
                 } else {
                     r.point as usize
                 },
-                r.metrics,
+                // A missing metric is NaN to the verdict rule (issue 15: "no data").
+                r.metrics
+                    .into_iter()
+                    .map(|m| m.unwrap_or(f64::NAN))
+                    .collect(),
             )
         }));
         manifest = Some(m);

@@ -81,7 +81,7 @@ pub struct MergeArgs {
 fn sweep_failure(e: SweepError) -> Failure {
     match e {
         SweepError::Input(m) => Failure::input(m),
-        SweepError::Output(o) => Failure::runtime(o),
+        SweepError::Output(o) => Failure::output(o),
     }
 }
 
@@ -116,6 +116,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
             .map_err(Failure::input)?,
         None => grid,
     };
+    kyoso_core::sweep::check_size(design.points.len(), args.reps).map_err(Failure::input)?;
     let shard = match &args.shard {
         Some(s) => Shard::parse(s).map_err(Failure::input)?,
         None => Shard::ALL,
@@ -174,6 +175,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         bar
     };
 
+    let _polling = crate::interrupt::Polling::start();
     let reps = args.reps as u64;
     let base_seed = spec.base_seed;
     let keep_ticks = args.keep_ticks;
@@ -190,6 +192,9 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
             scope.spawn(move || {
                 loop {
                     // The k-th run of the shard: runs r with r % N == I - 1.
+                    if crate::interrupt::requested() {
+                        break;
+                    }
                     let k = next.fetch_add(1, Ordering::Relaxed) as u64;
                     let run = k * shard.count as u64 + (shard.index - 1) as u64;
                     if run >= total_runs {
@@ -238,6 +243,17 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     });
     result?;
     bar.finish_and_clear();
+    if crate::interrupt::requested() {
+        return Err(Failure {
+            code: 130,
+            message: format!(
+                "interrupted; {} of {} runs are done and kept in {}: continue with --resume",
+                dir.completed(),
+                total_in_shard,
+                dir.path().display()
+            ),
+        });
+    }
     let done = dir.completed();
     let out = dir.path().to_path_buf();
     let manifest = dir.finalize().map_err(sweep_failure)?;
@@ -291,44 +307,75 @@ pub trait SweepTarget: Sync {
     ) -> Result<(Vec<f64>, Option<Table>), Failure>;
 }
 
-/// The silent-rivalry model in a sweep.
+/// The silent-rivalry model in a sweep. Every point is validated up
+/// front, but only the design is kept: a point's scenario is built again
+/// when it runs, so memory does not grow with the number of points.
 pub struct SilentRivalrySweep {
     base: Scenario,
-    points: Vec<Scenario>,
+    builder: kyoso_core::ScenarioBuilder,
+    design: Design,
     metrics: Vec<String>,
 }
 
 impl SilentRivalrySweep {
     /// Layers every design point on the base scenario and validates it.
     pub fn new(base: &Scenario, design: &Design) -> Result<SilentRivalrySweep, Failure> {
-        let base_toml = base.to_toml();
-        let mut points = Vec::with_capacity(design.points.len());
+        let builder = kyoso_core::ScenarioBuilder::new()
+            .file("base scenario", &base.to_toml())
+            .map_err(Failure::input)?;
+        let mut sweep = SilentRivalrySweep {
+            base: base.clone(),
+            builder,
+            design: design.clone(),
+            metrics: Vec::new(),
+        };
+        let bar = validation_bar(design.points.len());
         for p in 0..design.points.len() {
-            let sets = design.assignments(p);
-            let fail = |e: kyoso_core::ScenarioError| {
-                Failure::input(format!("design point {p} ({}): {e}", sets.join(", ")))
-            };
-            let mut b = kyoso_core::ScenarioBuilder::new()
-                .file("base scenario", &base_toml)
-                .map_err(Failure::input)?;
-            for s in &sets {
-                b = b.set(s).map_err(fail)?;
+            sweep.point(p)?;
+            if p % 256 == 0 {
+                bar.set_position(p as u64);
             }
-            points.push(b.build().map_err(fail)?);
         }
+        bar.finish_and_clear();
         // Metric names from a one-tick probe, so they always match the runs.
-        let mut probe = points[0].clone();
+        let mut probe = sweep.point(0)?;
         probe.run.ticks = 1;
         let out = run_scenario(&probe, |_, _| {}, || false)
             .map_err(Failure::input)?
             .expect("not cancelled");
-        let metrics = out.summary.metrics().into_iter().map(|(k, _)| k).collect();
-        Ok(SilentRivalrySweep {
-            base: base.clone(),
-            points,
-            metrics,
-        })
+        sweep.metrics = out.summary.metrics().into_iter().map(|(k, _)| k).collect();
+        Ok(sweep)
     }
+
+    /// The validated scenario of design point `p`.
+    fn point(&self, p: usize) -> Result<Scenario, Failure> {
+        let sets = self.design.assignments(p);
+        let fail = |e: kyoso_core::ScenarioError| {
+            Failure::input(format!("design point {p} ({}): {e}", sets.join(", ")))
+        };
+        let mut b = self.builder.clone();
+        for s in &sets {
+            b = b.set(s).map_err(fail)?;
+        }
+        b.build().map_err(fail)
+    }
+}
+
+/// A progress bar for validating many design points (hidden for few, or
+/// when stderr is not a terminal).
+pub fn validation_bar(points: usize) -> ProgressBar {
+    if points < 10_000 || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(points as u64), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} validating design points {pos}/{len} [{bar:40}] ETA {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar
 }
 
 impl SweepTarget for SilentRivalrySweep {
@@ -350,7 +397,7 @@ impl SweepTarget for SilentRivalrySweep {
         seed: u64,
         keep_ticks: bool,
     ) -> Result<(Vec<f64>, Option<Table>), Failure> {
-        let mut s = self.points[point].clone();
+        let mut s = self.point(point)?;
         s.run.seed = seed;
         let out = run_scenario(&s, |_, _| {}, || false)
             .map_err(Failure::input)?
@@ -377,13 +424,7 @@ fn run_one(
             .map_err(sweep_failure)?;
     }
     Ok(Done {
-        record: RunRecord {
-            run,
-            point,
-            rep,
-            seed,
-            metrics,
-        },
+        record: RunRecord::new(run, point, rep, seed, &metrics),
     })
 }
 

@@ -66,7 +66,7 @@ fn one_and_two_jobs_give_identical_outputs() {
     );
     let summary = fs::read_to_string(a.join("summary.csv")).unwrap();
     assert!(summary.starts_with(
-        "point,encounters.detect,market.segments,metric,n,mean,sd,ci95_low,ci95_high\n"
+        "point,encounters.detect,market.segments,metric,n,mean,sd,ci95_low,ci95_high,n_missing\n"
     ));
     assert!(summary.contains("\n3,0.6,4,exits,3,"), "{summary}");
     let manifest: serde_json::Value =
@@ -702,4 +702,370 @@ fn classic_sweeps_reject_bad_parameters_before_running() {
         .code(2)
         .stderr(predicate::str::contains("axelrod-first"));
     assert!(!out.exists());
+}
+
+/// A sweep long enough to be caught running: 5 points x 8 reps of 60 ticks.
+const LONG: [&str; 11] = [
+    "sweep",
+    "silent-rivalry",
+    "--vary",
+    "encounters.detect=0.1:0.9:5",
+    "--reps",
+    "8",
+    "--ticks",
+    "60",
+    "--jobs",
+    "1",
+    "--quiet",
+];
+
+fn spawn(args: &[&str], out: &Path) -> std::process::Child {
+    StdCommand::new(assert_cmd::cargo::cargo_bin("kyoso"))
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn wait_for_lines(journal: &Path, n: usize) {
+    let start = Instant::now();
+    while fs::read_to_string(journal).map_or(0, |t| t.lines().count()) < n
+        && start.elapsed() < Duration::from_secs(60)
+    {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_second_process_on_a_running_sweep_folder_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("s");
+    let mut first = spawn(&LONG, &out);
+    wait_for_lines(&out.join("journal.jsonl"), 1);
+    kyoso()
+        .args(LONG)
+        .arg("--resume")
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("another kyoso process"));
+    kyoso().args(LONG).arg("--out").arg(&out).assert().code(2);
+    assert!(
+        first.wait().unwrap().success(),
+        "the first process finishes"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["complete"], true);
+    // Once it is done, the folder can be resumed (nothing to do).
+    kyoso()
+        .args(LONG)
+        .arg("--resume")
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+}
+
+#[test]
+fn sigterm_and_sighup_stop_a_sweep_that_then_resumes_to_the_same_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let full = tmp.path().join("full");
+    kyoso()
+        .args(LONG)
+        .arg("--out")
+        .arg(&full)
+        .assert()
+        .success();
+    for signal in ["-TERM", "-HUP"] {
+        let cut = tmp.path().join(format!("cut{signal}"));
+        let child = spawn(&LONG, &cut);
+        wait_for_lines(&cut.join("journal.jsonl"), 2);
+        StdCommand::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(130), "after kill {signal}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--resume"), "{stderr}");
+        kyoso()
+            .args(LONG)
+            .arg("--resume")
+            .arg("--out")
+            .arg(&cut)
+            .assert()
+            .success();
+        same_files(
+            &full,
+            &cut,
+            &["runs.parquet", "summary.csv", "manifest.json"],
+        );
+    }
+}
+
+#[test]
+fn a_sweep_killed_before_its_manifest_restarts_without_help() {
+    for resume in [false, true] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("s");
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("manifest.tmp"), "{\"kyoso_ver").unwrap();
+        let mut cmd = kyoso();
+        cmd.args(SMALL).arg("--quiet").arg("--out").arg(&out);
+        if resume {
+            cmd.arg("--resume");
+        }
+        cmd.assert().success();
+        assert!(out.join("runs.parquet").is_file() && !out.join("manifest.tmp").exists());
+    }
+    // A folder with anything else in it is still refused.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("s");
+    fs::create_dir(&out).unwrap();
+    fs::write(out.join("manifest.tmp"), "x").unwrap();
+    fs::write(out.join("notes.txt"), "mine").unwrap();
+    kyoso()
+        .args(SMALL)
+        .arg("--resume")
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2);
+    assert!(out.join("notes.txt").is_file());
+}
+
+#[test]
+fn tampered_journal_lines_are_refused_with_their_line_number() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = tmp.path().join("good");
+    kyoso()
+        .args(SMALL)
+        .arg("--quiet")
+        .arg("--out")
+        .arg(&good)
+        .assert()
+        .success();
+    let journal = fs::read_to_string(good.join("journal.jsonl")).unwrap();
+    let second = journal.lines().nth(1).unwrap().to_string();
+    let line: serde_json::Value = serde_json::from_str(&second).unwrap();
+    let seed = line["seed"].as_u64().unwrap();
+    let metric = line["metrics"][3].to_string();
+    let edits = [
+        (format!("\"seed\":{seed}"), format!("\"seed\":{}", seed ^ 1)),
+        (
+            format!("\"point\":{}", line["point"]),
+            "\"point\":3".to_string(),
+        ),
+        (metric.clone(), "12345.0".to_string()),
+    ];
+    for (from, to) in edits {
+        assert!(second.contains(&from), "{from} not in {second}");
+        let cut = tmp.path().join("cut");
+        let _ = fs::remove_dir_all(&cut);
+        fs::create_dir(&cut).unwrap();
+        fs::copy(good.join("manifest.json"), cut.join("manifest.json")).unwrap();
+        let edited: Vec<String> = journal
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if i == 1 {
+                    l.replacen(&from, &to, 1)
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect();
+        fs::write(cut.join("journal.jsonl"), edited.join("\n") + "\n").unwrap();
+        kyoso()
+            .args(SMALL)
+            .args(["--quiet", "--resume", "--out"])
+            .arg(&cut)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("journal.jsonl line 2"));
+    }
+}
+
+#[test]
+fn merge_refuses_overlapping_or_inconsistent_shard_sets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut dirs = Vec::new();
+    for shard in ["1/3", "2/3", "3/3", "1/2"] {
+        let d = tmp.path().join(shard.replace('/', "of"));
+        kyoso()
+            .args(SMALL)
+            .args(["--quiet", "--shard", shard, "--out"])
+            .arg(&d)
+            .assert()
+            .success();
+        dirs.push(d);
+    }
+    let merged = tmp.path().join("merged");
+    kyoso()
+        .arg("merge")
+        .args(&dirs)
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("same N parts"));
+    kyoso()
+        .arg("merge")
+        .args(&dirs[..2])
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("1 of 3 shards missing (3/3)"));
+    assert!(!merged.exists());
+    // A file as --out is the user's error, as for kyoso run.
+    let file = tmp.path().join("file");
+    fs::write(&file, "x").unwrap();
+    kyoso()
+        .arg("merge")
+        .args(&dirs[..3])
+        .arg("--out")
+        .arg(&file)
+        .assert()
+        .code(2);
+    kyoso()
+        .arg("merge")
+        .args(&dirs[..3])
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success();
+}
+
+#[test]
+fn grid_values_are_stored_and_shown_as_the_decimals_typed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("s");
+    kyoso()
+        .args([
+            "sweep",
+            "silent-rivalry",
+            "--vary",
+            "encounters.detect=0:1:11",
+            "--reps",
+            "1",
+            "--ticks",
+            "2",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let summary = fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(
+        summary.contains("\n3,0.3,") && summary.contains("\n6,0.6,"),
+        "{summary}"
+    );
+    assert!(!summary.contains("0000000"), "{summary}");
+    let file = fs::File::open(out.join("runs.parquet")).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut values = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        let col = batch
+            .column_by_name("encounters.detect")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<arrow_array::Float64Array>()
+            .unwrap()
+            .clone();
+        values.extend(col.values().iter().copied());
+    }
+    assert_eq!(values[3], 0.3);
+    assert_eq!(values[6], 0.6);
+    assert_eq!(values[7], 0.7);
+}
+
+#[test]
+fn every_seed_a_sweep_writes_reruns_and_huge_seeds_are_accepted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("s");
+    kyoso()
+        .args(SMALL)
+        .arg("--quiet")
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let journal = fs::read_to_string(out.join("journal.jsonl")).unwrap();
+    for line in journal.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        // Exact in JavaScript's numbers and R's doubles.
+        assert!(v["seed"].as_u64().unwrap() < 1 << 53, "{line}");
+    }
+    // A seed of an older sweep (above 2^63) runs, and its scenario re-runs.
+    let run = tmp.path().join("r");
+    kyoso()
+        .args([
+            "run",
+            "--quiet",
+            "--ticks",
+            "3",
+            "--seed",
+            "18116008155350138704",
+            "--out",
+        ])
+        .arg(&run)
+        .assert()
+        .success();
+    let summary = fs::read_to_string(run.join("summary.json")).unwrap();
+    assert!(summary.contains("18116008155350138704"), "{summary}");
+    let again = tmp.path().join("again");
+    kyoso()
+        .args(["run", "--quiet", "--scenario"])
+        .arg(run.join("scenario.toml"))
+        .arg("--out")
+        .arg(&again)
+        .assert()
+        .success();
+    assert_eq!(
+        fs::read(run.join("ticks.parquet")).unwrap(),
+        fs::read(again.join("ticks.parquet")).unwrap()
+    );
+}
+
+#[test]
+fn oversized_sweeps_are_refused_at_once() {
+    let start = Instant::now();
+    kyoso()
+        .args([
+            "sweep",
+            "silent-rivalry",
+            "--reps",
+            "4294967295",
+            "--out",
+            "never",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("allowed: 1 to 1000000"));
+    kyoso()
+        .args([
+            "sweep",
+            "silent-rivalry",
+            "--reps",
+            "1",
+            "--shard",
+            "1/4294967296",
+            "--out",
+            "never",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("from 1 to 4294967295"));
+    assert!(start.elapsed() < Duration::from_secs(30));
+    assert!(!Path::new("never").exists());
 }

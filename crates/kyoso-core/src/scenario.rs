@@ -58,8 +58,48 @@ pub fn preset(name: &str) -> Option<&'static Preset> {
 pub struct RunConfig {
     /// Number of ticks (months) to simulate.
     pub ticks: u32,
-    /// Base seed of every random stream of the run.
+    /// Base seed of every random stream of the run: any u64, written as a
+    /// TOML integer, or as a decimal string above TOML's 2^63 − 1 (both
+    /// forms are read back).
+    #[serde(with = "seed_text")]
     pub seed: u64,
+}
+
+/// A u64 seed in formats whose integers stop below 2^64 (TOML's i64,
+/// JSON read by JavaScript): an integer where it fits, else a decimal
+/// string; either form is read.
+pub mod seed_text {
+    use serde::{Deserialize, Deserializer, Serializer, de};
+
+    /// Writes an integer up to `i64::MAX`, else a decimal string.
+    pub fn serialize<S: Serializer>(seed: &u64, s: S) -> Result<S::Ok, S::Error> {
+        match i64::try_from(*seed) {
+            Ok(v) => s.serialize_i64(v),
+            Err(_) => s.serialize_str(&seed.to_string()),
+        }
+    }
+
+    /// Reads a non-negative integer or a decimal string of a u64.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Seed {
+            Int(u64),
+            Neg(i64),
+            Text(String),
+        }
+        let bad = |what: &str| {
+            de::Error::custom(format!(
+                "a seed is a whole number from 0 to {}, got {what}",
+                u64::MAX
+            ))
+        };
+        match Seed::deserialize(d).map_err(|_| bad("another type"))? {
+            Seed::Int(v) => Ok(v),
+            Seed::Neg(v) => Err(bad(&v.to_string())),
+            Seed::Text(t) => t.trim().parse().map_err(|_| bad(&format!("{t:?}"))),
+        }
+    }
 }
 
 /// The host market (spec sections 2 and 8).
@@ -882,6 +922,47 @@ mod tests {
             .iter()
             .try_fold(ScenarioBuilder::new(), |b, kv| b.set(kv))?
             .build()
+    }
+
+    #[test]
+    fn every_u64_seed_round_trips_through_toml_and_set() {
+        for seed in [
+            0,
+            42,
+            i64::MAX as u64,
+            i64::MAX as u64 + 1,
+            18116008155350138704,
+            u64::MAX,
+        ] {
+            let s = ScenarioBuilder::new().seed(seed).build().unwrap();
+            assert_eq!(s.run.seed, seed);
+            let again = Scenario::from_toml("scenario.toml", &s.to_toml()).unwrap();
+            assert_eq!(again.run.seed, seed, "{}", s.to_toml());
+            let set = build_with(&[&format!("run.seed={seed}")]).unwrap();
+            assert_eq!(set.run.seed, seed);
+            let quoted = build_with(&[&format!("run.seed=\"{seed}\"")]).unwrap();
+            assert_eq!(quoted.run.seed, seed);
+        }
+        assert!(s_text_contains(
+            &ScenarioBuilder::new().seed(42).build().unwrap(),
+            "seed = 42\n"
+        ));
+        for bad in [
+            "run.seed=-1",
+            "run.seed=1.5",
+            "run.seed=\"x\"",
+            "run.seed=18446744073709551616",
+        ] {
+            let e = build_with(&[bad]).unwrap_err().to_string();
+            assert!(
+                e.contains("run.seed") && e.contains("18446744073709551615"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    fn s_text_contains(s: &Scenario, needle: &str) -> bool {
+        s.to_toml().contains(needle)
     }
 
     #[test]

@@ -81,10 +81,12 @@ pub fn parse_vary(spec: &str) -> Result<(String, Vec<toml::Value>), DesignError>
             && !parts[1].contains('.');
         let out = (0..count)
             .map(|k| {
-                let x = if k + 1 == count {
-                    stop
+                // start + k (stop − start) / (count − 1), then rounded to 15
+                // significant digits: 0:1:11 gives 0.3, not 0.30000000000000004.
+                let x = if count == 1 {
+                    start
                 } else {
-                    start + step * k as f64
+                    decimal(start + (stop - start) * k as f64 / (count - 1) as f64)
                 };
                 if integral {
                     toml::Value::Integer(x as i64)
@@ -100,6 +102,15 @@ pub fn parse_vary(spec: &str) -> Result<(String, Vec<toml::Value>), DesignError>
         return Err(err(&context, "empty value in the list"));
     }
     Ok((key.to_string(), out))
+}
+
+/// `x` rounded to 15 significant digits (what an f64 holds exactly in
+/// decimal), so that a grid value is the decimal a user typed or expects.
+pub fn decimal(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x + 0.0;
+    }
+    format!("{x:.14e}").parse().unwrap_or(x)
 }
 
 fn parse_number(s: &str) -> Option<f64> {
@@ -181,13 +192,58 @@ pub fn value_text(v: &toml::Value) -> String {
     }
 }
 
-/// The seed of replication `rep` of point `point` under `base_seed`.
+/// The largest seed kyoso derives: 2^53 − 1. Seeds up to it are exact in
+/// JSON read by JavaScript, in R's doubles, in pandas and in TOML's
+/// integers, so every seed kyoso writes can be read back and re-run.
+/// (Any u64 is accepted as input.)
+pub const MAX_DERIVED_SEED: u64 = (1 << 53) - 1;
+
+/// Most replications of a point: `run_seed` positions a point's stream by
+/// `rep` in 40 bits.
+pub const MAX_REPS: u32 = 1_000_000;
+
+/// Most design points of one sweep (each is validated before any run).
+pub const MAX_POINTS: usize = 1_000_000;
+
+/// Most runs of one sweep (the completed set is a bitset of 12.5 MB there).
+pub const MAX_RUNS: u64 = 100_000_000;
+
+/// The seed of replication `rep` of point `point` under `base_seed`, in
+/// 0..=[`MAX_DERIVED_SEED`].
 pub fn run_seed(base_seed: u64, point: u64, rep: u64) -> u64 {
     // A ChaCha stream keyed by the base seed, positioned by (point, rep):
     // independent of every other run's seed and of execution order.
     let mut rng = stream(base_seed, Purpose::Sweep);
     rng.set_word_pos(((point as u128) << 40 | rep as u128) * 2);
-    rng.random::<u64>()
+    rng.random::<u64>() >> 11
+}
+
+/// Checks a sweep's size against [`MAX_POINTS`], [`MAX_REPS`] and [`MAX_RUNS`].
+pub fn check_size(points: usize, reps: u32) -> Result<(), DesignError> {
+    if points > MAX_POINTS {
+        return Err(err(
+            "design",
+            format!(
+                "{points} design points; at most {MAX_POINTS} are allowed in one sweep (split it with --shard or several designs)"
+            ),
+        ));
+    }
+    if reps > MAX_REPS {
+        return Err(err(
+            format!("--reps {reps}"),
+            format!("allowed: 1 to {MAX_REPS}"),
+        ));
+    }
+    let runs = points as u64 * reps as u64;
+    if runs > MAX_RUNS {
+        return Err(err(
+            format!("--reps {reps}"),
+            format!(
+                "{points} points x {reps} reps = {runs} runs; at most {MAX_RUNS} runs are allowed in one sweep"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Which runs a shard owns: runs `r` with `r % count == index - 1`.
@@ -208,14 +264,20 @@ impl Shard {
         let (i, n) = s
             .split_once('/')
             .ok_or_else(|| err(&context, "expected I/N, e.g. 2/8"))?;
-        let index: u32 = i
-            .trim()
-            .parse()
-            .map_err(|_| err(&context, "I must be a whole number"))?;
-        let count: u32 = n
-            .trim()
-            .parse()
-            .map_err(|_| err(&context, "N must be a whole number"))?;
+        let whole = |what: &str, text: &str| -> Result<u32, DesignError> {
+            text.trim().parse::<u32>().map_err(|_| {
+                err(
+                    &context,
+                    format!(
+                        "{what} must be a whole number from 1 to {}, got `{}`",
+                        u32::MAX,
+                        text.trim()
+                    ),
+                )
+            })
+        };
+        let index = whole("I", i)?;
+        let count = whole("N", n)?;
         if count == 0 || index == 0 || index > count {
             return Err(err(
                 &context,
@@ -223,6 +285,16 @@ impl Shard {
             ));
         }
         Ok(Shard { index, count })
+    }
+
+    /// How many of the runs `0..total` this shard owns.
+    pub fn runs_of(&self, total: u64) -> u64 {
+        let (n, i) = (self.count as u64, (self.index - 1) as u64);
+        if total > i {
+            (total - i).div_ceil(n)
+        } else {
+            0
+        }
     }
 
     /// Whether run `run` belongs to this shard.
@@ -331,6 +403,49 @@ mod tests {
     }
 
     #[test]
+    fn grid_values_are_the_decimals_a_user_expects() {
+        let (_, v) = parse_vary("encounters.detect=0:1:11").unwrap();
+        let want: Vec<toml::Value> = (0..=10)
+            .map(|i| toml::Value::Float(format!("0.{i}").parse::<f64>().unwrap().min(1.0)))
+            .collect();
+        let mut want = want;
+        want[10] = toml::Value::Float(1.0);
+        assert_eq!(v, want);
+        let (_, v) = parse_vary("x=0.1:0.7:7").unwrap();
+        let texts: Vec<String> = v.iter().map(value_text).collect();
+        assert_eq!(texts, ["0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7"]);
+        let (_, v) = parse_vary("x=-1:1:5").unwrap();
+        let texts: Vec<String> = v.iter().map(value_text).collect();
+        assert_eq!(texts, ["-1.0", "-0.5", "0.0", "0.5", "1.0"]);
+        assert_eq!(decimal(1e308), 1e308);
+        assert_eq!(decimal(-0.0).to_string(), "0");
+    }
+
+    #[test]
+    fn sizes_over_the_limits_are_refused() {
+        assert!(check_size(1000, 1000).is_ok());
+        assert!(check_size(MAX_POINTS + 1, 1).is_err());
+        let e = check_size(1, u32::MAX).unwrap_err();
+        assert!(e.to_string().contains("allowed: 1 to 1000000"), "{e}");
+        assert!(check_size(1000, 1_000_000).is_err());
+        let e = Shard::parse("1/4294967296").unwrap_err();
+        assert!(e.to_string().contains("from 1 to 4294967295"), "{e}");
+    }
+
+    #[test]
+    fn shard_run_counts_match_ownership() {
+        for total in [0u64, 1, 2, 7, 100] {
+            for n in 1..=5u32 {
+                for i in 1..=n {
+                    let s = Shard { index: i, count: n };
+                    let counted = (0..total).filter(|&r| s.owns(r)).count() as u64;
+                    assert_eq!(s.runs_of(total), counted, "{total} runs, shard {s}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn grid_is_the_full_cartesian_product_first_axis_slowest() {
         let d = Design::grid(vec![
             parse_vary("a=1,2").unwrap(),
@@ -355,6 +470,12 @@ mod tests {
             }
         }
         assert_eq!(run_seed(42, 3, 7), run_seed(42, 3, 7));
+        // Every derived seed survives JSON in JavaScript and R (below 2^53).
+        assert!(seen.iter().all(|&s| s <= MAX_DERIVED_SEED));
+        assert!(
+            seen.iter().any(|&s| s > MAX_DERIVED_SEED / 2),
+            "the range is used"
+        );
         assert_ne!(run_seed(42, 3, 7), run_seed(43, 3, 7));
     }
 

@@ -97,6 +97,10 @@ pub fn summary(path: &Path) -> Result<(Vec<String>, Vec<SummaryRow>), OutputErro
                 .and_then(|v| v.parse::<f64>().ok())
                 .ok_or_else(|| bad(format!("bad number in column {}", k + 1)))
         };
+        // A metric with no value at a point has no statistics (empty fields).
+        if num(metric_at + 1)? == 0.0 {
+            continue;
+        }
         rows.push(SummaryRow {
             point: num(0)? as usize,
             parameters: (1..metric_at)

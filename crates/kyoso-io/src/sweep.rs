@@ -19,7 +19,9 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use kyoso_core::sweep::{Accumulator, Design, DesignError, Shard, parse_value, value_text};
+use kyoso_core::sweep::{
+    Accumulator, Design, DesignError, Shard, parse_value, run_seed, value_text,
+};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::{Deserialize, Serialize};
 
@@ -128,7 +130,7 @@ impl Manifest {
             seed_rule: "kyoso_core::sweep::run_seed(base_seed, point, rep): ChaCha8 keyed by base_seed, positioned by (point, rep)".into(),
             shard: shard.to_string(),
             runs_total: total,
-            runs_in_shard: (0..total).filter(|&r| shard.owns(r)).count() as u64,
+            runs_in_shard: shard.runs_of(total),
             completed: Vec::new(),
             complete: false,
         }
@@ -157,7 +159,106 @@ pub struct RunRecord {
     pub point: u64,
     pub rep: u32,
     pub seed: u64,
-    pub metrics: Vec<f64>,
+    /// End-of-run metrics in the manifest's order; `None` (JSON `null`,
+    /// Parquet null) where a metric has no value in this run.
+    pub metrics: Vec<Option<f64>>,
+}
+
+impl RunRecord {
+    /// A record of a run's metrics; a NaN or infinite metric is missing.
+    pub fn new(run: u64, point: u64, rep: u32, seed: u64, metrics: &[f64]) -> RunRecord {
+        RunRecord {
+            run,
+            point,
+            rep,
+            seed,
+            metrics: metrics
+                .iter()
+                .map(|&x| x.is_finite().then_some(x))
+                .collect(),
+        }
+    }
+}
+
+/// The key of a journal line's checksum field (always last on the line).
+const CHECK_KEY: &str = ",\"check\":\"";
+
+/// The checksum of a journal record's text: SHA-256 of the sweep id and
+/// the record's JSON, 16 hex digits. It catches edited and corrupted lines.
+fn line_check(sweep_id: &str, record_json: &str) -> String {
+    sha256_hex(&format!("{sweep_id}\n{record_json}"))[..16].to_string()
+}
+
+/// A record as one journal line: its JSON with a checksum field appended.
+fn journal_line(sweep_id: &str, record: &RunRecord) -> String {
+    let json = serde_json::to_string(record).expect("a record serialises");
+    let check = line_check(sweep_id, &json);
+    format!("{}{CHECK_KEY}{check}\"}}\n", &json[..json.len() - 1])
+}
+
+/// Parses and checks one journal line (`number` is 1-based, for messages)
+/// against the manifest: its checksum, its point, replication and seed by
+/// the sweep's rule, and its number of metrics.
+fn parse_line(
+    spec: &SweepSpec,
+    sweep_id: &str,
+    path: &Path,
+    number: usize,
+    line: &[u8],
+) -> Result<RunRecord, SweepError> {
+    let bad = |why: String| {
+        SweepError::Input(format!(
+            "{} line {number}: {why}; the journal was edited or corrupted (move the folder aside and run the sweep again, or restore the line)",
+            path.display()
+        ))
+    };
+    let text = std::str::from_utf8(line).map_err(|_| bad("not UTF-8".into()))?;
+    let text = text.trim_end_matches('\n');
+    let at = text
+        .rfind(CHECK_KEY)
+        .ok_or_else(|| bad("no checksum".into()))?;
+    let check = text[at + CHECK_KEY.len()..]
+        .strip_suffix("\"}")
+        .ok_or_else(|| bad("malformed checksum".into()))?;
+    let json = format!("{}}}", &text[..at]);
+    if line_check(sweep_id, &json) != check {
+        return Err(bad("its checksum does not match its content".into()));
+    }
+    let r: RunRecord = serde_json::from_str(&json).map_err(|e| bad(e.to_string()))?;
+    let total = spec.total_runs();
+    if r.run >= total {
+        return Err(bad(format!(
+            "run {} is outside this sweep (0..{total})",
+            r.run
+        )));
+    }
+    let reps = spec.reps as u64;
+    let (point, rep) = (r.run / reps, r.run % reps);
+    if r.point != point || r.rep as u64 != rep {
+        return Err(bad(format!(
+            "run {} is point {point}, replication {rep}, but the line says point {}, replication {}",
+            r.run, r.point, r.rep
+        )));
+    }
+    let seed = run_seed(spec.base_seed, point, rep);
+    if r.seed != seed {
+        return Err(bad(format!(
+            "run {} has seed {}, but the sweep's rule gives {seed}",
+            r.run, r.seed
+        )));
+    }
+    if r.metrics.len() != spec.metrics.len() {
+        return Err(bad(format!(
+            "run {} has {} metrics, expected {}",
+            r.run,
+            r.metrics.len(),
+            spec.metrics.len()
+        )));
+    }
+    if let Some(x) = r.metrics.iter().flatten().find(|x| !x.is_finite()) {
+        return Err(bad(format!("run {} has a non-finite metric {x}", r.run)));
+    }
+    Ok(r)
 }
 
 fn atomic_write(path: &Path, data: &[u8]) -> Result<(), SweepError> {
@@ -204,12 +305,88 @@ impl RunSet {
     }
 }
 
-/// An open sweep folder.
+/// An open sweep folder, locked for this process until dropped.
 pub struct SweepDir {
     path: PathBuf,
     manifest: Manifest,
     journal: File,
     done: RunSet,
+    /// The folder itself, exclusively locked (an OS lock: it dies with the process).
+    _lock: File,
+}
+
+/// Locks a sweep folder (`exclusive`, or shared for reading), or says who
+/// holds it.
+fn lock_folder(path: &Path, exclusive: bool) -> Result<File, SweepError> {
+    let dir = File::open(path).map_err(|e| SweepError::io(path, e))?;
+    let locked = if exclusive {
+        dir.try_lock()
+    } else {
+        dir.try_lock_shared()
+    };
+    match locked {
+        Ok(()) => Ok(dir),
+        Err(fs::TryLockError::WouldBlock) => Err(SweepError::Input(format!(
+            "{}: another kyoso process is using this sweep folder; wait for it to finish (or stop it) and try again",
+            path.display()
+        ))),
+        Err(fs::TryLockError::Error(e)) => Err(SweepError::io(path, e)),
+    }
+}
+
+/// What a sweep killed before its manifest was in place can leave.
+fn never_started(path: &Path) -> Result<bool, SweepError> {
+    if path.join("manifest.json").exists() {
+        return Ok(false);
+    }
+    for entry in fs::read_dir(path).map_err(|e| SweepError::io(path, e))? {
+        let entry = entry.map_err(|e| SweepError::io(path, e))?;
+        let name = entry.file_name();
+        let meta = entry.metadata().map_err(|e| SweepError::io(path, e))?;
+        let leftover = match name.to_string_lossy().as_ref() {
+            "manifest.tmp" => meta.is_file(),
+            "journal.jsonl" => meta.is_file() && meta.len() == 0,
+            "ticks" => {
+                meta.is_dir()
+                    && fs::read_dir(entry.path())
+                        .map_err(|e| SweepError::io(path, e))?
+                        .next()
+                        .is_none()
+            }
+            _ => false,
+        };
+        if !leftover {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Removes the temporary files of a locked sweep folder (a run or a
+/// finalisation killed mid-write); only files named as kyoso names them.
+fn remove_temporaries(path: &Path) -> Result<(), SweepError> {
+    for dir in [path.to_path_buf(), path.join("ticks")] {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let ours = name.ends_with(".tmp")
+                && (name.starts_with("run-")
+                    || [
+                        "runs.parquet.tmp",
+                        "ticks.parquet.tmp",
+                        "summary.tmp",
+                        "manifest.tmp",
+                    ]
+                    .contains(&name.as_ref()));
+            if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
+                fs::remove_file(entry.path()).map_err(|e| SweepError::io(&entry.path(), e))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 impl SweepDir {
@@ -221,17 +398,24 @@ impl SweepDir {
         shard: Shard,
         resume: bool,
     ) -> Result<SweepDir, SweepError> {
-        let exists_nonempty = path.is_dir()
-            && fs::read_dir(path)
-                .map_err(|e| SweepError::io(path, e))?
-                .next()
-                .is_some();
         if path.exists() && !path.is_dir() {
             return Err(SweepError::Input(format!(
                 "{}: exists and is not a folder",
                 path.display()
             )));
         }
+        fs::create_dir_all(path).map_err(|e| SweepError::io(path, e))?;
+        // Held until this SweepDir is dropped: a second process on the
+        // same folder (a sweep and its --resume) is refused.
+        let lock = lock_folder(path, true)?;
+        if never_started(path)? {
+            // Killed before its manifest was in place: nothing to keep.
+            remove_temporaries(path)?;
+        }
+        let exists_nonempty = fs::read_dir(path)
+            .map_err(|e| SweepError::io(path, e))?
+            .next()
+            .is_some();
         let manifest = if exists_nonempty {
             if !resume {
                 return Err(SweepError::Input(format!(
@@ -256,9 +440,9 @@ impl SweepDir {
                     m.shard
                 )));
             }
+            remove_temporaries(path)?;
             m
         } else {
-            fs::create_dir_all(path).map_err(|e| SweepError::io(path, e))?;
             let m = Manifest::new(spec, shard);
             m.write(path)?;
             m
@@ -267,7 +451,7 @@ impl SweepDir {
             fs::create_dir_all(path.join("ticks")).map_err(|e| SweepError::io(path, e))?;
         }
         let journal_path = path.join("journal.jsonl");
-        let (done, good_len) = scan_journal(&journal_path, spec.total_runs(), |_, _| Ok(()))?;
+        let (done, good_len) = scan_journal(&journal_path, &manifest, |_| Ok(()))?;
         let journal = OpenOptions::new()
             .create(true)
             .read(true)
@@ -288,6 +472,7 @@ impl SweepDir {
             manifest,
             journal,
             done,
+            _lock: lock,
         })
     }
 
@@ -316,14 +501,13 @@ impl SweepDir {
         if records.is_empty() {
             return Ok(());
         }
-        let mut buf = Vec::new();
+        let mut buf = String::new();
         for r in records {
-            serde_json::to_writer(&mut buf, r).expect("a record serialises");
-            buf.push(b'\n');
+            buf.push_str(&journal_line(&self.manifest.sweep_id, r));
         }
         let path = self.path.join("journal.jsonl");
         self.journal
-            .write_all(&buf)
+            .write_all(buf.as_bytes())
             .map_err(|e| SweepError::io(&path, e))?;
         self.journal
             .sync_data()
@@ -342,7 +526,9 @@ impl SweepDir {
     /// Writes the final tables and marks the manifest complete. Call when
     /// [`SweepDir::pending`] is empty.
     pub fn finalize(self) -> Result<Manifest, SweepError> {
-        finalize(&self.path, self.manifest)
+        let manifest = finalize(&self.path, self.manifest)?;
+        drop(self._lock);
+        Ok(manifest)
     }
 }
 
@@ -381,19 +567,15 @@ fn spec_difference(a: &SweepSpec, b: &SweepSpec) -> String {
     d.join(", ")
 }
 
-/// The id of a journal line, without parsing its metrics.
-#[derive(Deserialize)]
-struct RunOnly {
-    run: u64,
-}
-
 /// Scans a journal: the runs it holds and the byte length of its intact
-/// prefix (a torn or garbled last line is excluded). Each intact line is
-/// passed to `line` with whether its run is new (duplicates are ignored).
+/// prefix. A torn last line (no newline: a process killed mid-write) is
+/// excluded; any other line that fails its checks is an error. Each run's
+/// first line is passed to `record_fn` with its byte offset; later lines
+/// of the same run are checked and ignored.
 fn scan_journal(
     path: &Path,
-    total: u64,
-    mut line_fn: impl FnMut(&[u8], bool) -> Result<(), SweepError>,
+    manifest: &Manifest,
+    mut record_fn: impl FnMut(Indexed) -> Result<(), SweepError>,
 ) -> Result<(RunSet, u64), SweepError> {
     let mut done = RunSet::default();
     let Ok(file) = File::open(path) else {
@@ -402,6 +584,7 @@ fn scan_journal(
     let mut reader = BufReader::new(file);
     let mut good = 0u64;
     let mut line = Vec::new();
+    let mut number = 0;
     loop {
         line.clear();
         let n = reader
@@ -410,34 +593,33 @@ fn scan_journal(
         if n == 0 || line.last() != Some(&b'\n') {
             break;
         }
-        let Ok(r) = serde_json::from_slice::<RunOnly>(&line) else {
-            break;
-        };
-        if r.run >= total {
-            return Err(SweepError::Input(format!(
-                "{}: run {} is outside this sweep (0..{total})",
-                path.display(),
-                r.run
-            )));
+        number += 1;
+        let r = parse_line(&manifest.spec, &manifest.sweep_id, path, number, &line)?;
+        if done.insert(r.run) {
+            record_fn(Indexed {
+                record: r,
+                offset: good,
+                line: &line,
+            })?;
         }
         good += n as u64;
-        let fresh = done.insert(r.run);
-        line_fn(&line, fresh)?;
     }
     Ok((done, good))
 }
 
+/// A journal line as [`scan_journal`] hands it over.
+struct Indexed<'a> {
+    record: RunRecord,
+    offset: u64,
+    line: &'a [u8],
+}
+
 /// Byte offsets of each run's line in a journal, sorted by run id (16 bytes
 /// per run: finalising a 100,000-run sweep needs under 2 MB).
-fn journal_index(path: &Path, total: u64) -> Result<Vec<(u64, u64)>, SweepError> {
+fn journal_index(path: &Path, manifest: &Manifest) -> Result<Vec<(u64, u64)>, SweepError> {
     let mut index = Vec::new();
-    let mut offset = 0u64;
-    scan_journal(path, total, |line, fresh| {
-        if fresh {
-            let r: RunOnly = serde_json::from_slice(line).expect("scanned lines parse");
-            index.push((r.run, offset));
-        }
-        offset += line.len() as u64;
+    scan_journal(path, manifest, |x| {
+        index.push((x.record.run, x.offset));
         Ok(())
     })?;
     index.sort_unstable();
@@ -530,8 +712,8 @@ fn runs_table(spec: &SweepSpec, points: &[Vec<toml::Value>], rows: &[RunRecord])
         t = t.column(
             metric.clone(),
             "see docs/outputs.md",
-            "end-of-run metric",
-            Values::F64(rows.iter().map(|r| r.metrics[m]).collect()),
+            "end-of-run metric (null where the run has no value)",
+            Values::OptF64(rows.iter().map(|r| r.metrics[m]).collect()),
         );
     }
     t
@@ -542,13 +724,14 @@ fn runs_table(spec: &SweepSpec, points: &[Vec<toml::Value>], rows: &[RunRecord])
 fn finalize(dir: &Path, mut manifest: Manifest) -> Result<Manifest, SweepError> {
     let spec = manifest.spec.clone();
     let journal_path = dir.join("journal.jsonl");
-    let index = journal_index(&journal_path, spec.total_runs())?;
+    let index = journal_index(&journal_path, &manifest)?;
     let points: Vec<Vec<toml::Value>> = spec
         .points
         .iter()
         .map(|p| p.iter().map(|v| parse_value(v)).collect())
         .collect();
     let mut acc = vec![vec![Accumulator::default(); spec.metrics.len()]; spec.points.len()];
+    let mut missing = vec![vec![0u64; spec.metrics.len()]; spec.points.len()];
 
     let runs_tmp = dir.join("runs.parquet.tmp");
     let mut journal = File::open(&journal_path).map_err(|e| SweepError::io(&journal_path, e))?;
@@ -565,19 +748,12 @@ fn finalize(dir: &Path, mut manifest: Manifest) -> Result<Manifest, SweepError> 
             BufReader::new((&mut journal).take(1 << 24))
                 .read_line(&mut line)
                 .map_err(|e| SweepError::io(&journal_path, e))?;
-            let r: RunRecord = serde_json::from_str(&line)
-                .map_err(|e| SweepError::Input(format!("{}: {e}", journal_path.display())))?;
-            if r.metrics.len() != spec.metrics.len() {
-                return Err(SweepError::Input(format!(
-                    "{}: run {} has {} metrics, expected {}",
-                    journal_path.display(),
-                    r.run,
-                    r.metrics.len(),
-                    spec.metrics.len()
-                )));
-            }
+            let r = parse_line(&spec, &manifest.sweep_id, &journal_path, 0, line.as_bytes())?;
             for (m, x) in r.metrics.iter().enumerate() {
-                acc[r.point as usize][m].push(*x);
+                match x {
+                    Some(x) => acc[r.point as usize][m].push(*x),
+                    None => missing[r.point as usize][m] += 1,
+                }
             }
             rows.push(r);
         }
@@ -589,24 +765,39 @@ fn finalize(dir: &Path, mut manifest: Manifest) -> Result<Manifest, SweepError> 
     let mut csv = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["point".to_string()];
     header.extend(spec.keys.iter().cloned());
-    header.extend(["metric", "n", "mean", "sd", "ci95_low", "ci95_high"].map(String::from));
+    header.extend(
+        [
+            "metric",
+            "n",
+            "mean",
+            "sd",
+            "ci95_low",
+            "ci95_high",
+            "n_missing",
+        ]
+        .map(String::from),
+    );
     csv.write_record(&header).expect("in-memory csv");
     for (p, per_metric) in acc.iter().enumerate() {
         for (m, a) in per_metric.iter().enumerate() {
             let s = a.stats();
-            if s.n == 0 {
+            let absent = missing[p][m];
+            if s.n == 0 && absent == 0 {
                 continue;
             }
             let mut row = vec![p.to_string()];
             row.extend(spec.points[p].iter().cloned());
             row.push(spec.metrics[m].clone());
-            row.extend([
-                s.n.to_string(),
-                s.mean.to_string(),
-                s.sd.to_string(),
-                s.ci_low.to_string(),
-                s.ci_high.to_string(),
-            ]);
+            row.push(s.n.to_string());
+            // No value at all: the statistics are missing (empty), not 0.
+            for x in [s.mean, s.sd, s.ci_low, s.ci_high] {
+                row.push(if s.n == 0 {
+                    String::new()
+                } else {
+                    x.to_string()
+                });
+            }
+            row.push(absent.to_string());
             csv.write_record(&row).expect("in-memory csv");
         }
     }
@@ -676,8 +867,13 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, SweepError> {
         .map(|p| Manifest::read(p))
         .collect::<Result<_, _>>()?;
     let first = &manifests[0];
+    let first_shard = Shard::parse(&first.shard)
+        .map_err(|e| SweepError::Input(format!("{}: {e}", inputs[0].display())))?;
     let mut shards = BTreeSet::new();
+    // Shared locks: no shard may be resumed while it is merged.
+    let mut locks = Vec::new();
     for (m, p) in manifests.iter().zip(inputs) {
+        locks.push(lock_folder(p, false)?);
         if m.spec != first.spec {
             return Err(SweepError::Input(format!(
                 "merge: {} is from a different sweep than {} (id {} vs {}): {}",
@@ -690,6 +886,15 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, SweepError> {
         }
         let shard = Shard::parse(&m.shard)
             .map_err(|e| SweepError::Input(format!("{}: {e}", p.display())))?;
+        if shard.count != first_shard.count {
+            return Err(SweepError::Input(format!(
+                "merge: {} is shard {} but {} is shard {}: shards of one merge must all split the sweep into the same N parts",
+                p.display(),
+                m.shard,
+                inputs[0].display(),
+                first.shard
+            )));
+        }
         if !m.complete {
             return Err(SweepError::Input(format!(
                 "merge: {} (shard {}) is not complete; finish it with --resume first",
@@ -697,12 +902,36 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, SweepError> {
                 m.shard
             )));
         }
-        if !shards.insert((shard.count, shard.index)) {
+        if !shards.insert(shard.index) {
             return Err(SweepError::Input(format!(
                 "merge: shard {} given twice",
                 m.shard
             )));
         }
+    }
+    let n = first_shard.count;
+    let absent: Vec<String> = (1..=n)
+        .filter(|i| !shards.contains(i))
+        .map(|i| format!("{i}/{n}"))
+        .collect();
+    if !absent.is_empty() {
+        let shown = absent
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(SweepError::Input(format!(
+            "merge: {} of {n} shards missing ({shown}{}); merge every shard 1/{n}..{n}/{n}",
+            absent.len(),
+            if absent.len() > 10 { ", ..." } else { "" }
+        )));
+    }
+    if out.exists() && !out.is_dir() {
+        return Err(SweepError::Input(format!(
+            "{}: exists and is not a folder",
+            out.display()
+        )));
     }
     if out.exists()
         && fs::read_dir(out)
@@ -720,13 +949,21 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, SweepError> {
     let total = first.runs_total;
     let mut journal = Vec::new();
     let mut seen = RunSet::default();
-    for p in inputs {
-        let (runs, _) = scan_journal(&p.join("journal.jsonl"), total, |line, _| {
-            let r: RunOnly = serde_json::from_slice(line).expect("scanned lines parse");
-            if seen.insert(r.run) {
-                journal.extend_from_slice(line);
+    for (p, m) in inputs.iter().zip(&manifests) {
+        let shard = Shard::parse(&m.shard).expect("parsed above");
+        scan_journal(&p.join("journal.jsonl"), m, |x| {
+            let run = x.record.run;
+            if !shard.owns(run) {
+                return Err(SweepError::Input(format!(
+                    "merge: {} holds run {run}, which is not of its shard {}",
+                    p.display(),
+                    m.shard
+                )));
+            }
+            if seen.insert(run) {
+                journal.extend_from_slice(x.line);
                 if first.spec.keep_ticks {
-                    let name = format!("run-{:010}.parquet", r.run);
+                    let name = format!("run-{run:010}.parquet");
                     fs::create_dir_all(dir.join("ticks")).map_err(|e| SweepError::io(&dir, e))?;
                     fs::copy(p.join("ticks").join(&name), dir.join("ticks").join(&name))
                         .map_err(|e| SweepError::io(p, e))?;
@@ -734,23 +971,18 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, SweepError> {
             }
             Ok(())
         })?;
-        let _ = runs;
     }
     write::bytes(&dir.join("journal.jsonl"), &journal)?;
-    let shard = if seen.len() as u64 == total {
-        Shard::ALL
-    } else {
-        Shard { index: 1, count: 1 }
-    };
-    let manifest = Manifest::new(&first.spec, shard);
+    let manifest = Manifest::new(&first.spec, Shard::ALL);
     let manifest = finalize(&dir, manifest)?;
     if !manifest.complete {
         let missing = total - seen.len() as u64;
         return Err(SweepError::Input(format!(
-            "merge: {missing} of {total} runs are missing; merge every shard 1/N..N/N"
+            "merge: {missing} of {total} runs are missing from the shards' journals"
         )));
     }
     staging.commit()?;
+    drop(locks);
     Ok(manifest)
 }
 
@@ -760,12 +992,8 @@ pub fn read_runs(dir: &Path) -> Result<(Manifest, Vec<RunRecord>), SweepError> {
     let manifest = Manifest::read(dir)?;
     let path = dir.join("journal.jsonl");
     let mut runs = Vec::new();
-    scan_journal(&path, manifest.runs_total, |line, fresh| {
-        if fresh {
-            let r: RunRecord = serde_json::from_slice(line)
-                .map_err(|e| SweepError::Input(format!("{}: {e}", path.display())))?;
-            runs.push(r);
-        }
+    scan_journal(&path, &manifest, |x| {
+        runs.push(x.record);
         Ok(())
     })?;
     runs.sort_by_key(|r| r.run);
@@ -829,4 +1057,113 @@ pub fn read_design(path: &Path) -> Result<Design, DesignError> {
         return Err(derr("no design points (only a header)".into()));
     }
     Ok(Design { keys, points })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::Array;
+
+    fn spec(reps: u32) -> SweepSpec {
+        let design =
+            Design::grid(vec![kyoso_core::sweep::parse_vary("a=0.1,0.2").unwrap()]).unwrap();
+        SweepSpec::new(
+            "test",
+            "x = 1\n".into(),
+            7,
+            reps,
+            &design,
+            vec!["m".into(), "gone".into()],
+            false,
+        )
+    }
+
+    fn record(run: u64, reps: u32, metrics: &[f64]) -> RunRecord {
+        let (point, rep) = (run / reps as u64, run % reps as u64);
+        RunRecord::new(run, point, rep as u32, run_seed(7, point, rep), metrics)
+    }
+
+    #[test]
+    fn missing_metrics_are_null_end_to_end_and_the_sweep_finishes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("s");
+        let spec = spec(2);
+        let mut dir = SweepDir::open(&path, &spec, Shard::ALL, false).unwrap();
+        dir.append(&[
+            record(0, 2, &[1.0, f64::NAN]),
+            record(1, 2, &[3.0, f64::INFINITY]),
+        ])
+        .unwrap();
+        drop(dir);
+        let journal = fs::read_to_string(path.join("journal.jsonl")).unwrap();
+        assert!(journal.contains("[1.0,null]"), "{journal}");
+        // Resuming reads the nulls back; the sweep completes.
+        let mut dir = SweepDir::open(&path, &spec, Shard::ALL, true).unwrap();
+        assert_eq!(dir.completed(), 2);
+        dir.append(&[record(2, 2, &[5.0, f64::NAN]), record(3, 2, &[7.0, 1.5])])
+            .unwrap();
+        let m = dir.finalize().unwrap();
+        assert!(m.complete);
+        let summary = fs::read_to_string(path.join("summary.csv")).unwrap();
+        assert!(summary.contains("\n0,0.1,m,2,2,"), "{summary}");
+        assert!(summary.contains("\n0,0.1,gone,0,,,,,2\n"), "{summary}");
+        assert!(
+            summary.contains("\n1,0.2,gone,1,1.5,0,1.5,1.5,1\n"),
+            "{summary}"
+        );
+        let file = File::open(path.join("runs.parquet")).unwrap();
+        let batch = ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .build()
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        let gone = batch.column_by_name("gone").unwrap();
+        assert_eq!(gone.null_count(), 3);
+        assert!(gone.is_valid(3));
+        assert!(!path.join("runs.parquet.tmp").exists());
+        let (_, runs) = read_runs(&path).unwrap();
+        assert_eq!(runs[1].metrics, vec![Some(3.0), None]);
+    }
+
+    #[test]
+    fn a_locked_folder_is_refused_and_free_again_when_dropped() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("s");
+        let spec = spec(1);
+        let first = SweepDir::open(&path, &spec, Shard::ALL, false).unwrap();
+        let err = SweepDir::open(&path, &spec, Shard::ALL, true)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("another kyoso process"), "{err}");
+        drop(first);
+        assert!(SweepDir::open(&path, &spec, Shard::ALL, true).is_ok());
+    }
+
+    #[test]
+    fn journal_lines_carry_a_checksum_that_catches_edits() {
+        let spec = spec(2);
+        let id = spec.id();
+        let line = journal_line(&id, &record(1, 2, &[2.5, f64::NAN]));
+        assert!(line.ends_with("\"}\n"));
+        let p = Path::new("journal.jsonl");
+        assert!(parse_line(&spec, &id, p, 1, line.as_bytes()).is_ok());
+        let edited = line.replace("2.5", "2.6");
+        assert!(parse_line(&spec, &id, p, 1, edited.as_bytes()).is_err());
+        assert!(
+            parse_line(&spec, "another-sweep", p, 1, line.as_bytes()).is_err(),
+            "a line of another sweep"
+        );
+        // A valid checksum over a wrong seed (a buggy writer) is still refused.
+        let mut bad = record(1, 2, &[2.5, 1.0]);
+        bad.seed += 1;
+        let e = parse_line(&spec, &id, p, 4, journal_line(&id, &bad).as_bytes())
+            .err()
+            .unwrap();
+        assert!(
+            e.to_string().contains("line 4") && e.to_string().contains("seed"),
+            "{e}"
+        );
+    }
 }
