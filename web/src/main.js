@@ -165,9 +165,21 @@ function setupPresets(model) {
   ui.preset.title = 'Preset scenario; applies on Reset';
 }
 
+/**
+ * The seed as text. JSON numbers above 2^53 lose digits in JavaScript, so a
+ * large seed is read back from the command line the server wrote.
+ */
+function seedText(s) {
+  if (typeof s.seed === 'number' && !Number.isSafeInteger(s.seed)) {
+    const m = /--seed (\d+)/.exec(s.command || '');
+    if (m) return m[1];
+  }
+  return s.seed ?? '';
+}
+
 function onSessionValues(s) {
   if (st.panel) st.panel.setValues(s.values);
-  if (document.activeElement !== ui.seed) ui.seed.value = s.seed ?? '';
+  if (document.activeElement !== ui.seed) ui.seed.value = seedText(s);
   ui.preset.value = s.preset || '';
   showCommand(s);
   updateButtons();
@@ -218,6 +230,20 @@ async function control(action, extra = {}) {
   }
   updateButtons();
   return r;
+}
+
+/** Shows an `error` frame of the stream (PROTOCOL.md) in the banner. */
+function showError(msg) {
+  const text = msg.message || 'the session stopped';
+  const title = msg.kind === 'panic' ? 'The model failed' : msg.kind === 'budget' ? 'Memory budget reached' : 'Server message';
+  if (msg.kind === 'message') {
+    setStatus(text);
+    return;
+  }
+  st.running = false;
+  showBanner(`${title}: ${text}`, { label: 'Reset', run: () => { hideBanner(); control('reset'); } });
+  setStatus(title.toLowerCase());
+  updateButtons();
 }
 
 function applyState(s) {
@@ -299,6 +325,10 @@ function onMessage(msg) {
     case 'state':
       applyState(msg);
       break;
+    case 'error':
+      // The session stopped (model failure, memory budget) or refused a message.
+      showError(msg);
+      break;
     default:
       break;
   }
@@ -368,9 +398,10 @@ function wire() {
   });
   ui.model.addEventListener('change', () => openSession(ui.model.value));
   ui.seed.addEventListener('change', async () => {
-    const seed = Number(ui.seed.value);
-    if (!Number.isInteger(seed) || seed < 0) {
-      setStatus(`seed must be a whole number ≥ 0`);
+    // Sent as a decimal string: the server reads any u64 exactly that way.
+    const seed = ui.seed.value.trim();
+    if (!/^\d+$/.test(seed) || BigInt(seed) > 18446744073709551615n) {
+      setStatus('seed must be a whole number in [0, 2^64)');
       return;
     }
     const r = await postParams({ seed });

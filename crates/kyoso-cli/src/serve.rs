@@ -29,6 +29,30 @@ pub struct ServeArgs {
     /// Most concurrent sessions (one per browser tab); more get a clear refusal.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
     max_sessions: u16,
+    /// Also answer to this host name (`name` for any port, `name:port`);
+    /// repeatable. By default the server answers only to localhost,
+    /// 127.0.0.1 and [::1] on its port (and the --host address), which
+    /// keeps other web sites from reaching it (DNS rebinding).
+    #[arg(long, value_name = "NAME[:PORT]")]
+    allow_host: Vec<String>,
+    /// Memory budget of one session, MiB: a scenario estimated to need more
+    /// is refused, and a run that grows past it stops with a message.
+    #[arg(long, value_name = "MB", default_value_t = kyoso_serve::budget::DEFAULT_SESSION_MB,
+          value_parser = clap::value_parser!(u64).range(16..=1_048_576))]
+    session_memory_mb: u64,
+    /// Seconds a client has to send a request's headers (and its body); also
+    /// how long an idle HTTP connection stays open.
+    #[arg(long, value_name = "SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout_secs: u64,
+    /// Seconds after which a WebSocket that answers nothing (not even pings) is closed.
+    #[arg(long, value_name = "SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(3..=86400))]
+    idle_timeout_secs: u64,
+    /// Most concurrent HTTP connections; more are answered 503.
+    #[arg(long, value_name = "N", default_value_t = 128,
+          value_parser = clap::value_parser!(u32).range(4..=65536))]
+    max_connections: u32,
 }
 
 /// Whether a browser can be shown here.
@@ -50,12 +74,19 @@ pub fn serve(args: &ServeArgs) -> Result<(), Failure> {
         }
         None => None,
     };
+    let header_timeout = std::time::Duration::from_secs(args.header_timeout_secs);
     let config = kyoso_serve::Config {
         max_sessions: args.max_sessions as usize,
         base: kyoso_serve::Base {
             preset: args.preset.clone(),
             file,
         },
+        allow_hosts: args.allow_host.clone(),
+        session_memory: args.session_memory_mb << 20,
+        header_timeout,
+        body_timeout: header_timeout,
+        idle_timeout: std::time::Duration::from_secs(args.idle_timeout_secs),
+        max_connections: args.max_connections as usize,
         ..kyoso_serve::Config::default()
     };
     kyoso_serve::check(&config).map_err(|e| Failure::input(e.message))?;

@@ -182,3 +182,41 @@ fn a_downloaded_run_is_reproduced_by_kyoso_run_bit_for_bit() {
         );
     }
 }
+
+#[test]
+fn foreign_hosts_are_refused_unless_allowed_and_budgets_are_flags() {
+    let (server, _stderr) = serve(&[
+        "--allow-host",
+        "kyoso.lab.example",
+        "--session-memory-mb",
+        "64",
+    ]);
+    let http = reqwest::blocking::Client::new();
+    let status = |host: &str| {
+        http.get(format!("{}/api/meta", server.url))
+            .header("host", host)
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(status("attacker.example"), 403);
+    assert_eq!(status("kyoso.lab.example"), 200);
+    let r = http
+        .post(format!("{}/api/sessions", server.url))
+        .json(&json!({"model": "silent-rivalry", "set": {"origins.JP.firms": 9999970}}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let v: Value = r.json().unwrap();
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("64 MB"),
+        "{v}"
+    );
+    let out = Command::new(cargo_bin("kyoso"))
+        .args(["serve", "--no-open", "--port", "0", "--allow-host", "a/b"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-host"));
+}

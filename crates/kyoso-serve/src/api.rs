@@ -8,20 +8,32 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State as AxState};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::Config;
+use crate::guard::Hosts;
 use crate::live::{self, Frame};
 use crate::meta::ModelInfo;
+use crate::request::{self, Changes, ControlRequest, CreateRequest, ParamsRequest};
 use crate::session::{self, Action, Command, State};
 use crate::setup::{ApiError, Base, Built, ModelKind, Setup, lookup_json};
+
+/// The actions of `POST /api/sessions/{id}/control`.
+const ACTIONS: [&str; 5] = ["run", "pause", "step", "reset", "speed"];
+/// Most ticks one `step` control advances.
+pub const MAX_STEPS: u32 = 100_000;
+/// Fastest speed, ticks per second.
+pub const MAX_SPEED: f64 = 100_000.0;
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -65,22 +77,31 @@ struct Inner {
     base: Base,
     attach_timeout: Duration,
     models: Vec<ModelInfo>,
+    session_memory: u64,
+    idle_timeout: Duration,
+    fault_at_tick: Option<u32>,
 }
 
 const INDEX_HTML: &[u8] = include_bytes!("../assets/index.html");
 const APP_JS: &[u8] = include_bytes!("../assets/app.js");
 const APP_CSS: &[u8] = include_bytes!("../assets/app.css");
 
-/// The router of the whole server.
-pub fn router(config: &Config) -> Router {
+/// The router of the whole server, answering only requests addressed to
+/// `bound` (or `config.allow_hosts`): see [`crate::guard`].
+pub fn router(config: &Config, bound: std::net::SocketAddr) -> ApiResult<Router> {
+    let hosts = Arc::new(Hosts::new(bound, &config.allow_hosts).map_err(ApiError::input)?);
     let app = App(Arc::new(Inner {
         sessions: Mutex::new(HashMap::new()),
         max_sessions: config.max_sessions,
         base: config.base.clone(),
         attach_timeout: config.attach_timeout,
         models: crate::meta::models(),
+        session_memory: config.session_memory,
+        idle_timeout: config.idle_timeout,
+        fault_at_tick: config.fault_at_tick,
     }));
-    Router::new()
+    let body_timeout = config.body_timeout;
+    let router = Router::new()
         .route(
             "/",
             get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }),
@@ -103,6 +124,42 @@ pub fn router(config: &Config) -> Router {
         .route("/api/sessions/{id}/download", get(download))
         .fallback(|| async { ApiError::new(404, "no such page or API route") })
         .with_state(app)
+        .layer(middleware::from_fn(move |req, next| {
+            read_body(body_timeout, req, next)
+        }))
+        .layer(middleware::from_fn_with_state(hosts, crate::guard::layer));
+    Ok(router)
+}
+
+/// Largest request body (the page sends a few hundred bytes).
+const MAX_BODY: usize = 256 * 1024;
+
+/// Reads a request's body within `timeout` (a client that sends headers
+/// and then stalls does not hold its connection), at most [`MAX_BODY`].
+async fn read_body(timeout: Duration, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let bytes = match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => {
+            return ApiError::new(
+                413,
+                format!("the request body is too large or broken (at most {MAX_BODY} bytes)"),
+            )
+            .into_response();
+        }
+        Err(_) => {
+            return ApiError::new(
+                408,
+                format!(
+                    "the request body did not arrive within {} s",
+                    timeout.as_secs_f64()
+                ),
+            )
+            .into_response();
+        }
+    };
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 fn asset(kind: &'static str, body: &'static [u8]) -> Response {
@@ -174,7 +231,7 @@ impl App {
 
     fn describe(&self, s: &Session) -> Value {
         let info = s.info.lock().expect("info lock");
-        let state = *s.state.lock().expect("state lock");
+        let state = s.state.lock().expect("state lock").clone();
         let base = &self.0.base;
         let pending = info.pending != info.setup;
         json!({
@@ -192,6 +249,7 @@ impl App {
             "running": state.running,
             "done": state.done,
             "speed": state.speed,
+            "error": state.error,
         })
     }
 }
@@ -206,79 +264,63 @@ async fn meta(AxState(app): AxState<App>) -> Json<Value> {
     }))
 }
 
-/// Parses `{"set": {...}, "seed": n, "preset": "name" | null}` onto a setup.
-fn apply_changes(setup: &Setup, v: &Value, allowed: &[&str]) -> ApiResult<Setup> {
-    let obj = v
-        .as_object()
-        .ok_or_else(|| ApiError::input("the request body must be a JSON object"))?;
-    if let Some(k) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(ApiError::input(format!(
-            "unknown field `{k}` in the request; allowed: {}",
-            allowed.join(", ")
-        )));
-    }
+/// Applies the changes of a create or params request onto a setup.
+fn apply_changes(setup: &Setup, changes: Changes) -> ApiResult<Setup> {
     let mut next = setup.clone();
-    if let Some(p) = obj.get("preset") {
-        next.preset = match p {
-            Value::Null => None,
-            Value::String(s) if s.is_empty() => None,
-            Value::String(s) => Some(s.clone()),
-            other => return Err(ApiError::input(format!("preset = {other}: must be a name"))),
-        };
+    if let Some(p) = changes.preset {
+        next.preset = p.filter(|s| !s.is_empty());
     }
-    if let Some(seed) = obj.get("seed") {
-        next.seed = match seed {
-            Value::Null => None,
-            v => Some(v.as_u64().ok_or_else(|| ApiError {
-                key: Some("seed".into()),
-                value: Some(v.to_string()),
-                range: Some("an integer in [0, 2^64)".into()),
-                ..ApiError::input(format!("seed = {v}: allowed an integer in [0, 2^64)"))
-            })?),
-        };
+    if let Some(seed) = changes.seed {
+        next.seed = seed.map(|s| s.0);
     }
-    if let Some(sets) = obj.get("set") {
-        let sets = sets
-            .as_object()
-            .ok_or_else(|| ApiError::input("`set` must be an object of key: value"))?;
-        next = next.with_json_sets(sets)?;
+    if let Some(sets) = changes.set {
+        next = next.with_json_sets(&sets)?;
     }
     Ok(next)
 }
 
-/// Builds a model off the async threads (a large market takes a while).
-async fn build_live(built: &Built) -> ApiResult<Box<dyn live::Live>> {
+/// Builds a model off the async threads (a large market takes a while),
+/// after checking it fits the session memory budget.
+async fn build_live(app: &App, built: &Built) -> ApiResult<Box<dyn live::Live>> {
+    crate::budget::admit(built, app.0.session_memory)?;
     let built = built.clone();
-    tokio::task::spawn_blocking(move || live::build(&built))
+    let fault = app.0.fault_at_tick;
+    let live = tokio::task::spawn_blocking(move || live::build(&built))
         .await
-        .map_err(|e| ApiError::new(500, e.to_string()))?
+        .map_err(|e| {
+            let why = match e.try_into_panic() {
+                Ok(payload) => session::panic_text(payload.as_ref()),
+                Err(e) => e.to_string(),
+            };
+            ApiError::new(
+                500,
+                format!("building the model failed (a bug in kyoso, please report it): {why}"),
+            )
+        })??;
+    Ok(match fault {
+        Some(at) => Box::new(live::Faulty { inner: live, at }),
+        None => live,
+    })
 }
 
 async fn create(
     AxState(app): AxState<App>,
     payload: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult<Response> {
-    let v = body(payload)?;
-    let model_name = v
-        .get("model")
-        .and_then(Value::as_str)
-        .unwrap_or("silent-rivalry");
-    let model = ModelKind::parse(model_name).ok_or_else(|| ApiError {
+    let req: CreateRequest = request::parse(body(payload)?)?;
+    let model_name = req.model.clone().unwrap_or_else(|| "silent-rivalry".into());
+    let model = ModelKind::parse(&model_name).ok_or_else(|| ApiError {
         key: Some("model".into()),
-        value: Some(model_name.into()),
+        value: Some(model_name.clone()),
         range: Some("silent-rivalry, spatial-pd, ethnocentrism".into()),
         ..ApiError::input(format!(
             "unknown model `{model_name}`; available: silent-rivalry, spatial-pd, ethnocentrism"
         ))
     })?;
-    let setup = apply_changes(
-        &Setup::new(model, None),
-        &v,
-        &["model", "preset", "seed", "set"],
-    )?;
+    let setup = apply_changes(&Setup::new(model, None), req.into())?;
     // Validate and build before taking a slot.
     let built = setup.build(&app.0.base)?;
-    let live = build_live(&built).await?;
+    let live = build_live(&app, &built).await?;
     let speed = match model {
         ModelKind::SilentRivalry => 20.0,
         _ => 30.0,
@@ -291,6 +333,7 @@ async fn create(
         running: false,
         done: false,
         speed,
+        error: None,
     }));
     let session = Arc::new(Session {
         id: id.clone(),
@@ -318,7 +361,7 @@ async fn create(
         }
         sessions.insert(id.clone(), session.clone());
     }
-    session::spawn(live, speed, rx, state).map_err(|e| {
+    session::spawn(live, speed, app.0.session_memory, rx, state).map_err(|e| {
         app.remove(&id);
         ApiError::new(500, format!("could not start the session: {e}"))
     })?;
@@ -352,10 +395,11 @@ async fn params(
     payload: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult<Json<Value>> {
     let s = app.get(&id)?;
-    let v = body(payload)?;
+    let req: ParamsRequest = request::parse(body(payload)?)?;
     let pending = s.info.lock().expect("info lock").pending.clone();
-    let next = apply_changes(&pending, &v, &["preset", "seed", "set"])?;
+    let next = apply_changes(&pending, req.into())?;
     let built = next.build(&app.0.base)?;
+    crate::budget::admit(&built, app.0.session_memory)?;
     {
         let mut info = s.info.lock().expect("info lock");
         info.pending = next;
@@ -367,11 +411,13 @@ async fn params(
 /// Sends a command and waits for its answer.
 async fn ask<T>(s: &Session, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> ApiResult<T> {
     let (tx, rx) = oneshot::channel();
-    s.commands
-        .send(make(tx))
-        .map_err(|_| ApiError::new(410, "the session has ended"))?;
-    rx.await
-        .map_err(|_| ApiError::new(410, "the session has ended"))
+    let ended = || match s.state.lock().ok().and_then(|st| st.error.clone()) {
+        // The session's thread caught a failure while answering.
+        Some(e) => ApiError::new(500, e),
+        None => ApiError::new(410, "the session has ended"),
+    };
+    s.commands.send(make(tx)).map_err(|_| ended())?;
+    rx.await.map_err(|_| ended())
 }
 
 async fn control(
@@ -380,36 +426,71 @@ async fn control(
     payload: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult<Json<Value>> {
     let s = app.get(&id)?;
-    let v = body(payload)?;
-    let action = v.get("action").and_then(Value::as_str).unwrap_or_default();
-    let number = |key: &str, default: f64, lo: f64, hi: f64| -> ApiResult<f64> {
-        match v.get(key) {
-            None | Some(Value::Null) => Ok(default),
-            Some(x) => x
-                .as_f64()
-                .filter(|n| (lo..=hi).contains(n))
-                .ok_or_else(|| ApiError {
-                    key: Some(key.into()),
-                    value: Some(x.to_string()),
-                    range: Some(format!("[{lo}, {hi}]")),
-                    ..ApiError::input(format!("{key} = {x}: allowed [{lo}, {hi}]"))
-                }),
-        }
+    let req: ControlRequest = request::parse(body(payload)?)?;
+    let range_error = |key: &str, value: String, range: &str| ApiError {
+        key: Some(key.into()),
+        value: Some(value.clone()),
+        range: Some(range.into()),
+        ..ApiError::input(format!("{key} = {value}: allowed {range}"))
     };
-    match action {
+    // A field that belongs to another action is a mistake, not a no-op.
+    for (field, given, owner) in [
+        ("steps", req.steps.is_some(), "step"),
+        ("speed", req.speed.is_some(), "speed"),
+    ] {
+        if given && req.action != owner && ACTIONS.contains(&req.action.as_str()) {
+            return Err(ApiError {
+                key: Some(field.into()),
+                ..ApiError::input(format!(
+                    "`{field}` goes only with action \"{owner}\", not \"{}\"",
+                    req.action
+                ))
+            });
+        }
+    }
+    if matches!(req.action.as_str(), "run" | "step")
+        && let Some(e) = s.state.lock().expect("state lock").error.clone()
+    {
+        return Err(ApiError::new(409, e));
+    }
+    match req.action.as_str() {
         "run" => ask(&s, |tx| Command::Control(Action::Run, tx)).await?,
         "pause" => ask(&s, |tx| Command::Control(Action::Pause, tx)).await?,
         "step" => {
-            let n = number("steps", 1.0, 1.0, 100_000.0)? as u32;
-            ask(&s, |tx| Command::Control(Action::Step(n), tx)).await?
+            let n = req.steps.unwrap_or(1);
+            if !(1..=MAX_STEPS).contains(&n) {
+                return Err(range_error(
+                    "steps",
+                    n.to_string(),
+                    &format!("an integer in [1, {MAX_STEPS}]"),
+                ));
+            }
+            let state = ask(&s, |tx| Command::Control(Action::Step(n), tx)).await?;
+            if let Some(e) = state.error {
+                // The model failed (500) or outgrew its budget (409) meanwhile.
+                let status = if e.starts_with("the model failed") {
+                    500
+                } else {
+                    409
+                };
+                return Err(ApiError::new(status, e));
+            }
+            state
         }
         "speed" => {
-            let speed = number("speed", 30.0, 0.0, 100_000.0)?;
+            let speed = req.speed.unwrap_or(30.0);
+            if !(0.0..=MAX_SPEED).contains(&speed) {
+                return Err(range_error(
+                    "speed",
+                    speed.to_string(),
+                    &format!("[0, {MAX_SPEED}]"),
+                ));
+            }
             ask(&s, |tx| Command::Control(Action::Speed(speed), tx)).await?
         }
         "reset" => {
             let built = s.info.lock().expect("info lock").pending_built.clone();
-            let live = build_live(&built).await?;
+            let live = build_live(&app, &built).await?;
             let state = ask(&s, |tx| Command::Replace(live, tx)).await?;
             let mut info = s.info.lock().expect("info lock");
             info.setup = info.pending.clone();
@@ -446,26 +527,47 @@ async fn stream(
 }
 
 /// Forwards frames to the browser until either side goes away, then
-/// frees the session.
+/// frees the session. The server pings every third of the idle timeout; a
+/// browser that answers nothing for the idle timeout, or does not take a
+/// frame within it, is gone.
 async fn pump(app: App, s: Arc<Session>, mut socket: WebSocket) {
+    let idle = app.0.idle_timeout;
     let (tx, mut rx) = mpsc::channel(session::QUEUE);
+    let mut ping = tokio::time::interval(idle / 3);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ping.tick().await;
+    let mut heard = tokio::time::Instant::now();
     if s.commands.send(Command::Attach(tx)).is_ok() {
         loop {
-            tokio::select! {
-                frame = rx.recv() => {
-                    let msg = match frame {
-                        Some(Frame::Text(t)) => Message::Text(t.into()),
-                        Some(Frame::Binary(b)) => Message::Binary(b.into()),
-                        None => break,
-                    };
-                    if socket.send(msg).await.is_err() {
-                        break;
-                    }
-                }
+            let out = tokio::select! {
+                frame = rx.recv() => match frame {
+                    Some(Frame::Text(t)) => Message::Text(t.into()),
+                    Some(Frame::Binary(b)) => Message::Binary(b.into()),
+                    None => break,
+                },
                 incoming = socket.recv() => match incoming {
                     None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
-                    Some(Ok(_)) => {}
+                    Some(Ok(m)) => {
+                        heard = tokio::time::Instant::now();
+                        if !matches!(m, Message::Text(_) | Message::Binary(_)) {
+                            continue;
+                        }
+                        // The stream is one-way: say so instead of ignoring it.
+                        Message::Text(json!({"type": "error", "kind": "message",
+                            "message": "the stream takes no messages; control the session with \
+                                POST /api/sessions/{id}/control (PROTOCOL.md)"}).to_string().into())
+                    }
                 },
+                _ = ping.tick() => {
+                    if heard.elapsed() > idle {
+                        break;
+                    }
+                    Message::Ping(Default::default())
+                }
+            };
+            match tokio::time::timeout(idle, socket.send(out)).await {
+                Ok(Ok(())) => {}
+                _ => break,
             }
         }
     }
@@ -474,8 +576,8 @@ async fn pump(app: App, s: Arc<Session>, mut socket: WebSocket) {
 
 async fn ticks(AxState(app): AxState<App>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let s = app.get(&id)?;
-    let rows = ask(&s, Command::Rows).await?;
-    Ok(Json(json!({ "rows": rows })))
+    let (rows, every) = ask(&s, Command::Rows).await?;
+    Ok(Json(json!({ "rows": rows, "every": every })))
 }
 
 async fn download(AxState(app): AxState<App>, Path(id): Path<String>) -> ApiResult<Response> {

@@ -15,6 +15,31 @@ use crate::setup::{ApiError, Built};
 /// How `kyoso run --scenario scenario.toml` names its source in summary.json.
 pub const RERUN_SOURCE: &str = "default + file scenario.toml";
 
+/// A seed a TOML file cannot hold (above 2^63 - 1): a clear refusal
+/// instead of a failed write.
+fn unwritable_seed(seed: u64, file: &str) -> ApiError {
+    ApiError::new(
+        409,
+        format!(
+            "cannot download this run: its seed {seed} is above 2^63 - 1, which {file} (TOML) \
+             cannot hold; the run itself is fine, and a seed below 9223372036854775808 can be \
+             downloaded"
+        ),
+    )
+}
+
+/// The `seed` a TOML text holds, if it reads back as one.
+fn seed_in(text: &str) -> Option<u64> {
+    let table: toml::Table = toml::from_str(text).ok()?;
+    u64::try_from(table.get("seed")?.as_integer()?).ok()
+}
+
+/// Whether `value`, written as TOML, reads back with `seed` (a seed above
+/// 2^63 - 1 may be written, but reads back as no integer).
+fn seed_survives_toml(value: &impl serde::Serialize, seed: u64) -> bool {
+    toml::to_string(value).ok().as_deref().and_then(seed_in) == Some(seed)
+}
+
 fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(500, format!("could not write the download: {e}"))
 }
@@ -26,6 +51,9 @@ pub fn zip_run(built: &Built, tick: u32, command: &str) -> Result<Vec<u8>, ApiEr
         Built::Market(s) => {
             let mut scenario = (**s).clone();
             scenario.run.ticks = tick;
+            if !seed_survives_toml(&scenario.run, scenario.run.seed) {
+                return Err(unwritable_seed(scenario.run.seed, "scenario.toml"));
+            }
             let run = run_scenario(&scenario, |_, _| {}, || false)?.expect("never cancelled");
             let dir = tempfile::tempdir().map_err(internal)?;
             kyoso_io::write_run(
@@ -72,7 +100,11 @@ pub fn zip_run(built: &Built, tick: u32, command: &str) -> Result<Vec<u8>, ApiEr
                 }
                 Built::Market(_) => unreachable!("handled above"),
             };
-            files.push(("params.toml".into(), params.map_err(internal)?.into_bytes()));
+            let params = params
+                .ok()
+                .filter(|text| seed_in(text) == Some(built.seed()))
+                .ok_or_else(|| unwritable_seed(built.seed(), "params.toml"))?;
+            files.push(("params.toml".into(), params.into_bytes()));
             let mut csv = csv::Writer::from_writer(Vec::new());
             for r in live.rows() {
                 csv.serialize(r).map_err(internal)?;

@@ -13,6 +13,7 @@ use kyoso_core::Simulation;
 use kyoso_core::silent_rivalry::{Cause, EventKind, Strategy};
 use serde_json::{Map, Value, json};
 
+use crate::budget::{self, History};
 use crate::setup::Built;
 
 /// One message to the browser.
@@ -54,8 +55,14 @@ pub trait Live: Send {
     fn init(&mut self) -> Vec<Frame>;
     /// What changed since the last `init` or `delta`.
     fn delta(&mut self, running: bool) -> Vec<Frame>;
-    /// Every observation so far.
+    /// The observations kept (every tick, or every `history_stride()`-th
+    /// tick of a long run: see [`History`]).
     fn rows(&self) -> &[Row];
+    /// 1 when `rows` holds every tick, k when every k-th.
+    fn history_stride(&self) -> u32;
+    /// Bytes the model and what the session keeps of it hold now, by the
+    /// rules of [`crate::budget`].
+    fn footprint(&self) -> f64;
 }
 
 /// Builds the live model for a resolved setup.
@@ -75,6 +82,43 @@ pub fn build(built: &Built) -> Result<Box<dyn Live>, crate::setup::ApiError> {
             built.total(),
         )),
     })
+}
+
+/// A model that panics when it steps past a tick (tests of failure
+/// handling; `Config::fault_at_tick`).
+pub struct Faulty {
+    pub inner: Box<dyn Live>,
+    pub at: u32,
+}
+
+impl Live for Faulty {
+    fn tick(&self) -> u32 {
+        self.inner.tick()
+    }
+    fn total(&self) -> u32 {
+        self.inner.total()
+    }
+    fn step(&mut self) {
+        if self.inner.tick() >= self.at {
+            panic!("injected fault at tick {}", self.at);
+        }
+        self.inner.step();
+    }
+    fn init(&mut self) -> Vec<Frame> {
+        self.inner.init()
+    }
+    fn delta(&mut self, running: bool) -> Vec<Frame> {
+        self.inner.delta(running)
+    }
+    fn rows(&self) -> &[Row] {
+        self.inner.rows()
+    }
+    fn history_stride(&self) -> u32 {
+        self.inner.history_stride()
+    }
+    fn footprint(&self) -> f64 {
+        self.inner.footprint()
+    }
 }
 
 fn key(metric: &str, group_by: &str, group: &str) -> String {
@@ -120,14 +164,22 @@ pub const TIES_EVERY: std::time::Duration = std::time::Duration::from_millis(500
 pub const MAX_DETECTIONS: usize = 5;
 /// Events kept for a page that connects mid-run.
 const INIT_EVENTS: usize = 500;
+/// Seen withholdings held for the next frame at most (only a session
+/// stepped with no page attached gets there).
+const MAX_PENDING_DETECTIONS: usize = 10_000;
 
 /// Firm as last sent: (strategy, share in 1e-5 units).
 type Sent = Option<(u8, i64)>;
 
 struct Market {
     sim: Simulation,
-    rows: Vec<Row>,
-    rows_sent: usize,
+    /// Rows kept, and rows not yet streamed.
+    history: History,
+    unsent: History,
+    /// Meetings so far (a bound on the pairs in the trust table), and the
+    /// pairs the trust table had room for at the start.
+    encounters: f64,
+    reserved_pairs: f64,
     events_sent: usize,
     firms_sent: Vec<Sent>,
     edges_sent: BTreeSet<(u32, u32, u8)>,
@@ -151,8 +203,10 @@ impl Market {
         let sim = Simulation::new(scenario)?;
         Ok(Market {
             sim,
-            rows: Vec::new(),
-            rows_sent: 0,
+            history: History::new(),
+            unsent: History::new(),
+            encounters: 0.0,
+            reserved_pairs: budget::reserved_pairs(scenario),
             events_sent: 0,
             firms_sent: Vec::new(),
             edges_sent: BTreeSet::new(),
@@ -236,8 +290,13 @@ impl Live for Market {
         if self.sim.is_done() {
             return;
         }
+        self.encounters +=
+            self.sim.alive().len() as f64 * self.sim.scenario().encounters.per_tick as f64;
         self.sim.step();
         let tick = self.sim.ticks_done() - 1;
+        if self.detections.len() > MAX_PENDING_DETECTIONS {
+            self.detections.clear();
+        }
         let seen = self.sim.withholdings_detected();
         self.detections
             .extend(seen.iter().take(MAX_DETECTIONS).map(|&(w, o)| {
@@ -250,7 +309,8 @@ impl Live for Market {
                 "firm": null, "other": null, "value": null,
                 "detail": format!("and {} more seen this month", seen.len() - MAX_DETECTIONS)}));
         }
-        self.rows.extend_from_slice(self.sim.observations());
+        self.history.push(self.sim.observations());
+        self.unsent.push(self.sim.observations());
     }
 
     fn init(&mut self) -> Vec<Frame> {
@@ -272,7 +332,7 @@ impl Live for Market {
         self.refresh_ties();
         self.detections.clear();
         self.edges_sent = self.edges();
-        self.rows_sent = self.rows.len();
+        self.unsent.clear();
         let events = self.new_events(Some(INIT_EVENTS));
         let msg = json!({
             "type": "init",
@@ -286,7 +346,7 @@ impl Live for Market {
             "causes": Cause::ALL.iter().map(|c| c.name()).collect::<Vec<_>>(),
             "firms": list,
             "edges": self.edges_sent.iter().map(edge_json).collect::<Vec<_>>(),
-            "history": tick_rows(&self.rows),
+            "history": tick_rows(self.history.rows()),
             "events": events,
         });
         vec![Frame::Text(msg.to_string())]
@@ -322,8 +382,7 @@ impl Live for Market {
         let added: Vec<Value> = edges.difference(&self.edges_sent).map(edge_json).collect();
         let removed: Vec<Value> = self.edges_sent.difference(&edges).map(edge_json).collect();
         self.edges_sent = edges;
-        let rows = tick_rows(&self.rows[self.rows_sent..]);
-        self.rows_sent = self.rows.len();
+        let rows = tick_rows(&self.unsent.take());
         let mut events = self.new_events(None);
         events.append(&mut self.detections);
         let msg = json!({
@@ -340,7 +399,22 @@ impl Live for Market {
     }
 
     fn rows(&self) -> &[Row] {
-        &self.rows
+        self.history.rows()
+    }
+
+    fn history_stride(&self) -> u32 {
+        self.history.stride()
+    }
+
+    fn footprint(&self) -> f64 {
+        budget::market_now(
+            self.sim.firms().len(),
+            self.encounters,
+            self.reserved_pairs,
+            self.sim.events().len(),
+            self.sim.partnerships().len(),
+            self.history.len() + self.unsent.len() + self.detections.len(),
+        )
     }
 }
 
@@ -357,8 +431,10 @@ struct Lattice {
     side: usize,
     tick: u32,
     total: u32,
-    rows: Vec<Row>,
-    rows_sent: usize,
+    /// Rows kept, rows of the tick being recorded, rows not yet streamed.
+    history: History,
+    current: Vec<Row>,
+    unsent: History,
     /// Palette indices as last sent.
     cells_sent: Vec<u8>,
     scratch: Vec<u8>,
@@ -425,8 +501,9 @@ impl Lattice {
             side,
             tick: 0,
             total,
-            rows: Vec::new(),
-            rows_sent: 0,
+            history: History::new(),
+            current: Vec::new(),
+            unsent: History::new(),
             cells_sent: Vec::new(),
             scratch: Vec::new(),
         };
@@ -435,7 +512,7 @@ impl Lattice {
     }
 
     fn push(&mut self, metric: &'static str, group_by: &'static str, group: &str, value: f64) {
-        self.rows.push(Row {
+        self.current.push(Row {
             tick: self.tick,
             metric,
             group_by,
@@ -460,6 +537,9 @@ impl Lattice {
                 self.push("agents", "all", "all", s.agents as f64);
             }
         }
+        self.history.push(&self.current);
+        self.unsent.push(&self.current);
+        self.current.clear();
     }
 
     fn cells(&self, out: &mut Vec<u8>) {
@@ -547,9 +627,9 @@ impl Live for Lattice {
         let msg = json!({
             "type": "init", "model": self.model, "tick": self.tick, "ticks_total": self.total,
             "width": self.side, "height": self.side, "palette": palette, "legend": legend,
-            "series": series, "history": tick_rows(&self.rows),
+            "series": series, "history": tick_rows(self.history.rows()),
         });
-        self.rows_sent = self.rows.len();
+        self.unsent.clear();
         let mut cells = Vec::new();
         self.cells(&mut cells);
         let frame = self.full_frame(&cells);
@@ -583,8 +663,7 @@ impl Live for Lattice {
             frames.push(self.full_frame(&now));
         }
         self.scratch = std::mem::replace(&mut self.cells_sent, now);
-        let rows = tick_rows(&self.rows[self.rows_sent..]);
-        self.rows_sent = self.rows.len();
+        let rows = tick_rows(&self.unsent.take());
         frames.push(Frame::Text(
             json!({"type": "tick", "tick": self.tick, "running": running && !self.done(),
                    "done": self.done(), "rows": rows})
@@ -594,7 +673,18 @@ impl Live for Lattice {
     }
 
     fn rows(&self) -> &[Row] {
-        &self.rows
+        self.history.rows()
+    }
+
+    fn history_stride(&self) -> u32 {
+        self.history.stride()
+    }
+
+    fn footprint(&self) -> f64 {
+        let cells = self.side * self.side;
+        4194304.0
+            + (cells * 64) as f64
+            + ((self.history.len() + self.unsent.len()) as u64 * budget::ROW_BYTES) as f64
     }
 }
 

@@ -1,7 +1,12 @@
 //! One browser tab's simulation: a thread that owns the model, takes
 //! commands, steps at the chosen speed and streams frames, at most 60 a
 //! second; a slow connection slows the run instead of queueing frames.
+//!
+//! A panic in the model (a bug) or a run outgrowing its memory budget stops
+//! this session only: the page gets an `error` frame, the session stays
+//! paused (Reset starts afresh), the server and other sessions go on.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -17,7 +22,7 @@ pub const MAX_FPS: f64 = 60.0;
 pub const QUEUE: usize = 2;
 
 /// Where a session is.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct State {
     pub tick: u32,
     pub ticks_total: u32,
@@ -25,6 +30,9 @@ pub struct State {
     pub done: bool,
     /// Ticks per second; 0 = as fast as the connection takes.
     pub speed: f64,
+    /// Why the session stopped (a model failure or its memory budget);
+    /// it stays paused until Reset.
+    pub error: Option<String>,
 }
 
 /// What the page asks for.
@@ -43,8 +51,17 @@ pub enum Command {
     Control(Action, oneshot::Sender<State>),
     /// A new run from tick 0 (reset), paused.
     Replace(Box<dyn Live>, oneshot::Sender<State>),
-    /// Every observation so far.
-    Rows(oneshot::Sender<Vec<Row>>),
+    /// Every observation kept, and the stride they are kept at.
+    Rows(oneshot::Sender<(Vec<Row>, u32)>),
+}
+
+/// The text of a panic's payload.
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
 /// Starts the thread of a session; it ends when every sender of
@@ -52,12 +69,13 @@ pub enum Command {
 pub fn spawn(
     live: Box<dyn Live>,
     speed: f64,
+    budget: u64,
     commands: Receiver<Command>,
     state: Arc<Mutex<State>>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
         .name("kyoso-session".into())
-        .spawn(move || Runner::new(live, speed, state).run(commands))
+        .spawn(move || Runner::new(live, speed, budget, state).run(commands))
 }
 
 struct Runner {
@@ -69,11 +87,19 @@ struct Runner {
     clock: (Instant, u64),
     next_frame: Instant,
     state: Arc<Mutex<State>>,
+    /// Memory budget, bytes.
+    budget: f64,
+    /// Why the run stopped, until Reset, and the error frame's kind.
+    error: Option<String>,
+    error_kind: &'static str,
 }
 
 impl Runner {
-    fn new(live: Box<dyn Live>, speed: f64, state: Arc<Mutex<State>>) -> Runner {
+    fn new(live: Box<dyn Live>, speed: f64, budget: u64, state: Arc<Mutex<State>>) -> Runner {
         let mut r = Runner {
+            budget: budget as f64,
+            error: None,
+            error_kind: "panic",
             live,
             out: None,
             running: false,
@@ -93,13 +119,79 @@ impl Runner {
             running: self.running,
             done: self.live.done(),
             speed: self.speed,
+            error: self.error.clone(),
         }
     }
 
     fn publish(&mut self) -> State {
         let s = self.snapshot();
-        *self.state.lock().expect("state lock") = s;
+        // A panic elsewhere cannot poison this lock (it is held only here
+        // and to copy the state), but do not let one stop the session.
+        match self.state.lock() {
+            Ok(mut g) => *g = s.clone(),
+            Err(p) => *p.into_inner() = s.clone(),
+        }
         s
+    }
+
+    /// Steps once unless stopped; false when the run must stop (done,
+    /// failed, or over its memory budget).
+    fn step_once(&mut self) -> bool {
+        if self.error.is_some() || self.live.done() {
+            return false;
+        }
+        self.live.step();
+        let used = self.live.footprint();
+        if used > self.budget {
+            self.stop(
+                "budget",
+                format!(
+                    "stopped at tick {}: this run now holds about {}, over its session memory \
+                     budget of {} (kyoso serve --session-memory-mb). Reset to start again, or run \
+                     it in full with `kyoso run`",
+                    self.live.tick(),
+                    crate::budget::mb(used),
+                    crate::budget::mb(self.budget),
+                ),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// Stops the run for good (until Reset) and tells the page why.
+    fn stop(&mut self, kind: &'static str, message: String) {
+        self.running = false;
+        self.error = Some(message);
+        self.error_kind = kind;
+        self.send_error();
+        self.send_state();
+    }
+
+    fn send_error(&mut self) {
+        let kind = self.error_kind;
+        if let Some(message) = self.error.clone() {
+            let tick = catch_unwind(AssertUnwindSafe(|| self.live.tick())).unwrap_or(0);
+            let msg = serde_json::json!({
+                "type": "error", "kind": kind, "tick": tick, "message": message,
+            });
+            self.send(vec![Frame::Text(msg.to_string())]);
+        }
+    }
+
+    /// Runs `f`; a panic in it (a bug in a model) stops this session only.
+    fn guarded(&mut self, f: impl FnOnce(&mut Runner)) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| f(self))) {
+            let tick = catch_unwind(AssertUnwindSafe(|| self.live.tick())).unwrap_or(0);
+            self.stop(
+                "panic",
+                format!(
+                    "the model failed at tick {tick} (a bug in kyoso, please report it with the \
+                     command line below): {}. This session is stopped; Reset starts it again",
+                    panic_text(payload.as_ref())
+                ),
+            );
+        }
     }
 
     fn send(&mut self, frames: Vec<Frame>) {
@@ -116,8 +208,13 @@ impl Runner {
 
     fn send_state(&mut self) {
         let s = self.publish();
-        let mut msg = serde_json::to_value(s).expect("state serialises");
-        msg["type"] = "state".into();
+        let mut msg = serde_json::json!({
+            "type": "state", "tick": s.tick, "ticks_total": s.ticks_total,
+            "running": s.running, "done": s.done, "speed": s.speed,
+        });
+        if let Some(e) = s.error {
+            msg["error"] = e.into();
+        }
         self.send(vec![Frame::Text(msg.to_string())]);
     }
 
@@ -139,33 +236,19 @@ impl Runner {
                 self.out = Some(tx);
                 let frames = self.live.init();
                 self.send(frames);
+                self.send_error();
                 self.send_state();
             }
             Command::Control(action, reply) => {
-                match action {
-                    Action::Run => {
-                        self.running = !self.live.done();
-                        self.restart_clock();
-                    }
-                    Action::Pause => self.running = false,
-                    Action::Step(n) => {
-                        self.running = false;
-                        for _ in 0..n {
-                            self.live.step();
-                        }
-                        self.send_delta();
-                    }
-                    Action::Speed(s) => {
-                        self.speed = s;
-                        self.restart_clock();
-                    }
-                }
+                // Guarded here, so the answer carries the failure.
+                self.guarded(|r| r.act(action));
                 self.send_state();
                 let _ = reply.send(self.snapshot());
             }
             Command::Replace(live, reply) => {
                 self.live = live;
                 self.running = false;
+                self.error = None;
                 if self.out.is_some() {
                     let frames = self.live.init();
                     self.send(frames);
@@ -174,7 +257,30 @@ impl Runner {
                 let _ = reply.send(self.snapshot());
             }
             Command::Rows(reply) => {
-                let _ = reply.send(self.live.rows().to_vec());
+                let _ = reply.send((self.live.rows().to_vec(), self.live.history_stride()));
+            }
+        }
+    }
+
+    fn act(&mut self, action: Action) {
+        match action {
+            Action::Run => {
+                self.running = !self.live.done() && self.error.is_none();
+                self.restart_clock();
+            }
+            Action::Pause => self.running = false,
+            Action::Step(n) => {
+                self.running = false;
+                for _ in 0..n {
+                    if !self.step_once() {
+                        break;
+                    }
+                }
+                self.send_delta();
+            }
+            Action::Speed(s) => {
+                self.speed = s;
+                self.restart_clock();
             }
         }
     }
@@ -197,13 +303,16 @@ impl Runner {
         let mut stepped = 0u64;
         if self.speed <= 0.0 {
             // As fast as possible: fill most of a frame period with ticks.
-            while !self.live.done() && (stepped == 0 || start.elapsed() < period.mul_f64(0.8)) {
-                self.live.step();
+            while stepped == 0 || start.elapsed() < period.mul_f64(0.8) {
+                if !self.step_once() {
+                    break;
+                }
                 stepped += 1;
             }
         } else if self.speed <= MAX_FPS {
-            self.live.step();
-            stepped = 1;
+            if self.step_once() {
+                stepped = 1;
+            }
         } else {
             let due = (self.clock.0.elapsed().as_secs_f64() * self.speed) as u64;
             let mut owed = due.saturating_sub(self.clock.1);
@@ -215,10 +324,12 @@ impl Runner {
             } else {
                 self.clock.1 += owed;
             }
-            while stepped < owed && !self.live.done() {
-                self.live.step();
+            while stepped < owed && self.step_once() {
                 stepped += 1;
             }
+        }
+        if self.error.is_some() {
+            self.running = false;
         }
         if stepped > 0 {
             if self.live.done() {
@@ -247,12 +358,12 @@ impl Runner {
                 commands.recv().map_err(|_| RecvTimeoutError::Disconnected)
             };
             match received {
-                Ok(command) => self.handle(command),
-                Err(RecvTimeoutError::Timeout) => self.frame(),
+                Ok(command) => self.guarded(|r| r.handle(command)),
+                Err(RecvTimeoutError::Timeout) => self.guarded(Runner::frame),
                 Err(RecvTimeoutError::Disconnected) => return,
             }
             if self.running && Instant::now() >= self.next_frame {
-                self.frame();
+                self.guarded(Runner::frame);
             }
         }
     }

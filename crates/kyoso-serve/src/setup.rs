@@ -207,10 +207,13 @@ impl Setup {
                 for a in self.assignments() {
                     b = b.set(&a)?;
                 }
+                let mut scenario = b.build()?;
+                // Set after the build, as sweeps do: TOML (the builder's
+                // layers) holds no integer above 2^63 - 1, a seed any u64.
                 if let Some(seed) = self.seed {
-                    b = b.seed(seed);
+                    scenario.run.seed = seed;
                 }
-                Ok(Built::Market(Box::new(b.build()?)))
+                Ok(Built::Market(Box::new(scenario)))
             }
             ModelKind::SpatialPd => {
                 let defaults = SpatialPdParams::preset(self.preset.as_deref())?;
@@ -320,13 +323,29 @@ impl Built {
         }
     }
 
-    /// Every parameter as a TOML table (for control values).
+    /// Every parameter as a TOML table (for control values). The seed is
+    /// left out (0): it is no control, and TOML holds no integer above
+    /// 2^63 - 1.
     pub fn values_table(&self) -> toml::Table {
-        match self {
-            Built::Market(s) => toml::from_str(&s.to_toml()).expect("scenario TOML parses"),
-            Built::SpatialPd(p) => toml::Table::try_from(p).expect("params serialise"),
-            Built::Ethnocentrism(p) => toml::Table::try_from(p).expect("params serialise"),
-        }
+        let table = match self {
+            Built::Market(s) => {
+                let mut s = (**s).clone();
+                s.run.seed = 0;
+                toml::from_str(&s.to_toml()).map_err(|e| e.to_string())
+            }
+            Built::SpatialPd(p) => toml::Table::try_from(SpatialPdParams {
+                seed: 0,
+                ..p.clone()
+            })
+            .map_err(|e| e.to_string()),
+            Built::Ethnocentrism(p) => toml::Table::try_from(EthnocentrismParams {
+                seed: 0,
+                ..p.clone()
+            })
+            .map_err(|e| e.to_string()),
+        };
+        // Every field is a plain number, string or table: this cannot fail.
+        table.unwrap_or_default()
     }
 }
 

@@ -18,13 +18,17 @@ struct Server {
 }
 
 async fn start(max_sessions: usize, attach_timeout: Duration) -> Server {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = kyoso_serve::Config {
+    start_with(kyoso_serve::Config {
         max_sessions,
         attach_timeout,
         ..kyoso_serve::Config::default()
-    };
+    })
+    .await
+}
+
+async fn start_with(config: kyoso_serve::Config) -> Server {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
     tokio::spawn(kyoso_serve::serve(listener, config, std::future::pending()));
     Server {
         base: format!("http://{addr}"),
@@ -509,4 +513,428 @@ async fn a_thousand_firm_update_is_under_50_kb() {
     let mean = sizes.iter().sum::<usize>() as f64 / sizes.len() as f64;
     assert!(mean < 50_000.0, "mean update {mean} bytes");
     assert!(sizes.iter().all(|&n| n > 1000), "updates carry the firms");
+}
+
+// ------------------------------------------------------------- hardening
+
+/// A raw HTTP/1.1 exchange: what the server answers to `request` (until it
+/// closes or 5 s pass).
+async fn raw(base: &str, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), tcp.read_to_end(&mut out)).await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn foreign_hosts_and_origins_are_refused_and_the_page_flow_still_works() {
+    let s = start(8, Duration::from_secs(30)).await;
+    let addr = s.base.trim_start_matches("http://").to_string();
+    // DNS rebinding: the browser names the attacker's host.
+    let r = s
+        .http
+        .post(format!("{}/api/sessions", s.base))
+        .header("host", "attacker.example")
+        .header("origin", "http://evil.example")
+        .json(&json!({"model": "spatial-pd"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let v: Value = r.json().await.unwrap();
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("attacker.example") && msg.contains("--allow-host"),
+        "{msg}"
+    );
+    let r = s
+        .http
+        .get(format!("{}/", s.base))
+        .header("host", "attacker.example:80")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        403,
+        "even the page is not served to a foreign host"
+    );
+    // A foreign page posting to the real address.
+    let r = s
+        .http
+        .post(format!("{}/api/sessions", s.base))
+        .header("origin", "http://evil.example")
+        .json(&json!({"model": "spatial-pd"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let (_, meta) = s.get("/api/meta").await;
+    assert_eq!(meta["active_sessions"], 0, "no session was created");
+
+    // The page's own flow, with its own Origin (and localhost works too).
+    let own = format!("http://{addr}");
+    let r = s
+        .http
+        .post(format!("{}/api/sessions", s.base))
+        .header("origin", &own)
+        .json(&json!({"model": "spatial-pd", "set": {"size": 20}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let port = addr.rsplit(':').next().unwrap();
+    let page = s
+        .http
+        .get(format!("{}/", s.base))
+        .header("host", format!("localhost:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+
+    // A WebSocket from a foreign page is refused; from the page, accepted.
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = format!("ws://{addr}/api/sessions/{id}/ws");
+    let mut req = url.as_str().into_client_request().unwrap();
+    req.headers_mut()
+        .insert("origin", "http://evil.example".parse().unwrap());
+    let err = tokio_tungstenite::connect_async(req).await.unwrap_err();
+    match err {
+        tokio_tungstenite::tungstenite::Error::Http(resp) => assert_eq!(resp.status(), 403),
+        other => panic!("expected a 403, got {other}"),
+    }
+    let mut req = url.as_str().into_client_request().unwrap();
+    req.headers_mut().insert("origin", own.parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    next_of(&mut ws, "init").await;
+    let v = s.control(&id, json!({"action": "step", "steps": 2})).await;
+    assert_eq!(v["tick"], 2);
+}
+
+#[tokio::test]
+async fn a_session_over_its_memory_budget_is_a_400_and_others_go_on() {
+    let s = start_with(kyoso_serve::Config {
+        session_memory: 64 << 20,
+        ..kyoso_serve::Config::default()
+    })
+    .await;
+    let id = s
+        .create(json!({"model": "silent-rivalry", "seed": 1}))
+        .await;
+    let mut ws = s.connect(&id).await;
+    next_of(&mut ws, "init").await;
+    // Inside the scenario's range, far over any session budget.
+    let (status, v) = s
+        .post(
+            "/api/sessions",
+            json!({"model": "silent-rivalry", "set": {"origins.JP.firms": 9999970}}),
+        )
+        .await;
+    assert_eq!(status, 400, "{v}");
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("64 MB") && msg.contains("GB"), "{msg}");
+    assert!(msg.contains("--session-memory-mb"), "{msg}");
+    assert_eq!(v["error"]["key"], "memory");
+    // A long run is refused the same way, as a pending change too.
+    let (status, v) = s
+        .post(
+            &format!("/api/sessions/{id}/params"),
+            json!({"set": {"run.ticks": 1000000}}),
+        )
+        .await;
+    assert_eq!(status, 400, "{v}");
+    let (status, _) = s
+        .post(
+            "/api/sessions",
+            json!({"model": "spatial-pd", "set": {"size": 1000}}),
+        )
+        .await;
+    assert_eq!(status, 400, "a million cells do not fit 64 MB");
+    // The first session is untouched.
+    let v = s.control(&id, json!({"action": "step", "steps": 3})).await;
+    assert_eq!(v["tick"], 3);
+    assert_eq!(v["pending"], false);
+    rows_until(&mut ws, 3).await;
+}
+
+#[tokio::test]
+async fn a_stalled_request_is_cut_at_the_header_timeout_and_connections_are_capped() {
+    let s = start_with(kyoso_serve::Config {
+        header_timeout: Duration::from_millis(300),
+        body_timeout: Duration::from_millis(300),
+        max_connections: 4,
+        ..kyoso_serve::Config::default()
+    })
+    .await;
+    // A partial request line, then silence: closed within the timeout.
+    let t = std::time::Instant::now();
+    let answer = raw(&s.base, "GET /api/me").await;
+    let took = t.elapsed();
+    assert!(took < Duration::from_secs(2), "closed after {took:?}");
+    assert!(!answer.contains("200 OK"), "{answer}");
+    // Headers, then a body that never comes.
+    let t = std::time::Instant::now();
+    let answer = raw(
+        &s.base,
+        &format!("POST /api/sessions HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{{", s.base.trim_start_matches("http://")),
+    )
+    .await;
+    assert!(t.elapsed() < Duration::from_secs(2));
+    assert!(answer.contains("408"), "{answer}");
+    // An idle keep-alive connection is closed too.
+    let addr = s.base.trim_start_matches("http://");
+    let t = std::time::Instant::now();
+    let answer = raw(
+        &s.base,
+        &format!("GET /api/meta HTTP/1.1\r\nhost: {addr}\r\n\r\n"),
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(t.elapsed() < Duration::from_secs(2));
+
+    // Four silent connections fill the server; a fifth is told so.
+    let mut idle = Vec::new();
+    for _ in 0..4 {
+        idle.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let answer = raw(
+        &s.base,
+        &format!("GET /api/meta HTTP/1.1\r\nhost: {addr}\r\n\r\n"),
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("maximum of 4 connections"), "{answer}");
+    // The silent ones time out and free their places.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let (status, _) = s.get("/api/meta").await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn a_model_panic_reaches_the_page_and_harms_no_one_else() {
+    let s = start_with(kyoso_serve::Config {
+        fault_at_tick: Some(3),
+        ..kyoso_serve::Config::default()
+    })
+    .await;
+    let a = s.create(json!({"model": "silent-rivalry"})).await;
+    let b = s
+        .create(json!({"model": "spatial-pd", "set": {"size": 20}}))
+        .await;
+    let mut ws = s.connect(&a).await;
+    next_of(&mut ws, "init").await;
+    let v = s.control(&a, json!({"action": "step", "steps": 2})).await;
+    assert_eq!(v["tick"], 2);
+    // Stepping past tick 3 panics inside the model.
+    let (status, v) = s
+        .post(
+            &format!("/api/sessions/{a}/control"),
+            json!({"action": "step", "steps": 5}),
+        )
+        .await;
+    assert_eq!(status, 500, "{v}");
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("injected fault at tick 3") && msg.contains("Reset"),
+        "{msg}"
+    );
+    let e = next_of(&mut ws, "error").await;
+    assert_eq!(e["kind"], "panic");
+    assert_eq!(e["tick"], 3);
+    assert!(e["message"].as_str().unwrap().contains("injected fault"));
+    let (_, v) = s.get(&format!("/api/sessions/{a}")).await;
+    assert!(v["error"].is_string(), "{v}");
+    assert_eq!(v["running"], false);
+    let (status, _) = s
+        .post(
+            &format!("/api/sessions/{a}/control"),
+            json!({"action": "run"}),
+        )
+        .await;
+    assert_eq!(status, 409, "a stopped session does not run");
+    // The other session and the server go on; Reset restarts this one.
+    let v = s.control(&b, json!({"action": "step", "steps": 2})).await;
+    assert_eq!(v["tick"], 2);
+    let v = s.control(&a, json!({"action": "reset"})).await;
+    assert_eq!(v["tick"], 0);
+    assert!(v["error"].is_null());
+    next_of(&mut ws, "init").await;
+    // Also a panic while running at speed.
+    s.control(&a, json!({"action": "speed", "speed": 0})).await;
+    s.control(&a, json!({"action": "run"})).await;
+    let e = next_of(&mut ws, "error").await;
+    assert_eq!(e["kind"], "panic");
+    let state = next_of(&mut ws, "state").await;
+    assert_eq!(state["running"], false);
+    assert!(state["error"].is_string());
+}
+
+#[tokio::test]
+async fn requests_and_control_messages_are_strict() {
+    let s = start(8, Duration::from_secs(30)).await;
+    for (body, key, says) in [
+        (json!({"model": 5}), "model", "expected a string"),
+        (
+            json!({"model": "spatial-pd", "sed": 3}),
+            "sed",
+            "unknown field `sed`",
+        ),
+        (json!({"model": "spatial-pd", "seed": 1.5}), "seed", "1.5"),
+        (
+            json!({"model": "spatial-pd", "seed": -3}),
+            "seed",
+            "negative",
+        ),
+        (
+            json!({"model": "spatial-pd", "set": "size=3"}),
+            "set",
+            "expected a map",
+        ),
+        (
+            json!({"model": "spatial-pd", "preset": 7}),
+            "preset",
+            "expected a string",
+        ),
+    ] {
+        let (status, v) = s.post("/api/sessions", body.clone()).await;
+        assert_eq!(status, 400, "{body}: {v}");
+        assert_eq!(v["error"]["key"], key, "{body}: {v}");
+        let msg = v["error"]["message"].as_str().unwrap();
+        assert!(msg.contains(says), "{body}: {msg}");
+    }
+    let (_, meta) = s.get("/api/meta").await;
+    assert_eq!(meta["active_sessions"], 0);
+
+    let id = s
+        .create(json!({"model": "spatial-pd", "set": {"size": 20}}))
+        .await;
+    for (body, key) in [
+        (json!({"action": "step", "steps": 1.5}), "steps"),
+        (json!({"action": "step", "steps": "2"}), "steps"),
+        (json!({"action": "step", "steps": 0}), "steps"),
+        (json!({"action": "step", "steps": -1}), "steps"),
+        (json!({"action": "run", "steps": 2}), "steps"),
+        (json!({"action": "speed", "speed": "fast"}), "speed"),
+        (json!({"action": "step", "step": 2}), "step"),
+        (json!({"action": 1}), "action"),
+        (json!({}), "action"),
+    ] {
+        let (status, v) = s
+            .post(&format!("/api/sessions/{id}/control"), body.clone())
+            .await;
+        assert_eq!(status, 400, "{body}: {v}");
+        assert_eq!(v["error"]["key"], key, "{body}: {v}");
+    }
+    let (status, v) = s
+        .post(
+            &format!("/api/sessions/{id}/params"),
+            json!({"seed": 1, "model": "x"}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(v["error"]["key"], "model", "{v}");
+    // Nothing of it changed the session.
+    let (_, v) = s.get(&format!("/api/sessions/{id}")).await;
+    assert_eq!(v["tick"], 0);
+    assert_eq!(v["pending"], false);
+
+    // The stream takes no messages, and says so.
+    let mut ws = s.connect(&id).await;
+    next_of(&mut ws, "init").await;
+    use futures_util::SinkExt;
+    ws.send(Message::Text(r#"{"action":"run"}"#.into()))
+        .await
+        .unwrap();
+    let e = next_of(&mut ws, "error").await;
+    assert_eq!(e["kind"], "message");
+    assert!(e["message"].as_str().unwrap().contains("/control"));
+}
+
+#[tokio::test]
+async fn seeds_above_2_63_round_trip_as_numbers_and_strings() {
+    const SEED: u64 = 18116008155350138704;
+    let s = start(8, Duration::from_secs(30)).await;
+    for seed in [json!(SEED), json!(SEED.to_string())] {
+        let (status, v) = s
+            .post(
+                "/api/sessions",
+                json!({"model": "silent-rivalry", "seed": seed}),
+            )
+            .await;
+        assert_eq!(status, 201, "{v}");
+        assert_eq!(v["seed"].as_u64(), Some(SEED), "exactly, not through f64");
+        assert!(
+            v["command"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("--seed {SEED}"))
+        );
+        let id = v["id"].as_str().unwrap();
+        let mut ws = s.connect(id).await;
+        let init = next_of(&mut ws, "init").await;
+        assert_eq!(init["seed"].as_u64(), Some(SEED));
+        let v = s.control(id, json!({"action": "step", "steps": 3})).await;
+        assert_eq!(v["tick"], 3);
+        // The download cannot write such a seed into scenario.toml: said plainly.
+        let r = s
+            .http
+            .get(format!("{}/api/sessions/{id}/download", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 409);
+        let v: Value = r.json().await.unwrap();
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains("2^63"),
+            "{v}"
+        );
+        s.http
+            .delete(format!("{}/api/sessions/{id}", s.base))
+            .send()
+            .await
+            .unwrap();
+    }
+    // The same run as with the seed set directly on the scenario.
+    let id = s
+        .create(json!({"model": "silent-rivalry", "seed": "18116008155350138704"}))
+        .await;
+    s.control(&id, json!({"action": "step", "steps": 5})).await;
+    let (_, ticks) = s.get(&format!("/api/sessions/{id}/ticks")).await;
+    let mut scenario = ScenarioBuilder::new().build().unwrap();
+    scenario.run.seed = SEED;
+    scenario.run.ticks = 5;
+    let run = run_scenario(&scenario, |_, _| {}, || false)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        ticks["rows"].as_array().unwrap().len(),
+        run.observations.len()
+    );
+    assert_eq!(ticks["every"], 1);
+    // Params take both forms too; classic models as well.
+    let (status, v) = s
+        .post(
+            &format!("/api/sessions/{id}/params"),
+            json!({"seed": u64::MAX.to_string()}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["seed"].as_u64(), Some(u64::MAX));
+    let (status, v) = s
+        .post(
+            "/api/sessions",
+            json!({"model": "spatial-pd", "seed": SEED, "set": {"size": 20}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(v["seed"].as_u64(), Some(SEED));
 }
