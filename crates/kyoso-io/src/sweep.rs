@@ -1032,6 +1032,12 @@ pub fn read_design(path: &Path) -> Result<Design, DesignError> {
     let mut points = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let row = i + 2;
+        if points.len() == kyoso_core::sweep::MAX_POINTS {
+            return Err(derr(format!(
+                "more than {} design points; split the design into several sweeps",
+                kyoso_core::sweep::MAX_POINTS
+            )));
+        }
         let record = record.map_err(|e| derr(format!("row {row}: {e}")))?;
         if record.len() != keys.len() {
             return Err(derr(format!(
