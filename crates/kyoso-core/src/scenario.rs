@@ -517,6 +517,27 @@ impl Scenario {
             "[-0.5, 0.5]",
             true,
         );
+        if self.mechanisms.demand_growth
+            && m.demand_growth.is_finite()
+            && m.demand0.is_finite()
+            && r.ticks >= 1
+        {
+            let last = last_tick_demand(m.demand0, m.demand_growth, r.ticks);
+            if !(last.is_finite() && last <= MAX_DEMAND) {
+                v.push_msg(
+                    "market.demand_growth, run.ticks",
+                    &format!(
+                        "{} over {} ticks (market.demand0 = {}: demand {:e} at the last tick)",
+                        format_number(m.demand_growth),
+                        r.ticks,
+                        format_number(m.demand0),
+                        last
+                    ),
+                    "demand0·(1 + demand_growth)^(ticks − 1) at most 1e100 \
+                     (lower the growth or the ticks, or set mechanisms.demand_growth = false)",
+                );
+            }
+        }
         v.range("market.margin", m.margin, 0.0, 1e6, ">= 0", true);
         v.range("market.fixed_cost", m.fixed_cost, 0.0, 1e9, ">= 0", true);
         v.range(
@@ -603,13 +624,15 @@ impl Scenario {
                 &format!("trust.{}.out_group_prior", s.name()),
                 p.out_group_prior,
             );
+            // The counts are kept as 32-bit floats: a smaller weight would
+            // round to a zero prior (0/0 trust).
             v.range(
                 &format!("trust.{}.prior_weight", s.name()),
                 p.prior_weight,
-                0.0,
+                MIN_PRIOR_WEIGHT,
                 1e6,
-                "> 0",
-                false,
+                "[1e-6, 1e6] (trust counts are 32-bit floats)",
+                true,
             );
         }
         let e = &self.encounters;
@@ -760,6 +783,31 @@ impl Scenario {
                 "at most 10,000,000 firms",
             );
         }
+        // Firms are numbered by 32-bit ids and origins by 16-bit indices.
+        if self.origins.len() > MAX_ORIGINS {
+            v.push(
+                "origins (count)",
+                self.origins.len() as f64,
+                "at most 65,536 origins",
+            );
+        }
+        let expected_entrants = if self.mechanisms.entry {
+            pop.entry_rate * r.ticks as f64
+        } else {
+            0.0
+        };
+        if total_firms as f64 + expected_entrants > MAX_EXPECTED_FIRMS {
+            v.push_msg(
+                "population.entry_rate, run.ticks",
+                &format!(
+                    "{} entrants a tick over {} ticks ({} expected firms with the initial ones)",
+                    format_number(pop.entry_rate),
+                    r.ticks,
+                    format_number(total_firms as f64 + expected_entrants)
+                ),
+                "initial firms + entry_rate·ticks at most 2^31 (firm ids are 32-bit)",
+            );
+        }
         for (name, o) in &self.origins {
             let key = |k: &str| format!("origins.{name}.{k}");
             if name.is_empty() || name.len() > 32 {
@@ -798,6 +846,34 @@ impl Scenario {
         }
         out
     }
+}
+
+/// The smallest prior weight (`trust.<strategy>.prior_weight`): trust counts
+/// are kept as 32-bit floats, and a weight below about 1e-38 would round to
+/// a zero prior, whose expected trust 0/0 is NaN. 1e-6 keeps both counts of
+/// any prior mean well inside the normal f32 range.
+pub const MIN_PRIOR_WEIGHT: f64 = 1e-6;
+
+/// The largest segment demand a run may reach (`market.demand0`,
+/// `market.demand_growth`, `run.ticks`). Every money figure is demand times
+/// factors bounded by the other ranges (margin ≤ 1e6, ticks ≤ 1e6,
+/// R&D ≤ 101·revenue, 1,000 segments, 10 million firms, utilities of about
+/// 1e12), less than 1e40 together, so 1e100 keeps every output below
+/// 1e140, far from f64's limit of 1.8e308.
+pub const MAX_DEMAND: f64 = 1e100;
+
+/// The most origins (`Firm::origin` is 16-bit).
+pub const MAX_ORIGINS: usize = 1 << 16;
+
+/// The most firms a run may expect, initial plus `entry_rate · ticks`:
+/// firm ids are 32-bit, and a Poisson total of mean 2^31 never reaches 2^32.
+pub const MAX_EXPECTED_FIRMS: f64 = 2_147_483_648.0;
+
+/// Segment demand at the last tick, D0·(1+g)^(T−1), computed as the model
+/// computes demand.
+fn last_tick_demand(demand0: f64, growth: f64, ticks: u32) -> f64 {
+    let last = ticks.saturating_sub(1).min(i32::MAX as u32) as i32;
+    demand0 * (1.0 + growth).powi(last)
 }
 
 /// Collects range violations.
@@ -880,8 +956,12 @@ impl Checker {
     }
 }
 
+/// A value as a message shows it: integers in full, very small or very
+/// large numbers in exponent form (`1e-50`, not fifty zeros).
 fn format_number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
+    if v.is_finite() && v != 0.0 && (v.abs() < 1e-4 || v.abs() >= 1e15) {
+        format!("{v:e}")
+    } else if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{v:.0}")
     } else {
         format!("{v}")
@@ -1001,6 +1081,75 @@ mod tests {
         assert!(text.contains("partnerships.max_partners = 256"), "{text}");
         assert!(text.contains("255"), "{text}");
         assert!(build_with(&["partnerships.max_partners=255"]).is_ok());
+    }
+
+    #[test]
+    fn demand_that_would_overflow_is_rejected_naming_growth_and_ticks() {
+        for settings in [
+            &["market.demand_growth=0.5", "run.ticks=1800"][..],
+            &["run.ticks=150000"][..],
+            &["market.demand_growth=0.5", "run.ticks=570"][..],
+        ] {
+            let err = build_with(settings).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.contains("market.demand_growth, run.ticks") && text.contains("1e100"),
+                "{settings:?}: {text}"
+            );
+        }
+        // Demand at the last tick: 100·1.5^557 ≈ 1.4e100 > 1e100 > 100·1.5^556.
+        assert!(build_with(&["market.demand_growth=0.5", "run.ticks=557"]).is_ok());
+        assert!(build_with(&["market.demand_growth=0.5", "run.ticks=558"]).is_err());
+        // The default grows 0.5 % a month: valid up to about 45,000 ticks.
+        assert!(build_with(&["run.ticks=45000"]).is_ok());
+        assert!(build_with(&["run.ticks=46000"]).is_err());
+        // Without growth, or shrinking, any run length is fine.
+        assert!(build_with(&["run.ticks=1000000", "mechanisms.demand_growth=false"]).is_ok());
+        assert!(build_with(&["run.ticks=1000000", "market.demand_growth=-0.5"]).is_ok());
+    }
+
+    #[test]
+    fn prior_weights_too_small_for_f32_counts_are_rejected() {
+        let err = build_with(&["trust.calibrated.prior_weight=1e-50"]).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("trust.calibrated.prior_weight = 1e-50") && text.contains("[1e-6, 1e6]"),
+            "{text}"
+        );
+        assert!(build_with(&["trust.calibrated.prior_weight=1e-7"]).is_err());
+        assert!(build_with(&["trust.calibrated.prior_weight=1e-6"]).is_ok());
+        assert!(build_with(&["trust.calibrated.prior_weight=0"]).is_err());
+        // The bound keeps every prior's counts normal 32-bit floats with a positive sum.
+        for mean in [0.0, 1e-300, 0.5, 1.0] {
+            let (a, b) = (mean * MIN_PRIOR_WEIGHT, (1.0 - mean) * MIN_PRIOR_WEIGHT);
+            let sum = a as f32 + b as f32;
+            assert!(sum >= f32::MIN_POSITIVE && (a as f32 / sum).is_finite());
+        }
+    }
+
+    #[test]
+    fn more_firms_than_ids_can_number_are_rejected() {
+        let err = build_with(&["population.entry_rate=10000", "run.ticks=1000000"]).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("population.entry_rate, run.ticks"), "{text}");
+        assert!(text.contains("2^31"), "{text}");
+        assert!(
+            build_with(&[
+                "population.entry_rate=10000",
+                "run.ticks=1000000",
+                "mechanisms.entry=false",
+                "mechanisms.demand_growth=false",
+            ])
+            .is_ok()
+        );
+        assert!(
+            build_with(&[
+                "population.entry_rate=2000",
+                "run.ticks=1000000",
+                "mechanisms.demand_growth=false"
+            ])
+            .is_ok()
+        );
     }
 
     #[test]

@@ -553,10 +553,14 @@ mod capacity_tests {
 
     #[test]
     fn reservations_are_bounded_for_extreme_valid_scenarios() {
+        // The most entrants validation allows (2^31 expected firms), over
+        // the longest run (without demand growth, which would overflow).
         let s = crate::ScenarioBuilder::new()
-            .set("population.entry_rate=10000")
+            .set("population.entry_rate=2000")
             .unwrap()
             .set("run.ticks=1000000")
+            .unwrap()
+            .set("mechanisms.demand_growth=false")
             .unwrap()
             .build()
             .unwrap();

@@ -23,20 +23,55 @@ pub fn copy_probability(own: f64, other: f64, k: f64) -> f64 {
 
 /// Splits `n` firms among strategies by the largest-remainder rule, so an
 /// initial population matches its mix as closely as integers allow.
+///
+/// The counts always sum to exactly `n`, and a strategy of weight 0 never
+/// gets a firm, even when the mix sums to 1 ± 1e-6 (as validation allows)
+/// and `n` is in the millions, so that the floors of the quotas p·n fall
+/// short of `n` (or exceed it) by more than one firm per strategy: the
+/// difference, at most n·1e-6 firms, is then given out (or taken back) one
+/// firm at a time among the strategies of positive weight. For a mix that
+/// sums to 1 up to rounding this is the textbook rule.
 pub fn apportion(n: u32, mix: &[f64; Strategy::COUNT]) -> [u32; Strategy::COUNT] {
     let mut counts = [0u32; Strategy::COUNT];
     let mut remainders = [(0.0f64, 0usize); Strategy::COUNT];
-    let mut assigned = 0;
+    let mut assigned: u64 = 0;
     for (k, &p) in mix.iter().enumerate() {
-        let exact = p * n as f64;
-        counts[k] = exact.floor() as u32;
-        assigned += counts[k];
+        let exact = if p > 0.0 { p * n as f64 } else { 0.0 };
+        // `as` saturates; never more than n in any case.
+        counts[k] = (exact.floor() as u32).min(n);
+        assigned += u64::from(counts[k]);
         remainders[k] = (exact - exact.floor(), k);
     }
-    // Largest remainder first; ties by strategy order.
-    remainders.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    for &(_, k) in remainders.iter().take((n - assigned) as usize) {
-        counts[k] += 1;
+    // Largest remainder first; ties by strategy order; strategies of
+    // weight 0 last, and never given a firm.
+    remainders.sort_by(|a, b| {
+        (mix[b.1] > 0.0)
+            .cmp(&(mix[a.1] > 0.0))
+            .then(b.0.total_cmp(&a.0))
+            .then(a.1.cmp(&b.1))
+    });
+    let with_weight = mix.iter().filter(|&&p| p > 0.0).count();
+    if with_weight == 0 {
+        return [0; Strategy::COUNT];
+    }
+    // A mix summing to more than 1: take the excess back from the smallest
+    // remainders, round after round.
+    while assigned > u64::from(n) {
+        for &(_, k) in remainders[..with_weight].iter().rev() {
+            if assigned > u64::from(n) && counts[k] > 0 {
+                counts[k] -= 1;
+                assigned -= 1;
+            }
+        }
+    }
+    let mut missing = u64::from(n) - assigned;
+    while missing > 0 {
+        for &(_, k) in &remainders[..with_weight] {
+            if missing > 0 {
+                counts[k] += 1;
+                missing -= 1;
+            }
+        }
     }
     counts
 }
@@ -293,6 +328,49 @@ mod tests {
         assert_eq!(apportion(0, &mix).iter().sum::<u32>(), 0);
         let c = apportion(7, &[1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0, 0.0, 0.0, 0.0]);
         assert_eq!(c.iter().sum::<u32>(), 7);
+    }
+
+    /// The old split handed the missing firms to weight-0 strategies (or
+    /// lost them) when a mix summed to 1 ± 1e-6, as validation allows, for
+    /// origins of millions of firms.
+    #[test]
+    fn apportion_of_a_mix_off_by_the_tolerance_is_exact_for_any_size() {
+        let base = [0.3, 0.2, 0.2, 0.0, 0.15, 0.15];
+        for scale in [1.0 - 1e-6, 1.0 - 3e-7, 1.0, 1.0 + 3e-7, 1.0 + 1e-6] {
+            let mix = base.map(|p| p * scale);
+            for n in [
+                0,
+                1,
+                7,
+                30,
+                1_000,
+                2_000_001,
+                9_999_999,
+                10_000_000,
+                u32::MAX,
+            ] {
+                let c = apportion(n, &mix);
+                assert_eq!(
+                    c.iter().map(|&x| u64::from(x)).sum::<u64>(),
+                    u64::from(n),
+                    "scale {scale}, n {n}: {c:?}"
+                );
+                assert_eq!(c[3], 0, "a weight-0 strategy got firms: {c:?}");
+                for (k, &p) in base.iter().enumerate() {
+                    let quota = p * n as f64;
+                    assert!(
+                        (c[k] as f64 - quota).abs() <= 1.0 + 1e-6 * n as f64,
+                        "scale {scale}, n {n}, strategy {k}: {} for a quota of {quota}",
+                        c[k]
+                    );
+                }
+            }
+        }
+        // A single strategy takes every firm.
+        assert_eq!(
+            apportion(5, &[0.0, 1.0 + 1e-6, 0.0, 0.0, 0.0, 0.0]),
+            [0, 5, 0, 0, 0, 0]
+        );
     }
 
     #[test]
