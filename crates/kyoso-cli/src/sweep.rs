@@ -350,12 +350,13 @@ impl SilentRivalrySweep {
     /// The validated scenario of design point `p`.
     fn point(&self, p: usize) -> Result<Scenario, Failure> {
         let sets = self.design.assignments(p);
+        let origin = format!("design point {p} ({})", self.design.origin(p));
         let fail = |e: kyoso_core::ScenarioError| {
-            Failure::input(format!("design point {p} ({}): {e}", sets.join(", ")))
+            Failure::input(format!("{e}\n  ({origin}: {})", sets.join(", ")))
         };
         let mut b = self.builder.clone();
         for s in &sets {
-            b = b.set(s).map_err(fail)?;
+            b = b.set_as(s, &origin).map_err(fail)?;
         }
         b.build().map_err(fail)
     }

@@ -50,7 +50,13 @@ fn resolve_points<P: Serialize + DeserializeOwned + Clone>(
     for p in 0..design.points.len() {
         let a = design.assignments(p);
         let point: P = kyoso_core::params::resolve(&base, None, &a)
-            .map_err(|e| Failure::input(format!("design point {p} ({}): {e}", a.join(", "))))?;
+            .map_err(|e| {
+                Failure::input(format!(
+                    "design point {p} ({}): {}: {e}",
+                    design.origin(p),
+                    a.join(", ")
+                ))
+            })?;
         points.push(point);
     }
     Ok((base, points))

@@ -39,9 +39,13 @@ pub enum ScenarioError {
     /// A value of the wrong type, or a missing key.
     #[error("{sources}: {message}")]
     Shape { sources: String, message: String },
-    /// Values out of range; all of them, not just the first.
-    #[error("invalid scenario:\n{}", .0.iter().map(|v| format!("  - {v}")).collect::<Vec<_>>().join("\n"))]
-    Invalid(Vec<Violation>),
+    /// Values out of range; all of them, not just the first. `sources`
+    /// names the layers the scenario was built from (files among them).
+    #[error("invalid scenario ({sources}):\n{}", violations.iter().map(|v| format!("  - {v}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        sources: String,
+        violations: Vec<Violation>,
+    },
     /// A `--set` that is not `key=value`.
     #[error("--set {assignment}: {message}")]
     BadOverride { assignment: String, message: String },

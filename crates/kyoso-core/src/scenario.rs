@@ -290,7 +290,10 @@ pub enum Source {
     Default,
     Preset(String),
     File(String),
-    Override,
+    /// A `--set key=value`.
+    Override(String),
+    /// A value set by a named layer, e.g. a design point's row.
+    Named(String),
 }
 
 impl fmt::Display for Source {
@@ -299,7 +302,8 @@ impl fmt::Display for Source {
             Source::Default => write!(f, "the default scenario"),
             Source::Preset(p) => write!(f, "preset `{p}`"),
             Source::File(p) => write!(f, "{p}"),
-            Source::Override => write!(f, "--set"),
+            Source::Override(a) => write!(f, "--set {a}"),
+            Source::Named(n) => write!(f, "{n}"),
         }
     }
 }
@@ -359,19 +363,31 @@ impl ScenarioBuilder {
     /// back to a plain string.
     pub fn set(mut self, assignment: &str) -> Result<Self, ScenarioError> {
         params::set_dotted(&mut self.table, assignment)?;
-        self.origin_of_keys.push(Source::Override);
+        self.origin_of_keys
+            .push(Source::Override(assignment.trim().to_string()));
+        Ok(self)
+    }
+
+    /// Sets one dotted key as [`ScenarioBuilder::set`] does, naming the
+    /// layer `source` in errors (e.g. `points.csv row 5`).
+    pub fn set_as(mut self, assignment: &str, source: &str) -> Result<Self, ScenarioError> {
+        params::set_dotted(&mut self.table, assignment)?;
+        let named = Source::Named(source.to_string());
+        if self.origin_of_keys.last() != Some(&named) {
+            self.origin_of_keys.push(named);
+        }
         Ok(self)
     }
 
     /// Sets the seed (`--seed`).
     pub fn seed(self, seed: u64) -> Self {
-        self.set(&format!("run.seed={seed}"))
+        self.set_as(&format!("run.seed={seed}"), &format!("--seed {seed}"))
             .expect("run.seed is a valid key")
     }
 
     /// Sets the run length (`--ticks`).
     pub fn ticks(self, ticks: u32) -> Self {
-        self.set(&format!("run.ticks={ticks}"))
+        self.set_as(&format!("run.ticks={ticks}"), &format!("--ticks {ticks}"))
             .expect("run.ticks is a valid key")
     }
 
@@ -386,7 +402,13 @@ impl ScenarioBuilder {
         let scenario: Scenario = params::deserialize_checked(self.table, &sources, suggest_key)?;
         let mut scenario = scenario;
         scenario.fill_newcomer_mix();
-        scenario.validate()?;
+        scenario.validate().map_err(|e| match e {
+            ScenarioError::Invalid { violations, .. } => ScenarioError::Invalid {
+                sources: sources.clone(),
+                violations,
+            },
+            other => other,
+        })?;
         Ok(scenario)
     }
 }
@@ -810,7 +832,7 @@ impl Scenario {
         }
         for (name, o) in &self.origins {
             let key = |k: &str| format!("origins.{name}.{k}");
-            if name.is_empty() || name.len() > 32 {
+            if name.is_empty() || name.chars().count() > 32 {
                 v.push_msg("origins", name, "an origin name of 1 to 32 characters");
             }
             for (d, c) in o.culture.iter().enumerate() {
@@ -941,6 +963,10 @@ impl Checker {
             }
             self.unit(&format!("{key}.{name}"), *share);
         }
+        if mix.is_empty() {
+            self.push_msg(key, "{}", "at least one strategy, with shares that sum to 1");
+            return;
+        }
         let sum: f64 = mix.values().sum();
         if (sum - 1.0).abs() > 1e-6 {
             self.push(&format!("{key} (sum)"), sum, "shares that sum to 1");
@@ -951,7 +977,10 @@ impl Checker {
         if self.violations.is_empty() {
             Ok(())
         } else {
-            Err(ScenarioError::Invalid(self.violations))
+            Err(ScenarioError::Invalid {
+                sources: "the scenario".to_string(),
+                violations: self.violations,
+            })
         }
     }
 }
@@ -959,6 +988,7 @@ impl Checker {
 /// A value as a message shows it: integers in full, very small or very
 /// large numbers in exponent form (`1e-50`, not fifty zeros).
 fn format_number(v: f64) -> String {
+    let v = v + 0.0; // -0 reads as 0
     if v.is_finite() && v != 0.0 && (v.abs() < 1e-4 || v.abs() >= 1e15) {
         format!("{v:e}")
     } else if v.fract() == 0.0 && v.abs() < 1e15 {
@@ -1039,6 +1069,43 @@ mod tests {
                 "{bad}: {e}"
             );
         }
+    }
+
+    #[test]
+    fn messages_name_the_file_count_characters_and_print_numbers_readably() {
+        // A 17-character origin name of multi-byte characters is valid.
+        let name = "日本企業の海外現地法人協会会員企業";
+        assert_eq!(name.chars().count(), 17);
+        let file = format!(
+            "[origins.\"{name}\"]\nfirms = 3\nculture = [0.5, 0.5, 0.5]\nlong_horizon_share = 0.5\nentry_weight = 0.5\nstrategy_mix = {{ calibrated = 1.0 }}\n"
+        );
+        let b = ScenarioBuilder::new().file("mine.toml", &file).unwrap();
+        let b = b.set("population.home_origin=\"日本企業の海外現地法人協会会員企業\"").unwrap();
+        assert!(b.build().is_ok());
+        let long = "あ".repeat(33);
+        let e = ScenarioBuilder::new()
+            .file("mine.toml", &file.replace(name, &long))
+            .unwrap()
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("1 to 32 characters"), "{e}");
+        // An invalid scenario names its file and the --set that made it so.
+        let e = ScenarioBuilder::new()
+            .file("mine.toml", "[encounters]\ndetect = 1.5\n")
+            .unwrap()
+            .set("market.segments=0")
+            .unwrap()
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("mine.toml") && e.contains("--set market.segments=0"), "{e}");
+        // 1e308 in exponent form, an empty mix not as "sum = -0".
+        let e = build_with(&["market.fixed_cost=1e308"]).unwrap_err().to_string();
+        assert!(e.contains("1e308") && !e.contains("00000000"), "{e}");
+        let e = build_with(&["origins.JP.strategy_mix={}"]).unwrap_err().to_string();
+        assert!(e.contains("at least one strategy") && !e.contains("-0"), "{e}");
+        assert_eq!(format_number(-0.0), "0");
     }
 
     fn s_text_contains(s: &Scenario, needle: &str) -> bool {

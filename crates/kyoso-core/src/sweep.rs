@@ -25,6 +25,9 @@ pub struct Design {
     pub keys: Vec<String>,
     /// The points; each has one value per key.
     pub points: Vec<Point>,
+    /// The design file the points come from, if any, and how many points
+    /// each of its rows makes (more than 1 when crossed with a grid).
+    pub file: Option<(String, usize)>,
 }
 
 /// A `--vary` or design error. Bad input: exit status 2.
@@ -123,6 +126,7 @@ impl Design {
         Design {
             keys: Vec::new(),
             points: vec![Vec::new()],
+            file: None,
         }
     }
 
@@ -148,7 +152,11 @@ impl Design {
                 })
                 .collect();
         }
-        Ok(Design { keys, points })
+        Ok(Design {
+            keys,
+            points,
+            file: None,
+        })
     }
 
     /// Combines this design with a grid: every point of `self` × every point of `other`.
@@ -161,6 +169,9 @@ impl Design {
                 ));
             }
         }
+        let file = self
+            .file
+            .map(|(name, per_row)| (name, per_row * other.points.len()));
         let mut keys = self.keys;
         keys.extend(other.keys);
         let mut points = Vec::new();
@@ -171,7 +182,16 @@ impl Design {
                 points.push(r);
             }
         }
-        Ok(Design { keys, points })
+        Ok(Design { keys, points, file })
+    }
+
+    /// Where point `point` comes from, for messages: `FILE row N` (the
+    /// header is row 1) or `--vary`.
+    pub fn origin(&self, point: usize) -> String {
+        match &self.file {
+            Some((name, per_row)) => format!("{name} row {}", point / per_row.max(&1) + 2),
+            None => "--vary".to_string(),
+        }
     }
 
     /// `key=value` assignments of one point, as `--set` takes them.

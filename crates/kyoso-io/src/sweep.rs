@@ -1062,7 +1062,11 @@ pub fn read_design(path: &Path) -> Result<Design, DesignError> {
     if points.is_empty() {
         return Err(derr("no design points (only a header)".into()));
     }
-    Ok(Design { keys, points })
+    Ok(Design {
+        keys,
+        points,
+        file: Some((name, 1)),
+    })
 }
 
 #[cfg(test)]

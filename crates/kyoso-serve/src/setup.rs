@@ -84,7 +84,7 @@ impl From<ScenarioError> for ApiError {
     fn from(e: ScenarioError) -> ApiError {
         let base = ApiError::input(e.to_string());
         match &e {
-            ScenarioError::Invalid(v) if !v.is_empty() => {
+            ScenarioError::Invalid { violations: v, .. } if !v.is_empty() => {
                 base.with(&v[0].key, Some(&v[0].value), Some(&v[0].allowed))
             }
             ScenarioError::UnknownKey { key, .. } => base.with(key, None, None),
