@@ -15,23 +15,38 @@ pub(crate) fn prefetch<T>(p: *const T) {
     let _ = p;
 }
 
-/// A vector of `n` all-zero-bytes values of `T`, allocated zeroed (so
-/// the kernel supplies zero pages lazily), whose memory the kernel is asked
-/// to back with transparent huge pages when it is large (Linux). Random
-/// access into a table of hundreds of megabytes otherwise pays a page walk
-/// on almost every lookup.
+/// Types whose all-zero bit pattern is a valid value, so that memory from
+/// `alloc_zeroed` may be used as values of the type without writing them.
 ///
-/// Only for types whose all-zero bit pattern is a valid value (plain
-/// integers and floats); callers pin that with a test.
-pub(crate) fn zeroed_huge_page_vec<T: Copy>(n: usize) -> Vec<T> {
+/// # Safety
+///
+/// Implement only for types for which every byte being 0 is a valid,
+/// initialised value: no references, no `NonZero*`, no enums without a
+/// zero discriminant, no padding that must be initialised, and so on.
+/// Only [`zeroed_huge_page_vec`] relies on it.
+pub(crate) unsafe trait Zeroable: Copy {}
+
+// SAFETY: every bit pattern of a primitive integer is a valid value, the
+// all-zero one included (0). The trust table's slots are `u64` words.
+unsafe impl Zeroable for u64 {}
+
+/// A vector of `n` zero values of `T`, allocated zeroed (so the kernel
+/// supplies zero pages lazily), whose memory the kernel is asked to back
+/// with transparent huge pages when it is large (Linux). Random access
+/// into a table of hundreds of megabytes otherwise pays a page walk on
+/// almost every lookup.
+///
+/// Only for [`Zeroable`] types: all-zero bytes must be a valid `T`.
+pub(crate) fn zeroed_huge_page_vec<T: Zeroable>(n: usize) -> Vec<T> {
     use std::alloc::{Layout, alloc_zeroed, handle_alloc_error};
     if n == 0 || std::mem::size_of::<T>() == 0 {
         return Vec::new();
     }
     let layout = Layout::array::<T>(n).expect("table size fits in memory");
     // SAFETY: the layout is non-zero-sized; the pointer is checked for null
-    // and handed to a Vec with the same layout (capacity n, length n), whose
-    // elements are all-zero bytes, a valid value of T by the caller's contract.
+    // and handed to a Vec with the same layout (capacity n, length n, the
+    // global allocator), whose elements are all-zero bytes: a valid value
+    // of T because T: Zeroable.
     let v = unsafe {
         let ptr = alloc_zeroed(layout) as *mut T;
         if ptr.is_null() {
@@ -80,4 +95,20 @@ fn advise_huge_pages<T>(start: *const T, bytes: usize) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = (start, bytes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zeroed_vectors_hold_zeros_and_grow_like_any_vector() {
+        // Large enough for the huge-page advice (over 2 MiB).
+        let mut v: Vec<u64> = zeroed_huge_page_vec(600_000);
+        assert_eq!(v.len(), 600_000);
+        assert!(v.iter().all(|&w| w == 0));
+        v.push(7);
+        assert_eq!(v[600_000], 7);
+        assert!(zeroed_huge_page_vec::<u64>(0).is_empty());
+    }
 }

@@ -118,53 +118,186 @@ fn low_detection_keeps_trust_inflated() {
     positive("gap(detect 0.05) - gap(detect 0.9)", &diff);
 }
 
-#[test]
-fn switches_silence_their_mechanisms() {
-    let one = |o: &[&str]| {
-        let mut b = ScenarioBuilder::new().seed(7).ticks(48);
-        for x in o {
-            b = b.set(x).unwrap();
-        }
-        run_scenario(&b.build().unwrap(), |_, _| {}, || false)
-            .unwrap()
-            .unwrap()
-            .summary
-    };
-    let base = one(&[]);
-    assert!(base.partnerships_formed > 0 && base.innovations > 0 && base.entries > 0);
-    assert_eq!(
-        one(&["mechanisms.partnerships=false"]).partnerships_formed,
-        0
-    );
-    assert_eq!(one(&["mechanisms.innovation=false"]).innovations, 0);
-    assert_eq!(one(&["mechanisms.imitation=false"]).imitation_gain, 0.0);
-    assert_eq!(one(&["mechanisms.entry=false"]).entries, 0);
-    assert_eq!(
-        one(&["mechanisms.exit=false", "market.fixed_cost=50"]).exits,
-        0
-    );
-    assert!(one(&["market.fixed_cost=50"]).exits > 0);
-    assert_eq!(one(&["mechanisms.adaptation=false"]).strategy_switches, 0);
-    let no_sharing = one(&["mechanisms.sharing=false"]);
-    assert_eq!(no_sharing.partnerships_formed, 0);
-    assert_eq!(no_sharing.expectation_gap_all, 0.0);
-    // Without the in-group prior, naive firms start from the out-group prior.
-    let flat = one(&["mechanisms.in_group_prior=false"]);
-    assert!(flat.expectation_gap_naive_ingroup < base.expectation_gap_naive_ingroup);
-    // Every switch changes something (no switch is a stub).
-    for key in [
-        "trust_decay",
-        "veneer",
-        "exploration",
-        "escape_competition",
-        "intel_edge",
-        "inertia",
-        "demand_growth",
-        "local_growth",
-    ] {
-        let off = one(&[&format!("mechanisms.{key}=false")]);
-        assert_ne!(off, base, "switching off {key} changed nothing");
+/// One run of the default scenario (seed 7, 48 ticks) with `settings`.
+fn one_run(settings: &[&str]) -> RunOutput {
+    let mut b = ScenarioBuilder::new().seed(7).ticks(48);
+    for x in settings {
+        b = b.set(x).unwrap();
     }
+    run_scenario(&b.build().unwrap(), |_, _| {}, || false)
+        .unwrap()
+        .unwrap()
+}
+
+/// The values of one metric (group `all` unless given), tick by tick.
+fn series(r: &RunOutput, metric: &str, group: &str) -> Vec<f64> {
+    r.observations
+        .iter()
+        .filter(|o| o.metric == metric && o.group == group)
+        .map(|o| o.value)
+        .collect()
+}
+
+/// Off means neutral, as docs/model.md §8 defines each switch's off state:
+/// where it says "off: parameter = x", the run equals the run with the
+/// switch on and the parameter set to x, output for output; where it says
+/// "no X", no X ever happens.
+#[test]
+fn switched_off_mechanisms_are_neutral_as_documented() {
+    let base = one_run(&[]);
+    let b = &base.summary;
+    assert!(b.partnerships_formed > 0 && b.innovations > 0 && b.entries > 0);
+    // "off: p = value" switches: the same run as setting the value.
+    for (off, equivalent) in [
+        ("mechanisms.trust_decay=false", &["trust.decay=1.0"][..]),
+        (
+            "mechanisms.exploration=false",
+            &["encounters.explore=0.0"][..],
+        ),
+        (
+            "mechanisms.escape_competition=false",
+            &["innovation.escape_pressure=0.0"][..],
+        ),
+        ("mechanisms.inertia=false", &["market.stickiness=0.0"][..]),
+        (
+            "mechanisms.demand_growth=false",
+            &["market.demand_growth=0.0"][..],
+        ),
+        (
+            "mechanisms.local_growth=false",
+            &["market.local_growth=0.0"][..],
+        ),
+        (
+            "mechanisms.in_group_prior=false",
+            &[
+                "trust.naive_ingroup.in_group_prior=0.5",
+                "trust.calibrated.in_group_prior=0.5",
+                "trust.reciprocal.in_group_prior=0.5",
+                "trust.open.in_group_prior=0.5",
+                "trust.guarded.in_group_prior=0.5",
+                "trust.opportunist.in_group_prior=0.5",
+            ][..],
+        ),
+        // γ = 0, and intel from sharing no longer stored: no output shows it.
+        (
+            "mechanisms.intel_edge=false",
+            &["market.gamma_intel=0.0"][..],
+        ),
+    ] {
+        let (a, b) = (one_run(&[off]), one_run(equivalent));
+        assert_eq!(a.summary, b.summary, "{off} is not {equivalent:?}");
+        assert_eq!(
+            a.observations, b.observations,
+            "{off} is not {equivalent:?}"
+        );
+        assert_eq!(a.events, b.events, "{off} is not {equivalent:?}");
+        assert_ne!(a.summary, base.summary, "{off} changed nothing");
+    }
+    // Demand stays D0 and u0 stays u0(0).
+    let flat = one_run(&[
+        "mechanisms.demand_growth=false",
+        "mechanisms.local_growth=false",
+    ]);
+    assert!(series(&flat, "demand", "all").iter().all(|&d| d == 100.0));
+    assert!(
+        series(&flat, "outside_option", "all")
+            .iter()
+            .all(|&u| u == 1.5)
+    );
+
+    // Partnerships off: no formation, value, friction or leaks.
+    let r = one_run(&["mechanisms.partnerships=false"]);
+    assert!(r.partnerships.is_empty());
+    assert_eq!(r.summary.partnerships_formed, 0);
+    assert!(series(&r, "leaks", "all").iter().all(|&x| x == 0.0));
+    assert!(
+        r.firms
+            .iter()
+            .all(|f| f.ledger.partnership == 0.0 && f.partnerships_formed == 0)
+    );
+
+    // Sharing off: no encounters, so no trust updates, shares, intel or partnerships.
+    let r = one_run(&["mechanisms.sharing=false"]);
+    for scope in ["in_group", "out_group"] {
+        assert!(series(&r, "shares", scope).iter().all(|&x| x == 0.0));
+        assert!(series(&r, "withholds", scope).iter().all(|&x| x == 0.0));
+    }
+    assert!(r.partnerships.is_empty());
+    assert!(
+        r.firms
+            .iter()
+            .all(|f| f.firms_met == 0 && f.ledger.sharing == 0.0)
+    );
+
+    // Entry off: no entrants; exit off: no exits, even when every firm loses money.
+    let r = one_run(&["mechanisms.entry=false"]);
+    assert_eq!(r.summary.entries, 0);
+    assert!(r.firms.iter().all(|f| f.entry_tick == 0));
+    assert!(one_run(&["market.fixed_cost=50"]).summary.exits > 0);
+    let r = one_run(&["mechanisms.exit=false", "market.fixed_cost=50"]);
+    assert_eq!(r.summary.exits, 0);
+    assert!(r.firms.iter().all(|f| f.exit_tick.is_none()));
+    assert!(r.firms.iter().any(|f| f.cash < 0.0), "cash may go negative");
+
+    // Adaptation off: strategies never change.
+    let r = one_run(&["mechanisms.adaptation=false"]);
+    assert!(r.firms.iter().all(|f| f.strategy == f.initial_strategy));
+    assert_eq!(r.summary.strategy_switches, 0);
+
+    // Imitation off: no imitation gain; innovation off: no innovation successes.
+    assert!(
+        series(
+            &one_run(&["mechanisms.imitation=false"]),
+            "imitation_gain",
+            "all"
+        )
+        .iter()
+        .all(|&x| x == 0.0)
+    );
+    let r = one_run(&["mechanisms.innovation=false"]);
+    assert_eq!(r.summary.innovations, 0);
+    assert!(r.firms.iter().all(|f| f.innovations == 0));
+
+    // Veneer off: p_detect = 1 and nothing is hidden (each withholding
+    // seen: see the next test). Every leak is detected, so every
+    // partnership with a leak ends in a betrayal the same tick: at most two
+    // leaks (one per opportunist partner) per betrayal, at least one.
+    let r = one_run(&[
+        "mechanisms.veneer=false",
+        "partnerships.leak_probability=0.5",
+    ]);
+    let (leaks, betrayals) = (
+        series(&r, "leaks", "all"),
+        series(&r, "betrayals_detected", "all"),
+    );
+    assert!(leaks.iter().sum::<f64>() > 0.0);
+    for (t, (&l, &b)) in leaks.iter().zip(&betrayals).enumerate() {
+        assert!(b <= l && l <= 2.0 * b, "tick {t}: {l} leaks, {b} betrayals");
+    }
+    // With the veneer on, some leaks go unseen.
+    let r = one_run(&["partnerships.leak_probability=0.5"]);
+    let (l, b) = (
+        series(&r, "leaks", "all"),
+        series(&r, "betrayals_detected", "all"),
+    );
+    assert!(l.iter().sum::<f64>() > 2.0 * b.iter().sum::<f64>());
+}
+
+/// ARCHITECTURE.md: "off means neutral". With innovation off, docs/model.md
+/// still has R&D spent (it keeps setting absorptive capacity A, so it still
+/// feeds imitation): the switch is not neutral. Not fixed here.
+#[test]
+#[ignore = "innovation=false still spends R&D and keeps it feeding imitation; issue 15"]
+fn innovation_off_spends_no_rd() {
+    let r = one_run(&["mechanisms.innovation=false"]);
+    assert!(series(&r, "rd_spend", "all").iter().all(|&x| x == 0.0));
+    let with_imitation_only = one_run(&["mechanisms.innovation=false"]);
+    let neither = one_run(&["mechanisms.innovation=false", "mechanisms.imitation=false"]);
+    assert_eq!(
+        series(&with_imitation_only, "capability_mean", "all"),
+        series(&neither, "capability_mean", "all"),
+        "R&D of a switched-off innovation still lifts capability through imitation"
+    );
 }
 
 #[test]

@@ -481,13 +481,35 @@ mod tests {
         }
     }
 
+    /// The calibrated rule derived from the spec (section 5) and
+    /// docs/model.md §7.2, without any production helper: the expected
+    /// benefit of sharing, t·B, against the expected leakage plus the
+    /// margin, L·ω + ε_margin; a firm that does not trust "takes the
+    /// initiative" with probability ε_explore, but only with a firm that
+    /// is not a direct rival (ω < 1). The one implementation choice kept
+    /// (so that the streams stay in step): the coin is tossed only when
+    /// the initiative is possible and ε_explore > 0, as a toss at 0 always
+    /// says no.
+    fn calibrated_by_the_book(s: &Situation, rule: &Rule, rng: &mut Rng) -> bool {
+        let expected_benefit = s.trust * rule.benefit;
+        let expected_leakage = rule.leakage * s.overlap + rule.margin;
+        if expected_benefit >= expected_leakage {
+            return true;
+        }
+        let direct_rival = s.overlap >= 1.0;
+        if direct_rival || rule.explore == 0.0 {
+            return false;
+        }
+        rng.random_bool(rule.explore)
+    }
+
     /// The rules as the spec states them, one strategy at a time.
     fn decide_by_the_book(strategy: Strategy, s: &Situation, rule: &Rule, rng: &mut Rng) -> bool {
         match strategy {
             Strategy::Open => true,
             Strategy::Guarded => false,
-            Strategy::NaiveIngroup => s.same_origin || calibrated(s, rule, rng),
-            Strategy::Calibrated => calibrated(s, rule, rng),
+            Strategy::NaiveIngroup => s.same_origin || calibrated_by_the_book(s, rule, rng),
+            Strategy::Calibrated => calibrated_by_the_book(s, rule, rng),
             Strategy::Reciprocal => s.first_meeting || s.last_seen_share,
             Strategy::Opportunist => s.overlap < 0.5,
         }
@@ -518,16 +540,27 @@ mod tests {
         );
         for _ in 0..20_000 {
             let strategy = Strategy::ALL[pick.random_range(0..Strategy::COUNT)];
+            // Dyadic payoffs too, so that t·B = L·ω + ε_margin holds exactly
+            // at the threshold trust (the rule shares there: ≥, not >).
+            let r = Rule {
+                benefit: [0.5, 1.0, 0.0][pick.random_range(0..3)],
+                leakage: [1.0, 0.25][pick.random_range(0..2)],
+                margin: [0.02, 0.125, -0.5][pick.random_range(0..3)],
+                explore: [0.0, 0.05, 0.5, 1.0][pick.random_range(0..4)],
+            };
+            let overlap = [0.2, 0.4, 0.5, 1.0][pick.random_range(0..4)];
+            let threshold = if r.benefit > 0.0 {
+                (r.leakage * overlap + r.margin) / r.benefit
+            } else {
+                0.5
+            };
             let s = Situation {
-                overlap: [0.2, 0.4, 1.0][pick.random_range(0..3)],
+                overlap,
                 same_origin: pick.random_bool(0.5),
                 first_meeting: pick.random_bool(0.3),
-                trust: pick.random::<f64>(),
+                trust: [pick.random::<f64>(), 0.0, 1.0, threshold.clamp(0.0, 1.0)]
+                    [pick.random_range(0..4)],
                 last_seen_share: pick.random_bool(0.5),
-            };
-            let r = Rule {
-                explore: [0.0, 0.05, 0.5][pick.random_range(0..3)],
-                ..rule()
             };
             assert_eq!(
                 decide(strategy, &s, &r, &mut a),
