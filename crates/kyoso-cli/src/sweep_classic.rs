@@ -49,14 +49,13 @@ fn resolve_points<P: Serialize + DeserializeOwned + Clone>(
     let mut points = Vec::with_capacity(design.points.len());
     for p in 0..design.points.len() {
         let a = design.assignments(p);
-        let point: P = kyoso_core::params::resolve(&base, None, &a)
-            .map_err(|e| {
-                Failure::input(format!(
-                    "design point {p} ({}): {}: {e}",
-                    design.origin(p),
-                    a.join(", ")
-                ))
-            })?;
+        let point: P = kyoso_core::params::resolve(&base, None, &a).map_err(|e| {
+            Failure::input(format!(
+                "design point {p} ({}): {}: {e}",
+                design.origin(p),
+                a.join(", ")
+            ))
+        })?;
         points.push(point);
     }
     Ok((base, points))

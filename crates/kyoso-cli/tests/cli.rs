@@ -469,7 +469,15 @@ fn an_interrupted_run_leaves_nothing_behind() {
         let out = tmp.path().join("never");
         let bin = assert_cmd::cargo::cargo_bin("kyoso");
         let mut child = StdCommand::new(bin)
-            .args(["run", "--quiet", "--ticks", "1000000", "--out"])
+            .args([
+                "run",
+                "--quiet",
+                "--ticks",
+                "1000000",
+                "--set",
+                "mechanisms.demand_growth=false",
+                "--out",
+            ])
             .arg(&out)
             .current_dir(tmp.path())
             .spawn()

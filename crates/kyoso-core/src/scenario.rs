@@ -964,7 +964,11 @@ impl Checker {
             self.unit(&format!("{key}.{name}"), *share);
         }
         if mix.is_empty() {
-            self.push_msg(key, "{}", "at least one strategy, with shares that sum to 1");
+            self.push_msg(
+                key,
+                "{}",
+                "at least one strategy, with shares that sum to 1",
+            );
             return;
         }
         let sum: f64 = mix.values().sum();
@@ -1080,7 +1084,9 @@ mod tests {
             "[origins.\"{name}\"]\nfirms = 3\nculture = [0.5, 0.5, 0.5]\nlong_horizon_share = 0.5\nentry_weight = 0.5\nstrategy_mix = {{ calibrated = 1.0 }}\n"
         );
         let b = ScenarioBuilder::new().file("mine.toml", &file).unwrap();
-        let b = b.set("population.home_origin=\"日本企業の海外現地法人協会会員企業\"").unwrap();
+        let b = b
+            .set("population.home_origin=\"日本企業の海外現地法人協会会員企業\"")
+            .unwrap();
         assert!(b.build().is_ok());
         let long = "あ".repeat(33);
         let e = ScenarioBuilder::new()
@@ -1099,12 +1105,22 @@ mod tests {
             .build()
             .unwrap_err()
             .to_string();
-        assert!(e.contains("mine.toml") && e.contains("--set market.segments=0"), "{e}");
+        assert!(
+            e.contains("mine.toml") && e.contains("--set market.segments=0"),
+            "{e}"
+        );
         // 1e308 in exponent form, an empty mix not as "sum = -0".
-        let e = build_with(&["market.fixed_cost=1e308"]).unwrap_err().to_string();
+        let e = build_with(&["market.fixed_cost=1e308"])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("1e308") && !e.contains("00000000"), "{e}");
-        let e = build_with(&["origins.JP.strategy_mix={}"]).unwrap_err().to_string();
-        assert!(e.contains("at least one strategy") && !e.contains("-0"), "{e}");
+        let e = build_with(&["origins.JP.strategy_mix={}"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("at least one strategy") && !e.contains("-0"),
+            "{e}"
+        );
         assert_eq!(format_number(-0.0), "0");
     }
 

@@ -329,7 +329,7 @@ mod tests {
         // A million ticks of the default market meet more pairs than fit.
         let b = built(
             ModelKind::SilentRivalry,
-            serde_json::json!({"run.ticks": 1000000}),
+            serde_json::json!({"run.ticks": 1000000, "mechanisms.demand_growth": false}),
         );
         assert!(admit(&b, BUDGET).is_err());
     }

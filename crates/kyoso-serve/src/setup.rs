@@ -205,7 +205,7 @@ impl Setup {
                     b = b.file(name, text)?;
                 }
                 for a in self.assignments() {
-                    b = b.set(&a)?;
+                    b = b.set_as(&a, "the page's settings")?;
                 }
                 let mut scenario = b.build()?;
                 // Set after the build, as sweeps do: TOML (the builder's
@@ -396,14 +396,18 @@ mod tests {
         assert_eq!(e.key.as_deref(), Some("encounters.detect"));
         assert_eq!(e.value.as_deref(), Some("1.5"));
         assert_eq!(e.range.as_deref(), Some("[0, 1]"));
-        // The very message `kyoso run --set encounters.detect=1.5` prints.
+        // The message `kyoso run --set encounters.detect=1.5` prints, with
+        // the page's settings named as their source instead of --set.
         let cli = ScenarioBuilder::new()
             .set("encounters.detect=1.5")
             .unwrap()
             .build()
             .unwrap_err()
             .to_string();
-        assert_eq!(e.message, cli);
+        assert_eq!(
+            e.message,
+            cli.replace("--set encounters.detect=1.5", "the page's settings")
+        );
     }
 
     #[test]

@@ -329,7 +329,7 @@ async fn bad_input_is_a_400_naming_key_value_and_range_and_harms_nothing() {
     assert_eq!(v["error"]["range"], "[0, 1]");
     assert_eq!(
         v["error"]["message"],
-        "invalid scenario:\n  - encounters.detect = 1.5: allowed [0, 1]"
+        "invalid scenario (the default scenario + the page's settings):\n  - encounters.detect = 1.5: allowed [0, 1]"
     );
     let (status, v) = s
         .post(
@@ -647,7 +647,7 @@ async fn a_session_over_its_memory_budget_is_a_400_and_others_go_on() {
     let (status, v) = s
         .post(
             &format!("/api/sessions/{id}/params"),
-            json!({"set": {"run.ticks": 1000000}}),
+            json!({"set": {"run.ticks": 1000000, "mechanisms.demand_growth": false}}),
         )
         .await;
     assert_eq!(status, 400, "{v}");
