@@ -730,8 +730,34 @@ fn finalize(dir: &Path, mut manifest: Manifest) -> Result<Manifest, SweepError> 
         .iter()
         .map(|p| p.iter().map(|v| parse_value(v)).collect())
         .collect();
-    let mut acc = vec![vec![Accumulator::default(); spec.metrics.len()]; spec.points.len()];
-    let mut missing = vec![vec![0u64; spec.metrics.len()]; spec.points.len()];
+    // summary.csv is streamed beside runs.parquet: runs come in run-id
+    // order, so each point's statistics are complete when the next starts
+    // (a 200,000-point summary is about 1 GB of text, never held in memory).
+    let summary_path = dir.join("summary.csv");
+    let summary_tmp = summary_path.with_extension("tmp");
+    let file = File::create(&summary_tmp).map_err(|e| SweepError::io(&summary_tmp, e))?;
+    let mut summary = SummaryWriter {
+        csv: csv::Writer::from_writer(std::io::BufWriter::new(file)),
+        path: summary_tmp.clone(),
+        acc: vec![Accumulator::default(); spec.metrics.len()],
+        missing: vec![0; spec.metrics.len()],
+        point: None,
+    };
+    let mut header = vec!["point".to_string()];
+    header.extend(spec.keys.iter().cloned());
+    header.extend(
+        [
+            "metric",
+            "n",
+            "mean",
+            "sd",
+            "ci95_low",
+            "ci95_high",
+            "n_missing",
+        ]
+        .map(String::from),
+    );
+    summary.row(&header)?;
 
     let runs_tmp = dir.join("runs.parquet.tmp");
     let mut journal = File::open(&journal_path).map_err(|e| SweepError::io(&journal_path, e))?;
@@ -749,44 +775,75 @@ fn finalize(dir: &Path, mut manifest: Manifest) -> Result<Manifest, SweepError> 
                 .read_line(&mut line)
                 .map_err(|e| SweepError::io(&journal_path, e))?;
             let r = parse_line(&spec, &manifest.sweep_id, &journal_path, 0, line.as_bytes())?;
-            for (m, x) in r.metrics.iter().enumerate() {
-                match x {
-                    Some(x) => acc[r.point as usize][m].push(*x),
-                    None => missing[r.point as usize][m] += 1,
-                }
-            }
+            summary.add(&spec, &r)?;
             rows.push(r);
         }
         stream.write(&runs_table(&spec, &points, &rows))?;
     }
     stream.finish()?;
+    summary.flush_point(&spec)?;
+    let file = summary
+        .csv
+        .into_inner()
+        .map_err(|e| SweepError::io(&summary_tmp, e.into_error()))?
+        .into_inner()
+        .map_err(|e| SweepError::io(&summary_tmp, e.into_error()))?;
+    file.sync_all()
+        .map_err(|e| SweepError::io(&summary_tmp, e))?;
     fs::rename(&runs_tmp, dir.join("runs.parquet")).map_err(|e| SweepError::io(dir, e))?;
+    fs::rename(&summary_tmp, &summary_path).map_err(|e| SweepError::io(&summary_path, e))?;
 
-    let mut csv = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["point".to_string()];
-    header.extend(spec.keys.iter().cloned());
-    header.extend(
-        [
-            "metric",
-            "n",
-            "mean",
-            "sd",
-            "ci95_low",
-            "ci95_high",
-            "n_missing",
-        ]
-        .map(String::from),
-    );
-    csv.write_record(&header).expect("in-memory csv");
-    for (p, per_metric) in acc.iter().enumerate() {
-        for (m, a) in per_metric.iter().enumerate() {
-            let s = a.stats();
-            let absent = missing[p][m];
-            if s.n == 0 && absent == 0 {
-                continue;
+    if spec.keep_ticks {
+        merge_ticks(dir, &index)?;
+    }
+    manifest.completed = ranges(index.iter().map(|x| x.0));
+    manifest.complete = index.len() as u64 == manifest.runs_in_shard;
+    manifest.write(dir)?;
+    Ok(manifest)
+}
+
+/// `summary.csv` written point by point as [`finalize`] reads the runs.
+struct SummaryWriter {
+    csv: csv::Writer<std::io::BufWriter<File>>,
+    path: PathBuf,
+    /// Statistics of the current point, per metric.
+    acc: Vec<Accumulator>,
+    missing: Vec<u64>,
+    point: Option<u64>,
+}
+
+impl SummaryWriter {
+    fn row(&mut self, fields: &[String]) -> Result<(), SweepError> {
+        self.csv
+            .write_record(fields)
+            .map_err(|e| SweepError::Output(OutputError::Encode(self.path.clone(), e.to_string())))
+    }
+
+    /// Adds a run (runs come in run-id order, so points in order).
+    fn add(&mut self, spec: &SweepSpec, r: &RunRecord) -> Result<(), SweepError> {
+        if self.point != Some(r.point) {
+            self.flush_point(spec)?;
+            self.point = Some(r.point);
+        }
+        for (m, x) in r.metrics.iter().enumerate() {
+            match x {
+                Some(x) => self.acc[m].push(*x),
+                None => self.missing[m] += 1,
             }
+        }
+        Ok(())
+    }
+
+    /// Writes the rows of the current point and starts afresh.
+    fn flush_point(&mut self, spec: &SweepSpec) -> Result<(), SweepError> {
+        let Some(p) = self.point.take() else {
+            return Ok(());
+        };
+        for m in 0..spec.metrics.len() {
+            let s = self.acc[m].stats();
+            let absent = self.missing[m];
             let mut row = vec![p.to_string()];
-            row.extend(spec.points[p].iter().cloned());
+            row.extend(spec.points[p as usize].iter().cloned());
             row.push(spec.metrics[m].clone());
             row.push(s.n.to_string());
             // No value at all: the statistics are missing (empty), not 0.
@@ -798,21 +855,12 @@ fn finalize(dir: &Path, mut manifest: Manifest) -> Result<Manifest, SweepError> 
                 });
             }
             row.push(absent.to_string());
-            csv.write_record(&row).expect("in-memory csv");
+            self.row(&row)?;
+            self.acc[m] = Accumulator::default();
+            self.missing[m] = 0;
         }
+        Ok(())
     }
-    atomic_write(
-        &dir.join("summary.csv"),
-        &csv.into_inner().expect("in-memory csv"),
-    )?;
-
-    if spec.keep_ticks {
-        merge_ticks(dir, &index)?;
-    }
-    manifest.completed = ranges(index.iter().map(|x| x.0));
-    manifest.complete = index.len() as u64 == manifest.runs_in_shard;
-    manifest.write(dir)?;
-    Ok(manifest)
 }
 
 /// Concatenates the per-run tick parts, in run order, into `ticks.parquet`.
