@@ -651,13 +651,32 @@ async fn a_session_over_its_memory_budget_is_a_400_and_others_go_on() {
         )
         .await;
     assert_eq!(status, 400, "{v}");
-    let (status, _) = s
+    // A million cells of spatial-pd (about 9 MiB measured, 21 MiB
+    // estimated) fit; 10,000 firms (68 MiB measured) do not.
+    let (status, v) = s
         .post(
             "/api/sessions",
             json!({"model": "spatial-pd", "set": {"size": 1000}}),
         )
         .await;
-    assert_eq!(status, 400, "a million cells do not fit 64 MB");
+    assert_eq!(status, 201, "a million cells fit 64 MB: {v}");
+    s.http
+        .delete(format!(
+            "{}/api/sessions/{}",
+            s.base,
+            v["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    let (status, v) = s
+        .post(
+            "/api/sessions",
+            json!({"model": "silent-rivalry", "set": {"origins.JP.firms": 5000,
+                "origins.LOCAL.firms": 3333, "origins.OTHER.firms": 1667}}),
+        )
+        .await;
+    assert_eq!(status, 400, "10,000 firms do not fit 64 MB: {v}");
     // The first session is untouched.
     let v = s.control(&id, json!({"action": "step", "steps": 3})).await;
     assert_eq!(v["tick"], 3);
