@@ -4,7 +4,7 @@
 //   KYOSO_BIN      server binary (default ../target/debug/kyoso from web/; a .mjs runs with node, e.g. tests/mock-server.mjs)
 //   KYOSO_BROWSER  chromium (default /usr/bin/chromium)
 //   KYOSO_ASSETS   serve app.js/app.css from this folder instead of the server's embedded copies (e.g. ../crates/kyoso-serve/assets)
-//   SCREENSHOT_DIR where market.png, spatial-pd.png, ethnocentrism.png go (default web/tests/out/)
+//   SCREENSHOT_DIR where market.png, spatial-pd.png, ethnocentrism.png, budget-error.png go (default web/tests/out/)
 //
 // Exits 0 when every check passes, 1 with a message naming the failed check.
 import fs from 'node:fs';
@@ -315,6 +315,46 @@ async function main() {
     const bad = capErrors.filter((e) => !(e.page === 'cap-b' && /status of 503/.test(e.text)));
     if (bad.length) fail(`console errors: ${bad.map((e) => e.text).join('; ')}`);
     console.log(`   "${text}"`);
+  });
+
+  await browser.close();
+  browser = null;
+  await server.stop();
+  server = null;
+
+  await check('over the session memory budget: many firms are refused naming the budget, and Reset goes on', async () => {
+    server = await startServer(['--session-memory-mb', '16']);
+    browser = await startBrowser();
+    await routeAssets(browser.context);
+    const p = browser.context.pages()[0] || (await browser.context.newPage());
+    const budgetErrors = [];
+    watchErrors(p, 'budget', budgetErrors);
+    await p.goto(server.url);
+    await until('the Run button', () => enabled(p, 'run'));
+    await p.click('#step');
+    await until('tick 1', async () => (await tickOf(p)) === 1, 10000);
+    await p.fill('#other-param', 'origins.JP.firms=10000');
+    await p.press('#other-param', 'Enter');
+    const text = await until('the memory error', async () => (await p.$eval('#other-form .error', (el) => el.textContent.trim())) || null, 10000);
+    for (const want of ['session memory budget', '16 MB', '--session-memory-mb']) {
+      if (!text.includes(want)) fail(`the error does not say "${want}": "${text}"`);
+    }
+    if (!(await p.$eval('#other-form', (el) => el.classList.contains('invalid')))) fail('the row is not marked invalid');
+    const err = await p.$('#other-form');
+    await err.scrollIntoViewIfNeeded();
+    await p.screenshot({ path: path.join(shots, 'budget-error.png'), fullPage: false });
+    await err.screenshot({ path: path.join(shots, 'budget-error-row.png') });
+    // The refused value is not pending: Reset rebuilds the run without it.
+    const next = await p.$eval('#command-next', (el) => el.textContent);
+    if (next.includes('origins.JP.firms')) fail(`the refused value is pending: "${next}"`);
+    await p.click('#reset');
+    await until('tick 0', async () => (await tickOf(p)) === 0, 10000);
+    await p.click('#step');
+    await until('tick 1 after reset', async () => (await tickOf(p)) === 1, 10000);
+    if (!(await p.$eval('#banner', (el) => el.hidden))) fail(`a banner is shown: "${await p.$eval('#banner', (el) => el.textContent)}"`);
+    const bad = budgetErrors.filter((e) => !/status of 400/.test(e.text));
+    if (bad.length) fail(`console errors: ${bad.map((e) => e.text).join('; ')}`);
+    console.log(`   "${text.replace(/\s+/g, ' ')}"`);
   });
 
   console.log(`# screenshots in ${shots}`);

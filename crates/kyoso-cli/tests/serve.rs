@@ -99,22 +99,24 @@ fn a_bad_base_scenario_is_refused_at_start() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-#[test]
-fn a_downloaded_run_is_reproduced_by_kyoso_run_bit_for_bit() {
+/// Steps a session with `seed` (as sent) 15 ticks, downloads it, and checks
+/// that `kyoso run --scenario scenario.toml` in the unzipped folder writes
+/// the same files bit for bit, and that the command the page shows (and
+/// COMMAND.txt's) gives the same ticks.
+fn download_reruns(seed: Value, want: u64) {
     let (server, _stderr) = serve(&["--preset", "china"]);
     let http = reqwest::blocking::Client::new();
     let session: Value = http
         .post(format!("{}/api/sessions", server.url))
-        .json(&json!({"model": "silent-rivalry", "seed": 5, "set": {"encounters.detect": 0.6}}))
+        .json(&json!({"model": "silent-rivalry", "seed": seed, "set": {"encounters.detect": 0.6}}))
         .send()
         .unwrap()
         .json()
         .unwrap();
     let id = session["id"].as_str().unwrap();
-    assert_eq!(
-        session["command"],
-        "kyoso run --preset china --seed 5 --set encounters.detect=0.6"
-    );
+    assert_eq!(session["seed"].as_u64(), Some(want));
+    let command = format!("kyoso run --preset china --seed {want} --set encounters.detect=0.6");
+    assert_eq!(session["command"], command.as_str());
     let state: Value = http
         .post(format!("{}/api/sessions/{id}/control", server.url))
         .json(&json!({"action": "step", "steps": 15}))
@@ -123,17 +125,18 @@ fn a_downloaded_run_is_reproduced_by_kyoso_run_bit_for_bit() {
         .json()
         .unwrap();
     assert_eq!(state["tick"], 15);
-    let zip = http
+    let r = http
         .get(format!("{}/api/sessions/{id}/download", server.url))
         .send()
-        .unwrap()
-        .bytes()
         .unwrap();
+    assert_eq!(r.status(), 200, "seed {want}");
+    let zip = r.bytes().unwrap();
     let dir = tempfile::tempdir().unwrap();
     zip::ZipArchive::new(std::io::Cursor::new(zip.to_vec()))
         .unwrap()
         .extract(dir.path())
         .unwrap();
+    let toml_text = std::fs::read_to_string(dir.path().join("scenario.toml")).unwrap();
     let status = Command::new(cargo_bin("kyoso"))
         .args([
             "run",
@@ -146,7 +149,7 @@ fn a_downloaded_run_is_reproduced_by_kyoso_run_bit_for_bit() {
         .current_dir(dir.path())
         .status()
         .unwrap();
-    assert!(status.success());
+    assert!(status.success(), "{toml_text}");
     for f in kyoso_io::RUN_FILES {
         assert_eq!(
             std::fs::read(dir.path().join(f)).unwrap(),
@@ -154,22 +157,18 @@ fn a_downloaded_run_is_reproduced_by_kyoso_run_bit_for_bit() {
             "{f} differs from kyoso run's"
         );
     }
-    // And the live view's own command line gives the same ticks.
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("rerun/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["seed"].as_u64(), Some(want));
+    // The live view's own command line, as shown and as in COMMAND.txt,
+    // gives the same ticks.
+    let told = std::fs::read_to_string(dir.path().join("COMMAND.txt")).unwrap();
+    let shown = format!("{command} --ticks 15");
+    assert!(told.lines().any(|l| l == shown), "{told}");
     let status = Command::new(cargo_bin("kyoso"))
-        .args([
-            "run",
-            "--quiet",
-            "--preset",
-            "china",
-            "--seed",
-            "5",
-            "--set",
-            "encounters.detect=0.6",
-            "--ticks",
-            "15",
-            "--out",
-            "from-command",
-        ])
+        .args(shown.split_whitespace().skip(1))
+        .args(["--quiet", "--out", "from-command"])
         .current_dir(dir.path())
         .status()
         .unwrap();
@@ -181,6 +180,19 @@ fn a_downloaded_run_is_reproduced_by_kyoso_run_bit_for_bit() {
             "{f} differs from the shown command's"
         );
     }
+}
+
+#[test]
+fn a_downloaded_run_is_reproduced_by_kyoso_run_bit_for_bit() {
+    download_reruns(json!(5), 5);
+}
+
+#[test]
+fn a_download_with_a_seed_above_2_63_reruns_bit_for_bit() {
+    const SEED: u64 = 18116008155350138704;
+    download_reruns(json!(SEED), SEED);
+    download_reruns(json!(SEED.to_string()), SEED);
+    download_reruns(json!(u64::MAX), u64::MAX);
 }
 
 #[test]

@@ -9,6 +9,13 @@
 //! pair that can meet: encounters over the run, at most n(n-1)/2 pairs,
 //! with kyoso-core's own capacity rule), events, and the session's retained
 //! metric rows; for the lattice models, the cells.
+//!
+//! The coefficients are calibrated against the peak resident memory of
+//! sessions measured in a release build (`examples/session_memory.rs`,
+//! table in docs/web.md "Memory"): the estimate is an upper bound, within
+//! about 1.5×–3× of the measured peak (small scenarios, where the fixed
+//! [`SESSION_BASE`] dominates, are at the top of that range). The test
+//! `the_estimate_bounds_the_measured_peaks` pins it.
 
 use kyoso_core::Scenario;
 use kyoso_core::silent_rivalry::{Event, Firm, Partnership};
@@ -41,19 +48,36 @@ const NARROW_IDS: f64 = 65_536.0;
 const MAX_RESERVED_PAIRS: f64 = 1e8;
 /// Firms kyoso-core reserves room for at most, up front.
 const MAX_RESERVED_FIRMS: f64 = (1u64 << 20) as f64;
-/// Events a tick adds, per firm alive and per entrant (measured on the
-/// presets: about 0.02 a firm-month and 2 per entrant; doubled).
-const EVENTS_PER_FIRM_TICK: f64 = 0.05;
-const EVENTS_PER_ENTRANT: f64 = 4.0;
-/// Metric rows a market tick adds, fixed part and per origin (measured:
-/// 153 rows a tick with three origins).
-const ROWS_FIXED: f64 = 90.0;
-const ROWS_PER_ORIGIN: f64 = 30.0;
+/// Events of a run: one per initial firm (its entry), plus per firm-month
+/// (firms alive counted as initial + half the entrants) and per entrant.
+/// Counted on the default market's runs (examples/session_memory.rs):
+/// 1,044 events in 120 months (0.11 a firm-month of 9,360, most of them
+/// from the 36 entrants), 3,267 with 1,000 firms (0.027 of 122,160),
+/// 23,959 with 10,000 firms (0.020 of 1,202,160) and 555,304 over 10,000
+/// months (0.036 of 15.6 million, 3,000 entrants). These rates bound all
+/// four (1.15×–2.2×).
+const EVENTS_PER_INITIAL_FIRM: f64 = 1.0;
+const EVENTS_PER_FIRM_TICK: f64 = 0.035;
+const EVENTS_PER_ENTRANT: f64 = 30.0;
+/// Metric rows a market tick adds, fixed part and per origin. Counted:
+/// 92.2 rows a tick with the default three origins (93.0 over 10,000
+/// months); the split between the parts was not measured, and 50 + 16 a
+/// origin gives 98 for three.
+const ROWS_FIXED: f64 = 50.0;
+const ROWS_PER_ORIGIN: f64 = 16.0;
 /// Bytes a lattice cell costs: the model's state, the last frame sent, a
-/// scratch copy and a frame being built.
-const CELL_BYTES: u64 = 64;
-/// The session's thread, channels and buffers.
-const SESSION_BASE: u64 = 4 << 20;
+/// scratch copy, a frame being built and the [`crate::session::QUEUE`]
+/// frames queued for the socket (one byte a cell each). Measured on
+/// 1000×1000 lattices: 9.2 MiB for spatial-pd (9.6 bytes a cell) and
+/// 18.5 MiB for ethnocentrism (19.4 bytes a cell), before the queued
+/// frames, which the measuring program does not hold.
+const SPATIAL_PD_CELL_BYTES: u64 = 20;
+const ETHNOCENTRISM_CELL_BYTES: u64 = 32;
+/// The session's thread, channels and frames in flight. The measuring
+/// program's own share was under 0.5 MiB (the default ethnocentrism
+/// session: 1.6 MiB in all, 1.2 MiB of it metric rows); the rest is for
+/// what it does not hold: the frames queued for the socket.
+pub const SESSION_BASE: u64 = 2 << 20;
 
 /// Bytes for `pairs` pairs in a trust table with `slot` bytes a slot.
 fn pair_bytes(pairs: f64, slot: f64) -> f64 {
@@ -116,8 +140,10 @@ fn market(s: &Scenario) -> Estimate {
         pair_bytes(reserved_pairs, slot)
     };
     let alive_ticks = (initial + entrants / 2.0) * ticks;
-    let events =
-        (alive_ticks * EVENTS_PER_FIRM_TICK + entrants * EVENTS_PER_ENTRANT) * EVENT_BYTES as f64;
+    let events = (initial * EVENTS_PER_INITIAL_FIRM
+        + alive_ticks * EVENTS_PER_FIRM_TICK
+        + entrants * EVENTS_PER_ENTRANT)
+        * EVENT_BYTES as f64;
     let per_tick = ROWS_FIXED + ROWS_PER_ORIGIN * s.origins.len() as f64;
     Estimate::new(vec![
         ("trust table", trust),
@@ -127,20 +153,36 @@ fn market(s: &Scenario) -> Estimate {
     ])
 }
 
-fn lattice(side: usize, ticks: f64, per_tick: f64) -> Estimate {
+/// Bytes a cell of `model`'s lattice costs (its id: `spatial-pd`,
+/// `ethnocentrism`).
+pub fn cell_bytes(model: &str) -> u64 {
+    match model {
+        "spatial-pd" => SPATIAL_PD_CELL_BYTES,
+        _ => ETHNOCENTRISM_CELL_BYTES,
+    }
+}
+
+fn lattice(model: &str, side: usize, ticks: f64, per_tick: f64) -> Estimate {
     let cells = (side * side) as f64;
     Estimate::new(vec![
-        ("lattice", cells * CELL_BYTES as f64),
+        ("lattice", cells * cell_bytes(model) as f64),
         ("metric history", history_bytes(per_tick, ticks)),
     ])
+}
+
+/// What a running lattice holds now, by the same rules as [`estimate`].
+pub fn lattice_now(model: &str, cells: usize, rows: usize) -> f64 {
+    SESSION_BASE as f64
+        + (cells as u64 * cell_bytes(model)) as f64
+        + (rows as u64 * ROW_BYTES) as f64
 }
 
 /// What a session running `built` is expected to need at most.
 pub fn estimate(built: &Built) -> Estimate {
     match built {
         Built::Market(s) => market(s),
-        Built::SpatialPd(p) => lattice(p.size, built.total() as f64, 1.0),
-        Built::Ethnocentrism(p) => lattice(p.size, built.total() as f64, 6.0),
+        Built::SpatialPd(p) => lattice("spatial-pd", p.size, built.total() as f64, 1.0),
+        Built::Ethnocentrism(p) => lattice("ethnocentrism", p.size, built.total() as f64, 6.0),
     }
 }
 
@@ -332,6 +374,49 @@ mod tests {
             serde_json::json!({"run.ticks": 1000000, "mechanisms.demand_growth": false}),
         );
         assert!(admit(&b, BUDGET).is_err());
+    }
+
+    /// Peak resident memory of one session (VmHWM less the resident
+    /// memory before the model was built), MiB, measured in a release build
+    /// with `examples/session_memory.rs` (docs/web.md "Memory").
+    const MEASURED_MIB: [(ModelKind, &str, f64); 7] = [
+        (ModelKind::SilentRivalry, "{}", 2.9),
+        (
+            ModelKind::SilentRivalry,
+            r#"{"origins.JP.firms": 500, "origins.LOCAL.firms": 333, "origins.OTHER.firms": 167}"#,
+            8.1,
+        ),
+        (
+            ModelKind::SilentRivalry,
+            r#"{"origins.JP.firms": 5000, "origins.LOCAL.firms": 3333, "origins.OTHER.firms": 1667}"#,
+            67.7,
+        ),
+        (ModelKind::SilentRivalry, r#"{"run.ticks": 10000}"#, 110.7),
+        (ModelKind::SpatialPd, r#"{"size": 1000}"#, 9.1),
+        (ModelKind::Ethnocentrism, "{}", 1.6),
+        (
+            ModelKind::Ethnocentrism,
+            r#"{"size": 1000, "periods": 200}"#,
+            18.4,
+        ),
+    ];
+
+    #[test]
+    fn the_estimate_bounds_the_measured_peaks() {
+        for (model, sets, measured) in MEASURED_MIB {
+            let b = built(model, serde_json::from_str(sets).unwrap());
+            let estimate = estimate(&b).bytes / (1u64 << 20) as f64;
+            assert!(
+                estimate >= measured,
+                "{sets}: estimate {estimate:.1} MiB under the measured {measured} MiB"
+            );
+            // An upper bound, not a wild one (the fixed part dominates the
+            // smallest sessions).
+            assert!(
+                estimate <= 3.0 * measured,
+                "{sets}: estimate {estimate:.1} MiB over 3× the measured {measured} MiB"
+            );
+        }
     }
 
     #[test]

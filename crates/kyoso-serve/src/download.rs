@@ -3,7 +3,9 @@
 //! The session's run is one scenario from tick 0, so the download re-runs
 //! that scenario for the ticks done so far and writes it with the same
 //! writer as `kyoso run`; `kyoso run --scenario scenario.toml` in the
-//! unzipped folder reproduces every file bit for bit (tested).
+//! unzipped folder reproduces every file bit for bit (tested), for every
+//! u64 seed: kyoso-core writes a seed above 2^63 - 1 (TOML's largest
+//! integer) as a decimal string and reads either form back.
 
 use std::io::Write;
 
@@ -15,29 +17,16 @@ use crate::setup::{ApiError, Built};
 /// How `kyoso run --scenario scenario.toml` names its source in summary.json.
 pub const RERUN_SOURCE: &str = "default + file scenario.toml";
 
-/// A seed a TOML file cannot hold (above 2^63 - 1): a clear refusal
-/// instead of a failed write.
-fn unwritable_seed(seed: u64, file: &str) -> ApiError {
-    ApiError::new(
-        409,
-        format!(
-            "cannot download this run: its seed {seed} is above 2^63 - 1, which {file} (TOML) \
-             cannot hold; the run itself is fine, and a seed below 9223372036854775808 can be \
-             downloaded"
-        ),
-    )
-}
-
-/// The `seed` a TOML text holds, if it reads back as one.
-fn seed_in(text: &str) -> Option<u64> {
-    let table: toml::Table = toml::from_str(text).ok()?;
-    u64::try_from(table.get("seed")?.as_integer()?).ok()
-}
-
-/// Whether `value`, written as TOML, reads back with `seed` (a seed above
-/// 2^63 - 1 may be written, but reads back as no integer).
-fn seed_survives_toml(value: &impl serde::Serialize, seed: u64) -> bool {
-    toml::to_string(value).ok().as_deref().and_then(seed_in) == Some(seed)
+/// `params` as TOML, its seed written as kyoso-core writes `run.seed`: an
+/// integer up to 2^63 - 1 (TOML's largest), above it a decimal string.
+fn params_toml(params: &impl serde::Serialize, seed: u64) -> Result<String, ApiError> {
+    let mut table = toml::Table::try_from(params).map_err(internal)?;
+    let value = match i64::try_from(seed) {
+        Ok(v) => toml::Value::Integer(v),
+        Err(_) => toml::Value::String(seed.to_string()),
+    };
+    table.insert("seed".into(), value);
+    toml::to_string_pretty(&table).map_err(internal)
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -51,9 +40,6 @@ pub fn zip_run(built: &Built, tick: u32, command: &str) -> Result<Vec<u8>, ApiEr
         Built::Market(s) => {
             let mut scenario = (**s).clone();
             scenario.run.ticks = tick;
-            if !seed_survives_toml(&scenario.run, scenario.run.seed) {
-                return Err(unwritable_seed(scenario.run.seed, "scenario.toml"));
-            }
             let run = run_scenario(&scenario, |_, _| {}, || false)?.expect("never cancelled");
             let dir = tempfile::tempdir().map_err(internal)?;
             kyoso_io::write_run(
@@ -91,19 +77,17 @@ pub fn zip_run(built: &Built, tick: u32, command: &str) -> Result<Vec<u8>, ApiEr
                 Built::SpatialPd(p) => {
                     let mut p = p.clone();
                     p.steps = tick as u64;
-                    (toml::to_string_pretty(&p), "steps")
+                    p.seed = 0;
+                    (params_toml(&p, built.seed())?, "steps")
                 }
                 Built::Ethnocentrism(p) => {
                     let mut p = p.clone();
                     p.periods = tick;
-                    (toml::to_string_pretty(&p), "periods")
+                    p.seed = 0;
+                    (params_toml(&p, built.seed())?, "periods")
                 }
                 Built::Market(_) => unreachable!("handled above"),
             };
-            let params = params
-                .ok()
-                .filter(|text| seed_in(text) == Some(built.seed()))
-                .ok_or_else(|| unwritable_seed(built.seed(), "params.toml"))?;
             files.push(("params.toml".into(), params.into_bytes()));
             let mut csv = csv::Writer::from_writer(Vec::new());
             for r in live.rows() {

@@ -681,10 +681,11 @@ impl Live for Lattice {
     }
 
     fn footprint(&self) -> f64 {
-        let cells = self.side * self.side;
-        4194304.0
-            + (cells * 64) as f64
-            + ((self.history.len() + self.unsent.len()) as u64 * budget::ROW_BYTES) as f64
+        budget::lattice_now(
+            self.model,
+            self.side * self.side,
+            self.history.len() + self.unsent.len(),
+        )
     }
 }
 

@@ -207,13 +207,11 @@ impl Setup {
                 for a in self.assignments() {
                     b = b.set_as(&a, "the page's settings")?;
                 }
-                let mut scenario = b.build()?;
-                // Set after the build, as sweeps do: TOML (the builder's
-                // layers) holds no integer above 2^63 - 1, a seed any u64.
+                // After the changes, as `kyoso run --seed` does (any u64).
                 if let Some(seed) = self.seed {
-                    scenario.run.seed = seed;
+                    b = b.seed(seed);
                 }
-                Ok(Built::Market(Box::new(scenario)))
+                Ok(Built::Market(Box::new(b.build()?)))
             }
             ModelKind::SpatialPd => {
                 let defaults = SpatialPdParams::preset(self.preset.as_deref())?;
@@ -324,8 +322,7 @@ impl Built {
     }
 
     /// Every parameter as a TOML table (for control values). The seed is
-    /// left out (0): it is no control, and TOML holds no integer above
-    /// 2^63 - 1.
+    /// left out (0): it is no control (the response's `seed` holds it).
     pub fn values_table(&self) -> toml::Table {
         let table = match self {
             Built::Market(s) => {

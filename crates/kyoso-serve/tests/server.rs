@@ -651,13 +651,32 @@ async fn a_session_over_its_memory_budget_is_a_400_and_others_go_on() {
         )
         .await;
     assert_eq!(status, 400, "{v}");
-    let (status, _) = s
+    // A million cells of spatial-pd (about 9 MiB measured, 21 MiB
+    // estimated) fit; 10,000 firms (68 MiB measured) do not.
+    let (status, v) = s
         .post(
             "/api/sessions",
             json!({"model": "spatial-pd", "set": {"size": 1000}}),
         )
         .await;
-    assert_eq!(status, 400, "a million cells do not fit 64 MB");
+    assert_eq!(status, 201, "a million cells fit 64 MB: {v}");
+    s.http
+        .delete(format!(
+            "{}/api/sessions/{}",
+            s.base,
+            v["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    let (status, v) = s
+        .post(
+            "/api/sessions",
+            json!({"model": "silent-rivalry", "set": {"origins.JP.firms": 5000,
+                "origins.LOCAL.firms": 3333, "origins.OTHER.firms": 1667}}),
+        )
+        .await;
+    assert_eq!(status, 400, "10,000 firms do not fit 64 MB: {v}");
     // The first session is untouched.
     let v = s.control(&id, json!({"action": "step", "steps": 3})).await;
     assert_eq!(v["tick"], 3);
@@ -884,18 +903,38 @@ async fn seeds_above_2_63_round_trip_as_numbers_and_strings() {
         assert_eq!(init["seed"].as_u64(), Some(SEED));
         let v = s.control(id, json!({"action": "step", "steps": 3})).await;
         assert_eq!(v["tick"], 3);
-        // The download cannot write such a seed into scenario.toml: said plainly.
-        let r = s
-            .http
-            .get(format!("{}/api/sessions/{id}/download", s.base))
-            .send()
-            .await
+        // The download writes it into scenario.toml (a decimal string above
+        // 2^63 - 1), and that file re-runs the same run bit for bit.
+        let dir = download(&s, id).await;
+        let text = std::fs::read_to_string(dir.path().join("scenario.toml")).unwrap();
+        assert!(text.contains(&format!("seed = \"{SEED}\"")), "{text}");
+        let again = ScenarioBuilder::new()
+            .file("scenario.toml", &text)
+            .unwrap()
+            .build()
             .unwrap();
-        assert_eq!(r.status(), 409);
-        let v: Value = r.json().await.unwrap();
+        assert_eq!(again.run.seed, SEED);
+        assert_eq!(again.run.ticks, 3);
+        let rerun = run_scenario(&again, |_, _| {}, || false).unwrap().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        kyoso_io::write_run(
+            &rerun,
+            out.path(),
+            kyoso_serve::download::RERUN_SOURCE,
+            kyoso_io::WriteOptions { csv: false },
+        )
+        .unwrap();
+        for f in kyoso_io::RUN_FILES {
+            assert_eq!(
+                std::fs::read(dir.path().join(f)).unwrap(),
+                std::fs::read(out.path().join(f)).unwrap(),
+                "{f} differs"
+            );
+        }
+        let command = std::fs::read_to_string(dir.path().join("COMMAND.txt")).unwrap();
         assert!(
-            v["error"]["message"].as_str().unwrap().contains("2^63"),
-            "{v}"
+            command.contains(&format!("kyoso run --seed {SEED} --ticks 3")),
+            "{command}"
         );
         s.http
             .delete(format!("{}/api/sessions/{id}", s.base))
@@ -937,4 +976,34 @@ async fn seeds_above_2_63_round_trip_as_numbers_and_strings() {
         .await;
     assert_eq!(status, 201, "{v}");
     assert_eq!(v["seed"].as_u64(), Some(SEED));
+    let id = v["id"].as_str().unwrap();
+    s.control(id, json!({"action": "step", "steps": 2})).await;
+    let dir = download(&s, id).await;
+    let params = std::fs::read_to_string(dir.path().join("params.toml")).unwrap();
+    assert!(params.contains(&format!("seed = \"{SEED}\"")), "{params}");
+    let command = std::fs::read_to_string(dir.path().join("COMMAND.txt")).unwrap();
+    assert!(
+        command.contains(&format!(
+            "kyoso spatial-pd --seed {SEED} --size 20 --steps 2"
+        )),
+        "{command}"
+    );
+}
+
+/// The session's download, unzipped.
+async fn download(s: &Server, id: &str) -> tempfile::TempDir {
+    let r = s
+        .http
+        .get(format!("{}/api/sessions/{id}/download", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec()))
+        .unwrap()
+        .extract(dir.path())
+        .unwrap();
+    dir
 }
