@@ -4,6 +4,7 @@
 
 mod classic;
 mod experiment;
+mod explore;
 mod interrupt;
 mod output;
 mod report;
@@ -44,6 +45,9 @@ enum Command {
     /// The article's claims as experiments with computed verdicts.
     #[command(subcommand)]
     Experiment(experiment::ExperimentCommand),
+    /// Explore a model: experimental designs and sensitivity indices.
+    #[command(subcommand)]
+    Explore(explore::ExploreCommand),
     /// List the iterated prisoner's dilemma strategies.
     Strategies(classic::StrategiesArgs),
     /// Play one iterated prisoner's dilemma match.
@@ -187,6 +191,7 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
         Command::Merge(args) => sweep::merge(&args),
         Command::Experiment(command) => experiment::run(&command),
         Command::Report(args) => report::report(&args),
+        Command::Explore(command) => explore::run(&command),
         Command::Presets => {
             presets();
             Ok(())

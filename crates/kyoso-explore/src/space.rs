@@ -256,3 +256,153 @@ mod tests {
         assert!(Space::default().check().is_err());
     }
 }
+
+/// One `[[parameter]]` of a space file, as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParameter {
+    key: String,
+    #[serde(default)]
+    distribution: Option<String>,
+    low: Option<toml::Value>,
+    high: Option<toml::Value>,
+    choices: Option<Vec<toml::Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSpace {
+    parameter: Vec<RawParameter>,
+}
+
+fn number(v: &toml::Value) -> Option<f64> {
+    v.as_float().or_else(|| v.as_integer().map(|i| i as f64))
+}
+
+impl Space {
+    /// Parses a space file:
+    ///
+    /// ```toml
+    /// [[parameter]]
+    /// key = "encounters.detect"
+    /// low = 0.1
+    /// high = 0.9                     # distribution = "uniform" by default
+    ///
+    /// [[parameter]]
+    /// key = "trust.calibrated.prior_weight"
+    /// distribution = "log-uniform"
+    /// low = 0.5
+    /// high = 50
+    ///
+    /// [[parameter]]
+    /// key = "market.segments"
+    /// distribution = "integer"
+    /// low = 2
+    /// high = 8
+    ///
+    /// [[parameter]]
+    /// key = "population.home_origin"
+    /// choices = ["JP", "LOCAL"]
+    /// ```
+    pub fn from_toml(name: &str, text: &str) -> Result<Space, ExploreError> {
+        let raw: RawSpace = toml::from_str(text).map_err(|e| err(name, e.to_string()))?;
+        let mut parameters = Vec::new();
+        for p in raw.parameter {
+            let at = |m: String| err(format!("{name}: parameter `{}`", p.key), m);
+            let bound = |v: &Option<toml::Value>, which: &str| -> Result<f64, ExploreError> {
+                let v = v
+                    .as_ref()
+                    .ok_or_else(|| at(format!("`{which}` is missing")))?;
+                number(v).ok_or_else(|| at(format!("`{which}` = {v} is not a number")))
+            };
+            let distribution = match (p.distribution.as_deref(), &p.choices) {
+                (None | Some("choices"), Some(values)) => {
+                    if p.low.is_some() || p.high.is_some() {
+                        return Err(at("give either choices or low and high, not both".into()));
+                    }
+                    Distribution::Choices {
+                        values: values.iter().map(|v| v.to_string()).collect(),
+                    }
+                }
+                (None | Some("uniform"), None) => Distribution::Uniform {
+                    low: bound(&p.low, "low")?,
+                    high: bound(&p.high, "high")?,
+                },
+                (Some("log-uniform"), None) => Distribution::LogUniform {
+                    low: bound(&p.low, "low")?,
+                    high: bound(&p.high, "high")?,
+                },
+                (Some("integer"), None) => {
+                    let int = |v: &Option<toml::Value>, which: &str| {
+                        v.as_ref()
+                            .and_then(toml::Value::as_integer)
+                            .ok_or_else(|| at(format!("`{which}` must be a whole number")))
+                    };
+                    Distribution::Integer {
+                        low: int(&p.low, "low")?,
+                        high: int(&p.high, "high")?,
+                    }
+                }
+                (Some(other), _) => {
+                    return Err(at(format!(
+                        "distribution `{other}`: allowed uniform, log-uniform, integer, or a list of choices"
+                    )));
+                }
+            };
+            let parameter = Parameter {
+                key: p.key.clone(),
+                distribution,
+            };
+            parameter.check().map_err(|e| at(e.message))?;
+            parameters.push(parameter);
+        }
+        let space = Space { parameters };
+        space
+            .check()
+            .map_err(|e| err(format!("{name}: {}", e.context), e.message))?;
+        Ok(space)
+    }
+}
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+
+    #[test]
+    fn space_files_parse_and_bad_ones_name_the_parameter() {
+        let s = Space::from_toml(
+            "s.toml",
+            "[[parameter]]\nkey = \"a\"\nlow = 0\nhigh = 1\n[[parameter]]\nkey = \"b\"\ndistribution = \"log-uniform\"\nlow = 0.1\nhigh = 10\n[[parameter]]\nkey = \"c\"\ndistribution = \"integer\"\nlow = 2\nhigh = 8\n[[parameter]]\nkey = \"d\"\nchoices = [\"JP\", \"LOCAL\"]\n",
+        )
+        .unwrap();
+        assert_eq!(s.dims(), 4);
+        assert_eq!(s.parameters[3].value(0.9).text(), "\"LOCAL\"");
+        for (bad, needle) in [
+            (
+                "[[parameter]]\nkey = \"a\"\nlow = 1\nhigh = 0\n",
+                "inverted",
+            ),
+            ("[[parameter]]\nkey = \"a\"\nlow = 0\n", "`high` is missing"),
+            (
+                "[[parameter]]\nkey = \"a\"\nlow = 0\nhigh = 1\nmean = 3\n",
+                "unknown field",
+            ),
+            (
+                "[[parameter]]\nkey = \"a\"\ndistribution = \"normal\"\nlow = 0\nhigh = 1\n",
+                "distribution `normal`",
+            ),
+            (
+                "[[parameter]]\nkey = \"a\"\nlow = \"x\"\nhigh = 1\n",
+                "not a number",
+            ),
+            (
+                "[[parameter]]\nkey = \"a\"\nlow = 0\nhigh = 1\n[[parameter]]\nkey = \"a\"\nlow = 0\nhigh = 1\n",
+                "twice",
+            ),
+            ("parameter = []\n", "no parameters"),
+        ] {
+            let e = Space::from_toml("s.toml", bad).unwrap_err().to_string();
+            assert!(e.contains("s.toml") && e.contains(needle), "{bad}: {e}");
+        }
+    }
+}

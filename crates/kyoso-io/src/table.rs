@@ -14,6 +14,7 @@ pub enum Values {
     F64(Vec<f64>),
     OptF64(Vec<Option<f64>>),
     Str(Vec<String>),
+    OptStr(Vec<Option<String>>),
     Bool(Vec<bool>),
 }
 
@@ -28,6 +29,7 @@ impl Values {
             Values::F64(v) => v.len(),
             Values::OptF64(v) => v.len(),
             Values::Str(v) => v.len(),
+            Values::OptStr(v) => v.len(),
             Values::Bool(v) => v.len(),
         }
     }
@@ -47,6 +49,7 @@ impl Values {
             Values::F64(v) => v[i].to_string(),
             Values::OptF64(v) => v[i].map(|x| x.to_string()).unwrap_or_default(),
             Values::Str(v) => v[i].clone(),
+            Values::OptStr(v) => v[i].clone().unwrap_or_default(),
             Values::Bool(v) => v[i].to_string(),
         }
     }

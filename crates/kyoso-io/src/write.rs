@@ -32,6 +32,7 @@ pub fn schema(table: &Table) -> Schema {
                 Values::F64(_) => (DataType::Float64, false),
                 Values::OptF64(_) => (DataType::Float64, true),
                 Values::Str(_) => (DataType::Utf8, false),
+                Values::OptStr(_) => (DataType::Utf8, true),
                 Values::Bool(_) => (DataType::Boolean, false),
             };
             let meta = HashMap::from([
@@ -53,6 +54,7 @@ fn array(values: &Values) -> ArrayRef {
         Values::F64(v) => Arc::new(Float64Array::from(v.clone())),
         Values::OptF64(v) => Arc::new(Float64Array::from(v.clone())),
         Values::Str(v) => Arc::new(StringArray::from_iter_values(v.iter())),
+        Values::OptStr(v) => Arc::new(StringArray::from(v.clone())),
         Values::Bool(v) => Arc::new(BooleanArray::from(v.clone())),
     }
 }

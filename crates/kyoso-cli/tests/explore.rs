@@ -1,0 +1,230 @@
+//! End-to-end tests of `kyoso explore`: designs feed sweeps, analyses read
+//! them back, and bad input is refused with exit status 2, writing nothing.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn kyoso(cwd: &Path) -> Command {
+    let mut c = Command::cargo_bin("kyoso").unwrap();
+    c.current_dir(cwd);
+    c
+}
+
+const SPACE: &str = "[[parameter]]\nkey = \"encounters.detect\"\nlow = 0.1\nhigh = 0.9\n\n[[parameter]]\nkey = \"market.omega_cross\"\nlow = 0.0\nhigh = 0.5\n";
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_morris_design_sweeps_and_its_analysis_ranks_parameters() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    fs::write(t.join("space.toml"), SPACE).unwrap();
+    kyoso(t)
+        .args([
+            "explore",
+            "design",
+            "morris",
+            "--space",
+            "space.toml",
+            "--n",
+            "4",
+            "--seed",
+            "5",
+            "--out",
+            "d.csv",
+        ])
+        .assert()
+        .success();
+    let csv = fs::read_to_string(t.join("d.csv")).unwrap();
+    assert!(csv.starts_with("encounters.detect,market.omega_cross\n"));
+    assert_eq!(csv.lines().count(), 1 + 4 * 3);
+    let info: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(t.join("d.csv.json")).unwrap()).unwrap();
+    assert_eq!(info["method"]["method"], "morris");
+    assert_eq!(info["seed"], 5);
+    // The same seed gives the same design.
+    kyoso(t)
+        .args([
+            "explore",
+            "design",
+            "morris",
+            "--space",
+            "space.toml",
+            "--n",
+            "4",
+            "--seed",
+            "5",
+            "--out",
+            "again.csv",
+        ])
+        .assert()
+        .success();
+    assert_eq!(csv, fs::read_to_string(t.join("again.csv")).unwrap());
+    kyoso(t)
+        .args([
+            "sweep",
+            "silent-rivalry",
+            "--design",
+            "d.csv",
+            "--reps",
+            "2",
+            "--ticks",
+            "12",
+            "--quiet",
+            "--out",
+            "sw",
+        ])
+        .assert()
+        .success();
+    kyoso(t)
+        .args([
+            "explore",
+            "sensitivity",
+            "morris",
+            "sw",
+            "--design",
+            "d.csv",
+            "--metric",
+            "exits",
+            "--resamples",
+            "50",
+            "--out",
+            "sens",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("exits: parameters by mu_star"));
+    let indices = fs::read_to_string(t.join("sens/indices.csv")).unwrap();
+    assert!(
+        indices.starts_with(
+            "metric,parameter,parameter_2,index,estimate,ci_low,ci_high,noise_share\n"
+        ),
+        "{indices}"
+    );
+    assert_eq!(indices.lines().count(), 1 + 2 * 3);
+    // A wrong analysis for the design, a missing metric: exit 2, nothing written.
+    kyoso(t)
+        .args([
+            "explore",
+            "sensitivity",
+            "sobol",
+            "sw",
+            "--design",
+            "d.csv",
+            "--out",
+            "x",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("a morris design"));
+    kyoso(t)
+        .args([
+            "explore",
+            "sensitivity",
+            "morris",
+            "sw",
+            "--design",
+            "d.csv",
+            "--metric",
+            "exit",
+            "--out",
+            "x",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `exits`"));
+    assert!(!t.join("x").exists());
+    // An edited design no longer matches its sidecar.
+    fs::write(t.join("d.csv"), csv.replacen("0.", "0.0", 1)).unwrap();
+    kyoso(t)
+        .args([
+            "explore",
+            "sensitivity",
+            "morris",
+            "sw",
+            "--design",
+            "d.csv",
+            "--out",
+            "x",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("differs"));
+}
+
+#[test]
+fn bad_spaces_and_requests_are_refused_and_write_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let cases: [(&str, &[&str], &str); 7] = [
+        (
+            "[[parameter]]\nkey = \"encounters.detect\"\nlow = 0.5\nhigh = 0.2\n",
+            &["lhs", "--n", "8"],
+            "inverted",
+        ),
+        (
+            "[[parameter]]\nkey = \"encounters.detect\"\nlow = 0.5\nhigh = 1.5\n",
+            &["lhs", "--n", "8"],
+            "allowed [0, 1]",
+        ),
+        (
+            "[[parameter]]\nkey = \"encounters.detcet\"\nlow = 0.1\nhigh = 0.5\n",
+            &["lhs", "--n", "8"],
+            "did you mean `encounters.detect`",
+        ),
+        (
+            "[[parameter]]\nkey = \"encounters.detect\"\nlow = 0.1\n",
+            &["lhs", "--n", "8"],
+            "`high` is missing",
+        ),
+        (SPACE, &["lhs", "--n", "1"], "too small"),
+        (SPACE, &["morris", "--n", "4", "--levels", "3"], "even"),
+        (SPACE, &["saltelli", "--n", "1"], "too small"),
+    ];
+    for (space, args, needle) in cases {
+        fs::write(t.join("space.toml"), space).unwrap();
+        let before = listing(t);
+        kyoso(t)
+            .args(["explore", "design"])
+            .args(args)
+            .args(["--space", "space.toml", "--out", "d.csv"])
+            .assert()
+            .code(2)
+            .stderr(
+                predicate::str::contains(needle).and(
+                    predicate::str::contains("space.toml")
+                        .or(predicate::str::contains("--n"))
+                        .or(predicate::str::contains("levels")),
+                ),
+            );
+        assert_eq!(listing(t), before, "{args:?} wrote something");
+    }
+    // An existing design file is not replaced without --force.
+    fs::write(t.join("space.toml"), SPACE).unwrap();
+    fs::write(t.join("d.csv"), "mine").unwrap();
+    kyoso(t)
+        .args([
+            "explore",
+            "design",
+            "lhs",
+            "--n",
+            "8",
+            "--space",
+            "space.toml",
+            "--out",
+            "d.csv",
+        ])
+        .assert()
+        .code(2);
+    assert_eq!(fs::read_to_string(t.join("d.csv")).unwrap(), "mine");
+}
