@@ -30,6 +30,32 @@ pub enum ExploreCommand {
     Design(DesignArgs),
     /// Sensitivity indices of a sweep (or a CSV table) run on a design made by `kyoso explore design`.
     Sensitivity(SensitivityArgs),
+    /// Scenario discovery: the boxes of parameter space where a condition on a metric holds (PRIM, a shallow tree).
+    Discover(DiscoverArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    /// A sweep folder run on the design, or a CSV table with its columns and outputs.
+    results: PathBuf,
+    /// The design CSV made by `kyoso explore design`.
+    #[arg(long, value_name = "FILE.csv")]
+    design: PathBuf,
+    /// The metric the condition is on (the mean over replications).
+    #[arg(long, value_name = "NAME")]
+    metric: String,
+    /// The condition: an operator (>, >=, <, <=) and a number, e.g. "> 0".
+    #[arg(long = "where", value_name = "CONDITION", allow_hyphen_values = true)]
+    condition: String,
+    /// PRIM: the chosen box is the densest with at least this coverage.
+    #[arg(long, default_value_t = 0.5)]
+    min_coverage: f64,
+    /// Output folder (boxes.parquet, boxes.csv).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Replace an existing output folder that kyoso wrote.
+    #[arg(long)]
+    force: bool,
 }
 
 /// Design methods, as the command line names them.
@@ -151,6 +177,7 @@ pub fn run(command: &ExploreCommand) -> Result<(), Failure> {
     match command {
         ExploreCommand::Design(a) => design(a),
         ExploreCommand::Sensitivity(a) => analyse(a),
+        ExploreCommand::Discover(a) => discover(a),
     }
 }
 
@@ -587,4 +614,175 @@ fn print_ranking(metric: &str, indices: &[Index], keys: &[String], noise: Option
                 .unwrap_or_default();
         println!("  {:<40} {:>9.4}{ci}", keys[i.parameter], i.estimate);
     }
+}
+
+/// Parses `> 0`, `<= 1.5`, … into a test.
+fn condition(text: &str) -> Result<(String, f64), Failure> {
+    let t = text.trim();
+    let op = [">=", "<=", ">", "<"]
+        .into_iter()
+        .find(|op| t.starts_with(op))
+        .ok_or_else(|| {
+            Failure::input(format!(
+                "--where {text}: start with >, >=, < or <=, e.g. \"> 0\""
+            ))
+        })?;
+    let v: f64 = t[op.len()..]
+        .trim()
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite())
+        .ok_or_else(|| {
+            Failure::input(format!(
+                "--where {text}: `{}` is not a number",
+                t[op.len()..].trim()
+            ))
+        })?;
+    Ok((op.to_string(), v))
+}
+
+fn holds(op: &str, threshold: f64, x: f64) -> bool {
+    match op {
+        ">" => x > threshold,
+        ">=" => x >= threshold,
+        "<" => x < threshold,
+        _ => x <= threshold,
+    }
+}
+
+fn discover(a: &DiscoverArgs) -> Result<(), Failure> {
+    use kyoso_explore::discover::{PrimOptions, prim, tree};
+    let (op, threshold) = condition(&a.condition)?;
+    if !(0.0..=1.0).contains(&a.min_coverage) {
+        return Err(Failure::input(format!(
+            "--min-coverage {}: allowed [0, 1]",
+            a.min_coverage
+        )));
+    }
+    let (info, unit, cells) = load_design(&a.design)?;
+    let outputs = read_results(&a.results, &info, &cells)?;
+    let k = outputs
+        .names
+        .iter()
+        .position(|n| *n == a.metric)
+        .ok_or_else(|| {
+            let near =
+                kyoso_core::params::nearest(&a.metric, outputs.names.iter().map(String::as_str));
+            Failure::input(format!(
+                "--metric {}: no such output in {}{}",
+                a.metric,
+                a.results.display(),
+                near.map(|n| format!("; did you mean `{n}`?"))
+                    .unwrap_or_default()
+            ))
+        })?;
+    let y = &outputs.means[k];
+    if let Some(row) = y.iter().position(|v| !v.is_finite()) {
+        return Err(Failure::input(format!(
+            "metric `{}` has no value at design row {row}",
+            a.metric
+        )));
+    }
+    let target: Vec<bool> = y.iter().map(|&v| holds(&op, threshold, v)).collect();
+    let values: Vec<Vec<f64>> = unit
+        .rows
+        .iter()
+        .map(|r| {
+            info.space
+                .values(r)
+                .iter()
+                .zip(r)
+                .map(|(v, u)| v.number().unwrap_or(*u))
+                .collect()
+        })
+        .collect();
+    let options = PrimOptions {
+        min_coverage: a.min_coverage,
+        ..Default::default()
+    };
+    let p = prim(&values, &target, options)
+        .map_err(|e| Failure::input(format!("{}: {e}", a.metric)))?;
+    let leaves = tree(&values, &target, 3, (values.len() / 20).max(2)).map_err(Failure::input)?;
+    let keys = info.space.keys();
+    let mut method = Vec::new();
+    let mut step = Vec::new();
+    let mut chosen = Vec::new();
+    let mut coverage = Vec::new();
+    let mut density = Vec::new();
+    let mut mass = Vec::new();
+    let mut parameter = Vec::new();
+    let mut low = Vec::new();
+    let mut high = Vec::new();
+    let mut restricted = Vec::new();
+    let mut push = |m: &str, s: u32, is_chosen: bool, b: &kyoso_explore::discover::Box| {
+        for (d, (lo, hi)) in b.limits.iter().enumerate() {
+            method.push(m.to_string());
+            step.push(s);
+            chosen.push(is_chosen);
+            coverage.push(b.coverage);
+            density.push(b.density);
+            mass.push(b.mass);
+            parameter.push(keys[d].clone());
+            low.push(*lo);
+            high.push(*hi);
+            restricted.push(b.restricted.contains(&d));
+        }
+    };
+    for (s, b) in p.trajectory.iter().enumerate() {
+        push("prim-peel", s as u32, false, b);
+    }
+    push("prim", p.chosen_step as u32, true, &p.chosen);
+    for (s, leaf) in leaves.iter().enumerate() {
+        push("tree-leaf", s as u32, false, &leaf.boxed);
+    }
+    let table = Table::new("boxes")
+        .column("method", "", "prim-peel (a step of the peeling trajectory), prim (the chosen box after pasting), tree-leaf (a leaf of a depth-3 classification tree, densest first)", Values::Str(method))
+        .column("step", "index", "peeling step (prim-peel), the trajectory step the chosen box started from (prim), or leaf rank (tree-leaf)", Values::U32(step))
+        .column("chosen", "", "whether this is the chosen PRIM box", Values::Bool(chosen))
+        .column("coverage", "fraction", "share of all design rows where the condition holds that fall in the box", Values::F64(coverage))
+        .column("density", "fraction", "share of the box's rows where the condition holds", Values::F64(density))
+        .column("mass", "fraction", "share of all design rows in the box", Values::F64(mass))
+        .column("parameter", "", "the parameter (scenario key); one row per parameter of each box", Values::Str(parameter))
+        .column("low", "parameter", "the box's lower limit on the parameter", Values::F64(low))
+        .column("high", "parameter", "the box's upper limit on the parameter", Values::F64(high))
+        .column("restricted", "", "whether the box is narrower than the design's range on this parameter", Values::Bool(restricted));
+    let out = crate::output::Output::start(&a.out, a.force)?;
+    out.table(&table, true)?;
+    out.json(
+        "summary.json",
+        &serde_json::json!({
+            "kyoso_version": kyoso_core::VERSION,
+            "metric": a.metric,
+            "condition": format!("{op} {threshold}"),
+            "rows": values.len(),
+            "rows_where_it_holds": target.iter().filter(|&&t| t).count(),
+            "design": info,
+        }),
+    )?;
+    let dir = out.commit()?;
+    let b = &p.chosen;
+    println!(
+        "{} {op} {threshold} holds in {} of {} design rows",
+        a.metric,
+        target.iter().filter(|&&t| t).count(),
+        values.len()
+    );
+    println!(
+        "PRIM box: coverage {:.2}, density {:.2}, mass {:.2}; restricted:",
+        b.coverage, b.density, b.mass
+    );
+    for &d in &b.restricted {
+        println!(
+            "  {:<40} [{:.4}, {:.4}]",
+            keys[d], b.limits[d].0, b.limits[d].1
+        );
+    }
+    if b.restricted.is_empty() {
+        println!("  (none: the condition is not confined to a region)");
+    }
+    println!(
+        "outputs: {} (boxes.parquet, boxes.csv, summary.json)",
+        dir.display()
+    );
+    Ok(())
 }

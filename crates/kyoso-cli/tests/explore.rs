@@ -228,3 +228,87 @@ fn bad_spaces_and_requests_are_refused_and_write_nothing() {
         .code(2);
     assert_eq!(fs::read_to_string(t.join("d.csv")).unwrap(), "mine");
 }
+
+#[test]
+fn discovery_finds_a_planted_region_of_a_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let space: String = ["a", "b", "c"]
+        .iter()
+        .map(|k| format!("[[parameter]]\nkey = \"{k}\"\nlow = 0\nhigh = 1\n\n"))
+        .collect();
+    fs::write(t.join("space.toml"), space).unwrap();
+    kyoso(t)
+        .args([
+            "explore",
+            "design",
+            "lhs",
+            "--model",
+            "none",
+            "--space",
+            "space.toml",
+            "--n",
+            "400",
+            "--out",
+            "d.csv",
+        ])
+        .assert()
+        .success();
+    // The outcome is high exactly where a > 0.6 and c < 0.3.
+    let design = fs::read_to_string(t.join("d.csv")).unwrap();
+    let mut table = String::from("a,b,c,y\n");
+    for line in design.lines().skip(1) {
+        let v: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+        let y = if v[0] > 0.6 && v[2] < 0.3 { 1.0 } else { 0.0 };
+        table.push_str(&format!("{line},{y}\n"));
+    }
+    fs::write(t.join("results.csv"), table).unwrap();
+    kyoso(t)
+        .args([
+            "explore",
+            "discover",
+            "results.csv",
+            "--design",
+            "d.csv",
+            "--metric",
+            "y",
+            "--where",
+            "> 0.5",
+            "--min-coverage",
+            "0.8",
+            "--out",
+            "found",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("restricted:\n  a ").and(predicate::str::contains("\n  c ")),
+        );
+    let boxes = fs::read_to_string(t.join("found/boxes.csv")).unwrap();
+    let chosen: Vec<&str> = boxes.lines().filter(|l| l.starts_with("prim,")).collect();
+    assert_eq!(chosen.len(), 3);
+    assert!(
+        chosen
+            .iter()
+            .any(|l| l.contains(",b,") && l.ends_with(",false")),
+        "b is not restricted: {chosen:?}"
+    );
+    kyoso(t)
+        .args([
+            "explore",
+            "discover",
+            "results.csv",
+            "--design",
+            "d.csv",
+            "--metric",
+            "y",
+            "--where",
+            "> 5",
+            "--out",
+            "none",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("holds in no run"));
+    assert!(!t.join("none").exists());
+}
