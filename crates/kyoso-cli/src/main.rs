@@ -151,12 +151,27 @@ impl ScenarioArgs {
             b = b.set(s).map_err(Failure::input)?;
             source.push(format!("--set {s}"));
         }
+        // Not `ScenarioBuilder::seed`/`ticks`: those panic when a file made
+        // `run` a value instead of a table (`run = 5`); this reports it.
+        let shorthand =
+            |b: ScenarioBuilder, flag: &str, key: &str, value: String, source: &[String]| {
+                b.set_as(&format!("{key}={value}"), &format!("{flag} {value}"))
+                    .map_err(|e| match e {
+                        kyoso_core::ScenarioError::BadOverride { message, .. } => {
+                            Failure::input(format!(
+                                "{}: {flag} {value} cannot be applied: {message}",
+                                source.join(" + ")
+                            ))
+                        }
+                        other => Failure::input(other),
+                    })
+            };
         if let Some(seed) = self.seed {
-            b = b.seed(seed);
+            b = shorthand(b, "--seed", "run.seed", seed.to_string(), &source)?;
             source.push(format!("--seed {seed}"));
         }
         if let Some(t) = self.ticks {
-            b = b.ticks(t);
+            b = shorthand(b, "--ticks", "run.ticks", t.to_string(), &source)?;
             source.push(format!("--ticks {t}"));
         }
         let scenario = b.build().map_err(Failure::input)?;
