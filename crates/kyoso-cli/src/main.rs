@@ -142,8 +142,8 @@ impl ScenarioArgs {
         }
         if let Some(path) = &self.scenario {
             let name = path.display().to_string();
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| Failure::input(format!("{name}: {e}")))?;
+            let text =
+                read_scenario_file(path).map_err(|e| Failure::input(format!("{name}: {e}")))?;
             b = b.file(&name, &text).map_err(Failure::input)?;
             source.push(format!("file {name}"));
         }
@@ -177,6 +177,30 @@ impl ScenarioArgs {
         let scenario = b.build().map_err(Failure::input)?;
         Ok((scenario, source.join(" + ")))
     }
+}
+
+/// The largest scenario file read (a full scenario is a few kB): an
+/// endless input such as `/dev/zero` is refused instead of read forever.
+const SCENARIO_FILE_LIMIT: u64 = 64 << 20;
+
+fn read_scenario_file(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(SCENARIO_FILE_LIMIT + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > SCENARIO_FILE_LIMIT {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MiB; not a scenario file",
+            SCENARIO_FILE_LIMIT >> 20
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
+    })
 }
 
 fn presets() {
