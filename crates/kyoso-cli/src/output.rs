@@ -54,7 +54,9 @@ impl Destination {
             Destination::Given { dir, force } => {
                 kyoso_io::check_target(dir, *force).map_err(Failure::input)
             }
-            Destination::Default { .. } => Ok(()),
+            Destination::Default { .. } => {
+                kyoso_io::folder::check_folder_can_exist(Path::new(RUNS)).map_err(Failure::input)
+            }
         }
     }
 

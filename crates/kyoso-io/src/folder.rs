@@ -172,7 +172,7 @@ pub fn check_target(target: &Path, force: bool) -> Result<(), OutputError> {
         ));
     }
     if target.symlink_metadata().is_err() {
-        return Ok(());
+        return check_folder_can_exist(target);
     }
     if !target.is_dir() {
         return Err(OutputError::NotADirectory(target.into()));
@@ -191,6 +191,25 @@ pub fn check_target(target: &Path, force: bool) -> Result<(), OutputError> {
         None => Ok(()),
         Some(why) => Err(OutputError::NotReplaceable(target.into(), why)),
     }
+}
+
+/// Refuses a path that cannot become a folder because its nearest existing
+/// ancestor (or the path itself) is a file, so that `--out file.txt/sub`
+/// is bad input found before any work, not a failure after it.
+pub fn check_folder_can_exist(path: &Path) -> Result<(), OutputError> {
+    for p in path.ancestors() {
+        if p.as_os_str().is_empty() {
+            break;
+        }
+        if let Ok(meta) = std::fs::metadata(p) {
+            return if meta.is_dir() {
+                Ok(())
+            } else {
+                Err(OutputError::NotADirectory(p.into()))
+            };
+        }
+    }
+    Ok(())
 }
 
 /// Whether a process with this id is alive (or might be: when in doubt, yes).

@@ -404,6 +404,8 @@ impl SweepDir {
                 path.display()
             )));
         }
+        // `--out file.txt/sub`: bad input, not an I/O failure.
+        crate::folder::check_folder_can_exist(path)?;
         fs::create_dir_all(path).map_err(|e| SweepError::io(path, e))?;
         // Held until this SweepDir is dropped: a second process on the
         // same folder (a sweep and its --resume) is refused.
