@@ -63,7 +63,10 @@ impl Destination {
     /// A staging folder beside the destination.
     pub fn staging(&self) -> Result<Staging, Failure> {
         match self {
-            Destination::Given { dir, force } => Staging::new(dir, *force).map_err(Failure::output),
+            // The place is the user's choice: one that cannot be written is bad input.
+            Destination::Given { dir, force } => Staging::new(dir, *force).map_err(|e| {
+                Failure::input(format!("{e} (the output folder cannot be created there)"))
+            }),
             Destination::Default { .. } => {
                 Staging::new_in(Path::new(RUNS)).map_err(Failure::runtime)
             }

@@ -45,6 +45,9 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     } else {
         ProgressBar::hidden()
     };
+    // Staged before the run: an output place that cannot be written is
+    // found now, not after the simulation (the staging goes if interrupted).
+    let staging = destination.staging()?;
     let output = run_scenario(
         &scenario,
         |done, _| bar.set_position(done as u64),
@@ -59,7 +62,6 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         });
     };
 
-    let staging = destination.staging()?;
     kyoso_io::write_run(
         &output,
         staging.path(),

@@ -504,3 +504,32 @@ fn usage_errors_exit_with_status_2() {
         .code(2);
     kyoso().assert().code(2);
 }
+
+#[test]
+fn an_output_place_that_cannot_be_written_is_refused_before_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let long = "a".repeat(256);
+    for out in ["/proc/kyoso-cannot-be-here", long.as_str()] {
+        let start = std::time::Instant::now();
+        kyoso()
+            .args([
+                "run",
+                "--quiet",
+                "--ticks",
+                "100000",
+                "--set",
+                "mechanisms.demand_growth=false",
+                "--out",
+                out,
+            ])
+            .current_dir(tmp.path())
+            .assert()
+            .code(2);
+        // Refused before a 100,000-tick run, not after it.
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "{out}"
+        );
+    }
+    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
+}

@@ -2585,13 +2585,11 @@ fn experiment_refuses_a_file_as_out() {
 }
 
 #[test]
-#[ignore = "defect (kyoso-core params): a TOML array is accepted for a section (`run = [1, 2]` runs with ticks 1 and seed 2; serde reads a struct from a sequence)"]
 fn an_array_for_a_section_is_refused() {
     run_all(&[run_file("type-run-as-array", "run = [1, 2]\n", &["run"])]);
 }
 
 #[test]
-#[ignore = "defect (kyoso-io read_design): `--design /dev/zero` reads forever (no size limit), growing memory, instead of refusing"]
 fn an_endless_design_is_refused() {
     run_all(&[sweep_case(
         "design-endless",

@@ -399,6 +399,8 @@ impl ScenarioBuilder {
             .map(|s| s.to_string())
             .collect::<Vec<_>>()
             .join(" + ");
+        let defaults: toml::Table = toml::from_str(DEFAULT_TOML).expect("valid default");
+        sections_are_tables(&defaults, &self.table, "", &sources)?;
         let scenario: Scenario = params::deserialize_checked(self.table, &sources, suggest_key)?;
         let mut scenario = scenario;
         scenario.fill_newcomer_mix();
@@ -411,6 +413,46 @@ impl ScenarioBuilder {
         })?;
         Ok(scenario)
     }
+}
+
+/// A section (or an origin) given as anything but a table is refused:
+/// serde would read a struct from an array (`run = [1, 2]` as ticks 1 and
+/// seed 2).
+fn sections_are_tables(
+    defaults: &toml::Table,
+    table: &toml::Table,
+    prefix: &str,
+    sources: &str,
+) -> Result<(), ScenarioError> {
+    for (key, value) in table {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        // Every origin is a table; elsewhere, what the default has as one.
+        let expected = if prefix == "origins" {
+            None
+        } else {
+            match defaults.get(key) {
+                Some(toml::Value::Table(d)) => Some(d),
+                _ => continue,
+            }
+        };
+        let toml::Value::Table(inner) = value else {
+            return Err(ScenarioError::Shape {
+                sources: sources.to_string(),
+                message: format!(
+                    "`{path}` must be a table ([{path}] with keys), got {}",
+                    value.type_str()
+                ),
+            });
+        };
+        if let Some(d) = expected {
+            sections_are_tables(d, inner, &path, sources)?;
+        }
+    }
+    Ok(())
 }
 
 /// Parses a value as TOML (`6`, `0.3`, `true`, `"JP"`, `[0.1, 0.2]`), or

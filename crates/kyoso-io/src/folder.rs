@@ -171,6 +171,15 @@ pub fn check_target(target: &Path, force: bool) -> Result<(), OutputError> {
                 .into(),
         ));
     }
+    if target
+        .file_name()
+        .is_some_and(|n| n.as_encoded_bytes().len() > 255)
+    {
+        return Err(OutputError::Unusable(
+            target.into(),
+            "its name is longer than 255 bytes, the most a file system allows".into(),
+        ));
+    }
     if target.symlink_metadata().is_err() {
         return check_folder_can_exist(target);
     }

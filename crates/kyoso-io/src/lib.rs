@@ -28,6 +28,9 @@ pub enum OutputError {
     /// The target folder exists and is not empty (use --force).
     #[error("{0}: output folder exists and is not empty (use --force to replace it)")]
     Exists(PathBuf),
+    /// The path cannot be an output folder (e.g. its name is too long).
+    #[error("{0}: cannot be an output folder: {1}")]
+    Unusable(PathBuf, String),
     /// `--force` was given for a folder it may not replace.
     #[error("{0}: --force refused: {1}; nothing was deleted")]
     NotReplaceable(PathBuf, String),
@@ -49,6 +52,7 @@ impl OutputError {
             OutputError::Exists(_)
                 | OutputError::NotADirectory(_)
                 | OutputError::NotReplaceable(..)
+                | OutputError::Unusable(..)
         )
     }
 }

@@ -1057,11 +1057,52 @@ pub fn read_design(path: &Path) -> Result<Design, DesignError> {
         context: name.clone(),
         message,
     };
+    // A design of a million points is far below the limit; an endless
+    // input (a device such as /dev/zero, a pipe) is cut there and refused.
+    let regular = fs::metadata(path)
+        .map_err(|e| derr(e.to_string()))?
+        .is_file();
+    let limit: u64 = if regular {
+        DESIGN_FILE_LIMIT
+    } else {
+        DESIGN_FILE_LIMIT >> 4
+    };
+    let too_large = || {
+        derr(format!(
+            "larger than {} MiB; not a design file",
+            limit >> 20
+        ))
+    };
+    if regular && fs::metadata(path).map_or(0, |m| m.len()) > limit {
+        return Err(too_large());
+    }
+    let file = File::open(path).map_err(|e| derr(e.to_string()))?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
-        .from_path(path)
-        .map_err(|e| derr(e.to_string()))?;
+        .from_reader(file.take(limit + 1));
+    let design = read_design_records(&mut reader, &derr);
+    if reader.into_inner().limit() == 0 {
+        return Err(too_large());
+    }
+    let (keys, points) = design?;
+    Ok(Design {
+        keys,
+        points,
+        file: Some((name, 1)),
+    })
+}
+
+/// The largest design file read: 1 GiB (a million rows of a hundred
+/// columns is about 600 MB); 64 MiB from anything but a regular file.
+const DESIGN_FILE_LIMIT: u64 = 1 << 30;
+
+type DesignRecords = (Vec<String>, Vec<kyoso_core::sweep::Point>);
+
+fn read_design_records<R: Read>(
+    reader: &mut csv::Reader<R>,
+    derr: &dyn Fn(String) -> DesignError,
+) -> Result<DesignRecords, DesignError> {
     let keys: Vec<String> = reader
         .headers()
         .map_err(|e| derr(e.to_string()))?
@@ -1112,11 +1153,7 @@ pub fn read_design(path: &Path) -> Result<Design, DesignError> {
     if points.is_empty() {
         return Err(derr("no design points (only a header)".into()));
     }
-    Ok(Design {
-        keys,
-        points,
-        file: Some((name, 1)),
-    })
+    Ok((keys, points))
 }
 
 #[cfg(test)]
