@@ -594,6 +594,8 @@ mod tests {
     use crate::scenario::PRESETS;
     use crate::silent_rivalry::run_summary;
 
+    const MODEL_DOC: &str = include_str!("../../../docs/model.md");
+
     /// A value as `--set` text: integers for counts, floats with a point.
     pub(super) fn value_text(v: f64, dist: Dist) -> String {
         if dist == Dist::Integer {
@@ -756,6 +758,81 @@ mod tests {
             assert!(
                 explored != skipped,
                 "{key}: explored {explored}, not explored {skipped}"
+            );
+        }
+    }
+
+    /// A key as the docs write it: `<strategy>` and `<NAME>` for `*`.
+    fn doc_key(key: &str) -> String {
+        if let Some(rest) = key.strip_prefix("trust.*.") {
+            format!("trust.<strategy>.{rest}")
+        } else if let Some(rest) = key.strip_prefix("origins.*.") {
+            format!("origins.<NAME>.{rest}")
+        } else {
+            key.to_string()
+        }
+    }
+
+    /// The docs' plausible-range table as it must read.
+    fn expected_rows() -> Vec<String> {
+        let mut rows: Vec<String> = PLAUSIBLE
+            .iter()
+            .map(|e| {
+                format!(
+                    "| `{}` | [{}, {}] | {} | {} |",
+                    doc_key(e.key),
+                    e.low,
+                    e.high,
+                    e.dist.name(),
+                    e.reason
+                )
+            })
+            .collect();
+        rows.extend(
+            NOT_EXPLORED
+                .iter()
+                .map(|(k, why)| format!("| `{}` | not explored | — | {why} |", doc_key(k))),
+        );
+        rows
+    }
+
+    /// The rows of the markdown table whose header starts with `header`.
+    fn doc_table(header: &str) -> Vec<&'static str> {
+        let mut lines = MODEL_DOC.lines().skip_while(|l| !l.starts_with(header));
+        assert!(
+            lines.next().is_some(),
+            "no table `{header}` in docs/model.md"
+        );
+        lines.skip(1).take_while(|l| l.starts_with('|')).collect()
+    }
+
+    #[test]
+    fn the_docs_table_equals_the_code_table() {
+        let got = doc_table("| key | plausible range |");
+        let want = expected_rows();
+        assert!(
+            got == want,
+            "docs/model.md §8 must list, after its header:\n{}",
+            want.join("\n")
+        );
+    }
+
+    #[test]
+    fn every_key_of_the_parameter_table_has_a_plausible_row() {
+        let rows = doc_table("| key | default | allowed range |");
+        assert!(rows.len() > 60);
+        let covered: Vec<String> = PLAUSIBLE
+            .iter()
+            .map(|e| e.key)
+            .chain(NOT_EXPLORED.iter().map(|(k, _)| *k))
+            .map(|k| k.to_string())
+            .collect();
+        for row in rows {
+            let key = row.split('`').nth(1).unwrap();
+            let key = key.replace("<strategy>", "*").replace("<NAME>", "*");
+            assert!(
+                covered.iter().any(|c| key_matches(c, &key)),
+                "{key} has no plausible range in docs/model.md §8"
             );
         }
     }
