@@ -12,6 +12,7 @@
 pub mod error;
 pub mod experiments;
 pub mod params;
+pub mod plausible;
 mod prefetch;
 pub mod rng;
 pub mod scenario;
@@ -19,6 +20,7 @@ pub mod silent_rivalry;
 pub mod sweep;
 
 pub use error::{ScenarioError, Violation};
+pub use plausible::{Dist, NOT_EXPLORED, PLAUSIBLE, Plausible, plausible_space};
 pub use scenario::{Scenario, ScenarioBuilder};
 pub use silent_rivalry::Simulation;
 
