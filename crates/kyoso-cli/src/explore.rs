@@ -77,7 +77,7 @@ pub enum DesignMethod {
 pub struct DesignArgs {
     #[arg(value_enum)]
     method: DesignMethod,
-    /// The parameter space: a TOML file of [[parameter]] entries (key, low, high, distribution or choices).
+    /// The parameter space: a TOML file of [[parameter]] entries (key, low, high, distribution or choices), or `plausible` (every parameter's plausible range, docs/model.md §8).
     #[arg(long, value_name = "FILE.toml")]
     space: PathBuf,
     /// Points (lhs, sobol-sequence), base points (saltelli) or trajectories (morris).
@@ -181,7 +181,35 @@ pub fn run(command: &ExploreCommand) -> Result<(), Failure> {
     }
 }
 
+/// The plausible space of the default scenario (docs/model.md §8).
+fn plausible() -> Space {
+    use kyoso_core::plausible::Dist;
+    use kyoso_explore::space::Parameter;
+    let scenario = kyoso_core::Scenario::default();
+    Space {
+        parameters: kyoso_core::plausible::plausible_space(&scenario)
+            .into_iter()
+            .map(|(key, low, high, dist)| Parameter {
+                key,
+                distribution: match dist {
+                    Dist::Uniform => Distribution::Uniform { low, high },
+                    Dist::LogUniform => Distribution::LogUniform { low, high },
+                    Dist::Integer => Distribution::Integer {
+                        low: low as i64,
+                        high: high as i64,
+                    },
+                },
+            })
+            .collect(),
+    }
+}
+
 fn read_space(path: &Path, model: SpaceModel) -> Result<Space, Failure> {
+    if path == Path::new("plausible") && !path.exists() {
+        let space = plausible();
+        check_against_model("plausible", &space)?;
+        return Ok(space);
+    }
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| Failure::input(format!("{name}: {e}")))?;
     let space = Space::from_toml(&name, &text).map_err(Failure::input)?;

@@ -312,3 +312,30 @@ fn discovery_finds_a_planted_region_of_a_table() {
         .stderr(predicate::str::contains("holds in no run"));
     assert!(!t.join("none").exists());
 }
+
+#[test]
+fn the_plausible_space_makes_a_design_of_every_explored_parameter() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    kyoso(t)
+        .args([
+            "explore",
+            "design",
+            "morris",
+            "--space",
+            "plausible",
+            "--n",
+            "2",
+            "--out",
+            "d.csv",
+        ])
+        .assert()
+        .success();
+    let csv = fs::read_to_string(t.join("d.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert!(
+        header.len() > 50 && header.contains(&"encounters.detect"),
+        "{header:?}"
+    );
+    assert_eq!(csv.lines().count(), 1 + 2 * (header.len() + 1));
+}
