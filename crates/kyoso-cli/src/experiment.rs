@@ -93,6 +93,7 @@ fn run_one(args: &RunExperimentArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("experiments").join(e.name));
+    check_out(&out, args.resume)?;
     let mut set: Vec<String> = e.sets.iter().map(|s| s.to_string()).collect();
     set.extend(args.set.iter().cloned());
     let reps = args.reps.unwrap_or(e.reps);
@@ -442,4 +443,44 @@ fn html_report(
         &sections,
     )
     .map_err(|err| Failure::runtime(err.to_string()))
+}
+
+/// An experiment's folder: absent, empty, or (with --resume) one that
+/// holds only what an experiment writes. Nothing is written into a
+/// user's folder or another command's output.
+fn check_out(out: &std::path::Path, resume: bool) -> Result<(), Failure> {
+    if kyoso_io::folder::check_folder_can_exist(out).is_err() || (out.exists() && !out.is_dir()) {
+        return Err(Failure::input(format!(
+            "{}: exists and is not a folder (or lies under a file)",
+            out.display()
+        )));
+    }
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return Ok(());
+    };
+    let names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    if !resume {
+        return Err(Failure::input(format!(
+            "{}: folder exists and is not empty; use --resume to continue that experiment, or another --out",
+            out.display()
+        )));
+    }
+    let ours = |n: &str| {
+        n == "sweep"
+            || n.starts_with("sweep-")
+            || ["verdicts.json", "report.md", "report.html", "figures"].contains(&n)
+    };
+    if let Some(other) = names.iter().find(|n| !ours(n)) {
+        return Err(Failure::input(format!(
+            "{}: --resume: `{other}` is not something an experiment writes; this is not an experiment folder",
+            out.display()
+        )));
+    }
+    Ok(())
 }

@@ -2539,7 +2539,6 @@ fn valid_extreme_runs_finish_with_finite_outputs() {
 /// battery may change (experiment.rs is being moved); each is a case that
 /// must pass once fixed.
 #[test]
-#[ignore = "defect: `kyoso experiment run NAME --out DIR` writes into an existing non-empty folder (a user's folder or another sweep's) instead of refusing it"]
 fn experiment_refuses_a_non_empty_out() {
     run_all(&[case(
         "experiment-out-nonempty",
@@ -2562,7 +2561,6 @@ fn experiment_refuses_a_non_empty_out() {
 }
 
 #[test]
-#[ignore = "defect: `kyoso experiment run NAME --out FILE` exits 1 (`FILE/sweep: Not a directory`) after starting, instead of 2 before any work"]
 fn experiment_refuses_a_file_as_out() {
     run_all(&[case(
         "experiment-out-is-file",
