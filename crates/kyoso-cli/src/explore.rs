@@ -499,6 +499,34 @@ fn read_results(path: &Path, info: &DesignInfo, cells: &[Vec<String>]) -> Result
     })
 }
 
+/// The design's rows as parameter values (a choice as its unit coordinate).
+fn numeric_rows(info: &DesignInfo, unit: &UnitDesign) -> Vec<Vec<f64>> {
+    unit.rows
+        .iter()
+        .map(|r| {
+            info.space
+                .values(r)
+                .iter()
+                .zip(r)
+                .map(|(v, u)| v.number().unwrap_or(*u))
+                .collect()
+        })
+        .collect()
+}
+
+/// The position of output `metric`, or an error suggesting the nearest name.
+fn find_metric(names: &[String], metric: &str, results: &Path) -> Result<usize, Failure> {
+    names.iter().position(|n| n == metric).ok_or_else(|| {
+        let near = kyoso_core::params::nearest(metric, names.iter().map(String::as_str));
+        Failure::input(format!(
+            "--metric {metric}: no such output in {}{}",
+            results.display(),
+            near.map(|n| format!("; did you mean `{n}`?"))
+                .unwrap_or_default()
+        ))
+    })
+}
+
 fn analyse(a: &SensitivityArgs) -> Result<(), Failure> {
     let (info, unit, cells) = load_design(&a.design)?;
     let outputs = read_results(&a.results, &info, &cells)?;
@@ -507,18 +535,7 @@ fn analyse(a: &SensitivityArgs) -> Result<(), Failure> {
     } else {
         a.metrics
             .iter()
-            .map(|m| {
-                outputs.names.iter().position(|n| n == m).ok_or_else(|| {
-                    let near =
-                        kyoso_core::params::nearest(m, outputs.names.iter().map(String::as_str));
-                    Failure::input(format!(
-                        "--metric {m}: no such output in {}{}",
-                        a.results.display(),
-                        near.map(|n| format!("; did you mean `{n}`?"))
-                            .unwrap_or_default()
-                    ))
-                })
-            })
+            .map(|m| find_metric(&outputs.names, m, &a.results))
             .collect::<Result<_, _>>()?
     };
     let boot = Bootstrap {
@@ -541,19 +558,7 @@ fn analyse(a: &SensitivityArgs) -> Result<(), Failure> {
                 sensitivity::sobol(y, info.space.dims(), *second_order, boot)
             }
             (AnalysisMethod::Regression, _) => {
-                let values: Vec<Vec<f64>> = unit
-                    .rows
-                    .iter()
-                    .map(|r| {
-                        info.space
-                            .values(r)
-                            .iter()
-                            .zip(r)
-                            .map(|(v, u)| v.number().unwrap_or(*u))
-                            .collect()
-                    })
-                    .collect();
-                sensitivity::regression(&values, y, boot)
+                sensitivity::regression(&numeric_rows(&info, &unit), y, boot)
             }
             (method, design) => {
                 return Err(Failure::input(format!(
@@ -689,21 +694,7 @@ fn discover(a: &DiscoverArgs) -> Result<(), Failure> {
     }
     let (info, unit, cells) = load_design(&a.design)?;
     let outputs = read_results(&a.results, &info, &cells)?;
-    let k = outputs
-        .names
-        .iter()
-        .position(|n| *n == a.metric)
-        .ok_or_else(|| {
-            let near =
-                kyoso_core::params::nearest(&a.metric, outputs.names.iter().map(String::as_str));
-            Failure::input(format!(
-                "--metric {}: no such output in {}{}",
-                a.metric,
-                a.results.display(),
-                near.map(|n| format!("; did you mean `{n}`?"))
-                    .unwrap_or_default()
-            ))
-        })?;
+    let k = find_metric(&outputs.names, &a.metric, &a.results)?;
     let y = &outputs.means[k];
     if let Some(row) = y.iter().position(|v| !v.is_finite()) {
         return Err(Failure::input(format!(
@@ -712,18 +703,7 @@ fn discover(a: &DiscoverArgs) -> Result<(), Failure> {
         )));
     }
     let target: Vec<bool> = y.iter().map(|&v| holds(&op, threshold, v)).collect();
-    let values: Vec<Vec<f64>> = unit
-        .rows
-        .iter()
-        .map(|r| {
-            info.space
-                .values(r)
-                .iter()
-                .zip(r)
-                .map(|(v, u)| v.number().unwrap_or(*u))
-                .collect()
-        })
-        .collect();
+    let values = numeric_rows(&info, &unit);
     let options = PrimOptions {
         min_coverage: a.min_coverage,
         ..Default::default()

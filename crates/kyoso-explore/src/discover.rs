@@ -84,6 +84,18 @@ fn check(rows: &[Vec<f64>], target: &[bool]) -> Result<usize, ExploreError> {
     Ok(dims)
 }
 
+/// Each parameter's [smallest, largest] value in the rows.
+fn full_ranges(rows: &[Vec<f64>], dims: usize) -> Vec<(f64, f64)> {
+    (0..dims)
+        .map(|d| {
+            rows.iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| {
+                    (lo.min(r[d]), hi.max(r[d]))
+                })
+        })
+        .collect()
+}
+
 fn inside(row: &[f64], limits: &[(f64, f64)]) -> bool {
     row.iter()
         .zip(limits)
@@ -127,14 +139,7 @@ pub fn prim(
     options: PrimOptions,
 ) -> Result<Prim, ExploreError> {
     let dims = check(rows, target)?;
-    let full: Vec<(f64, f64)> = (0..dims)
-        .map(|d| {
-            rows.iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| {
-                    (lo.min(r[d]), hi.max(r[d]))
-                })
-        })
-        .collect();
+    let full = full_ranges(rows, dims);
     let mut current = quality(rows, target, full.clone(), &full);
     let mut trajectory = vec![current.clone()];
     loop {
@@ -281,14 +286,7 @@ pub fn tree(
     min_leaf: usize,
 ) -> Result<Vec<Leaf>, ExploreError> {
     let dims = check(rows, target)?;
-    let full: Vec<(f64, f64)> = (0..dims)
-        .map(|d| {
-            rows.iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| {
-                    (lo.min(r[d]), hi.max(r[d]))
-                })
-        })
-        .collect();
+    let full = full_ranges(rows, dims);
     let mut leaves = Vec::new();
     let all: Vec<usize> = (0..rows.len()).collect();
     grow(
