@@ -115,7 +115,6 @@ fn run_one(args: &RunExperimentArgs) -> Result<(), Failure> {
         keep_ticks: false,
         out: out.join("sweep"),
         quiet: args.quiet,
-        announce: false,
     };
     if !args.quiet {
         eprintln!(
@@ -138,7 +137,7 @@ fn run_one(args: &RunExperimentArgs) -> Result<(), Failure> {
             one.scenario.preset = Some(p.to_string());
             one.out = out.join(format!("sweep-{p}"));
         }
-        crate::sweep::sweep(&one)?;
+        crate::sweep::run(&one.request()?, one.quiet)?;
         let (m, records) =
             kyoso_io::sweep::read_runs(&one.out).map_err(|e| Failure::runtime(e.to_string()))?;
         if manifest

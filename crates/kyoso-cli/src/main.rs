@@ -11,13 +11,11 @@ mod report;
 mod run;
 mod serve;
 mod sweep;
-mod sweep_classic;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use kyoso_core::ScenarioBuilder;
 
 /// kyoso: a fast, reproducible simulator of coopetition (silent rivalry among firms abroad).
 #[derive(Debug, Parser)]
@@ -135,76 +133,35 @@ impl Failure {
     }
 }
 
-impl ScenarioArgs {
-    /// Resolves the scenario; also returns a one-line description of its source.
-    pub fn resolve(&self) -> Result<(kyoso_core::Scenario, String), Failure> {
-        let mut source = vec!["default".to_string()];
-        let mut b = ScenarioBuilder::new();
-        if let Some(p) = &self.preset {
-            b = b.preset(p).map_err(Failure::input)?;
-            source.push(format!("preset {p}"));
+impl From<kyoso_engine::EngineError> for Failure {
+    fn from(e: kyoso_engine::EngineError) -> Failure {
+        Failure {
+            code: e.exit_code(),
+            message: e.to_string(),
         }
-        if let Some(path) = &self.scenario {
-            let name = path.display().to_string();
-            let text =
-                read_scenario_file(path).map_err(|e| Failure::input(format!("{name}: {e}")))?;
-            b = b.file(&name, &text).map_err(Failure::input)?;
-            source.push(format!("file {name}"));
-        }
-        for s in &self.set {
-            b = b.set(s).map_err(Failure::input)?;
-            source.push(format!("--set {s}"));
-        }
-        // Not `ScenarioBuilder::seed`/`ticks`: those panic when a file made
-        // `run` a value instead of a table (`run = 5`); this reports it.
-        let shorthand =
-            |b: ScenarioBuilder, flag: &str, key: &str, value: String, source: &[String]| {
-                b.set_as(&format!("{key}={value}"), &format!("{flag} {value}"))
-                    .map_err(|e| match e {
-                        kyoso_core::ScenarioError::BadOverride { message, .. } => {
-                            Failure::input(format!(
-                                "{}: {flag} {value} cannot be applied: {message}",
-                                source.join(" + ")
-                            ))
-                        }
-                        other => Failure::input(other),
-                    })
-            };
-        if let Some(seed) = self.seed {
-            b = shorthand(b, "--seed", "run.seed", seed.to_string(), &source)?;
-            source.push(format!("--seed {seed}"));
-        }
-        if let Some(t) = self.ticks {
-            b = shorthand(b, "--ticks", "run.ticks", t.to_string(), &source)?;
-            source.push(format!("--ticks {t}"));
-        }
-        let scenario = b.build().map_err(Failure::input)?;
-        Ok((scenario, source.join(" + ")))
     }
 }
 
-/// The largest scenario file read (a full scenario is a few kB): an
-/// endless input such as `/dev/zero` is refused instead of read forever.
-const SCENARIO_FILE_LIMIT: u64 = 64 << 20;
-
-fn read_scenario_file(path: &std::path::Path) -> std::io::Result<String> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(SCENARIO_FILE_LIMIT + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > SCENARIO_FILE_LIMIT {
-        return Err(std::io::Error::other(format!(
-            "larger than {} MiB; not a scenario file",
-            SCENARIO_FILE_LIMIT >> 20
-        )));
+impl ScenarioArgs {
+    /// The engine's view of these flags (the scenario file is read here).
+    pub fn inputs(&self) -> Result<kyoso_engine::ScenarioInputs, Failure> {
+        let file = match &self.scenario {
+            Some(path) => Some(kyoso_engine::ScenarioFile::read(path)?),
+            None => None,
+        };
+        Ok(kyoso_engine::ScenarioInputs {
+            preset: self.preset.clone(),
+            file,
+            sets: self.set.clone(),
+            seed: self.seed,
+            ticks: self.ticks,
+        })
     }
-    String::from_utf8(bytes).map_err(|_| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "stream did not contain valid UTF-8",
-        )
-    })
+
+    /// Resolves the scenario; also returns a one-line description of its source.
+    pub fn resolve(&self) -> Result<(kyoso_core::Scenario, String), Failure> {
+        Ok(self.inputs()?.resolve()?)
+    }
 }
 
 fn presets() {

@@ -248,7 +248,7 @@ pub fn check_size(points: usize, reps: u32) -> Result<(), DesignError> {
             ),
         ));
     }
-    if reps > MAX_REPS {
+    if reps == 0 || reps > MAX_REPS {
         return Err(err(
             format!("--reps {reps}"),
             format!("allowed: 1 to {MAX_REPS}"),

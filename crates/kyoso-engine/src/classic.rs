@@ -2,9 +2,9 @@
 //! ethnocentrism and IPD tournaments as [`SweepTarget`]s.
 //!
 //! Each has a flat parameter table (printed in the manifest as the base):
-//! `--preset`, `--scenario FILE.toml` (a table of these keys), `--set
-//! key=value` and `--vary key=...` act on it, exactly as for the market
-//! model; `--ticks` sets the run length (steps, periods or turns).
+//! the preset, the scenario file (a table of these keys), the `set`
+//! assignments and the design act on it, exactly as for the market
+//! model; `ticks` sets the run length (steps, periods or turns).
 
 use kyoso_classic::ethnocentrism::{EthnoStrategy, Ethnocentrism};
 use kyoso_classic::ipd::game::Game;
@@ -19,38 +19,34 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::sweep::{SweepBase, SweepTarget};
-use crate::{Failure, ScenarioArgs};
+use crate::{EngineError, ScenarioInputs};
 
 /// Resolves the base parameters (preset defaults, file, `--set`, `--ticks`)
 /// and every design point; all errors are the user's (status 2).
 fn resolve_points<P: Serialize + DeserializeOwned + Clone>(
     defaults: P,
-    args: &ScenarioArgs,
+    args: &ScenarioInputs,
     length_key: &str,
     design: &Design,
-) -> Result<(P, Vec<P>), Failure> {
-    let text = match &args.scenario {
-        Some(path) => Some((
-            path.display().to_string(),
-            std::fs::read_to_string(path)
-                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?,
-        )),
-        None => None,
-    };
-    let mut sets = args.set.clone();
+) -> Result<(P, Vec<P>), EngineError> {
+    let mut sets = args.sets.clone();
     if let Some(t) = args.ticks {
         sets.push(format!("{length_key}={t}"));
     }
     if let Some(seed) = args.seed {
         sets.push(format!("seed={seed}"));
     }
-    let file = text.as_ref().map(|(n, c)| (n.as_str(), c.as_str()));
-    let base: P = kyoso_core::params::resolve(&defaults, file, &sets).map_err(Failure::input)?;
+    let file = args
+        .file
+        .as_ref()
+        .map(|f| (f.name.as_str(), f.text.as_str()));
+    let base: P =
+        kyoso_core::params::resolve(&defaults, file, &sets).map_err(EngineError::input)?;
     let mut points = Vec::with_capacity(design.points.len());
     for p in 0..design.points.len() {
         let a = design.assignments(p);
         let point: P = kyoso_core::params::resolve(&base, None, &a).map_err(|e| {
-            Failure::input(format!(
+            EngineError::input(format!(
                 "design point {p} ({}): {}: {e}",
                 design.origin(p),
                 a.join(", ")
@@ -65,8 +61,8 @@ fn toml_text<P: Serialize>(p: &P) -> String {
     toml::to_string_pretty(p).expect("parameters serialise")
 }
 
-fn classic_error(point: usize) -> impl Fn(kyoso_classic::ClassicError) -> Failure {
-    move |e| Failure::input(format!("design point {point}: {e}"))
+fn classic_error(point: usize) -> impl Fn(kyoso_classic::ClassicError) -> EngineError {
+    move |e| EngineError::input(format!("design point {point}: {e}"))
 }
 
 // ---------------------------------------------------------------- spatial PD
@@ -79,8 +75,9 @@ pub struct SpatialPdSweep {
 
 impl SpatialPdSweep {
     /// `--preset nowak-may` (default) or `mesa-pd-grid`.
-    pub fn new(args: &ScenarioArgs, design: &Design) -> Result<SpatialPdSweep, Failure> {
-        let defaults = SpatialPdParams::preset(args.preset.as_deref()).map_err(Failure::input)?;
+    pub fn new(args: &ScenarioInputs, design: &Design) -> Result<SpatialPdSweep, EngineError> {
+        let defaults =
+            SpatialPdParams::preset(args.preset.as_deref()).map_err(EngineError::input)?;
         let (base, points) = resolve_points(defaults, args, "steps", design)?;
         for (k, p) in points.iter().enumerate() {
             p.check().map_err(classic_error(k))?;
@@ -107,7 +104,7 @@ impl SweepTarget for SpatialPdSweep {
         point: usize,
         seed: u64,
         keep_ticks: bool,
-    ) -> Result<(Vec<f64>, Option<Table>), Failure> {
+    ) -> Result<(Vec<f64>, Option<Table>), EngineError> {
         let p = &self.points[point];
         let config = p.config(seed).map_err(classic_error(point))?;
         let mut model = SpatialPd::new(config).map_err(classic_error(point))?;
@@ -149,9 +146,9 @@ const ETHNO_STRATEGIES: [EthnoStrategy; 4] = [
 
 impl EthnocentrismSweep {
     /// The paper's parameters, 2000 periods.
-    pub fn new(args: &ScenarioArgs, design: &Design) -> Result<EthnocentrismSweep, Failure> {
+    pub fn new(args: &ScenarioInputs, design: &Design) -> Result<EthnocentrismSweep, EngineError> {
         if let Some(p) = &args.preset {
-            return Err(Failure::input(format!(
+            return Err(EngineError::input(format!(
                 "ethnocentrism has no preset `{p}`: its defaults are the paper's"
             )));
         }
@@ -193,7 +190,7 @@ impl SweepTarget for EthnocentrismSweep {
         point: usize,
         seed: u64,
         keep_ticks: bool,
-    ) -> Result<(Vec<f64>, Option<Table>), Failure> {
+    ) -> Result<(Vec<f64>, Option<Table>), EngineError> {
         let p = &self.points[point];
         let mut model = Ethnocentrism::new(p.config(seed)).map_err(classic_error(point))?;
         let stats = model.run(p.periods);
@@ -268,12 +265,12 @@ pub struct TournamentSweep {
 
 impl TournamentSweep {
     /// `--preset classic` (default) or `axelrod-first`.
-    pub fn new(args: &ScenarioArgs, design: &Design) -> Result<TournamentSweep, Failure> {
+    pub fn new(args: &ScenarioInputs, design: &Design) -> Result<TournamentSweep, EngineError> {
         let players: &[Strategy] = match args.preset.as_deref() {
             None | Some("classic") => &Strategy::CLASSIC,
             Some("axelrod-first") => &Strategy::AXELROD_FIRST,
             Some(other) => {
-                return Err(Failure::input(format!(
+                return Err(EngineError::input(format!(
                     "unknown tournament preset `{other}`; available: classic, axelrod-first"
                 )));
             }
@@ -295,12 +292,13 @@ impl TournamentSweep {
         let mut points = Vec::new();
         let mut names: Option<Vec<&'static str>> = None;
         for (k, p) in params.iter().enumerate() {
-            let t = tournament(p).map_err(|e| Failure::input(format!("design point {k}: {e}")))?;
+            let t =
+                tournament(p).map_err(|e| EngineError::input(format!("design point {k}: {e}")))?;
             t.validate().map_err(classic_error(k))?;
             let these: Vec<&'static str> = t.players.iter().map(|s| s.name()).collect();
             match &names {
                 Some(n) if *n != these => {
-                    return Err(Failure::input(format!(
+                    return Err(EngineError::input(format!(
                         "design point {k}: every point must have the same players (they name the metric columns)"
                     )));
                 }
@@ -360,7 +358,7 @@ impl SweepTarget for TournamentSweep {
         point: usize,
         seed: u64,
         _keep_ticks: bool,
-    ) -> Result<(Vec<f64>, Option<Table>), Failure> {
+    ) -> Result<(Vec<f64>, Option<Table>), EngineError> {
         let mut t = self.points[point].clone();
         t.seed = seed;
         let r = t.play().map_err(classic_error(point))?;

@@ -1,0 +1,65 @@
+//! kyoso's engine: the orchestration every face calls (the command line,
+//! the live view, the Python package). It resolves scenario inputs, runs
+//! sweeps on worker threads with a durable journal (resume, shards), and
+//! knows every model as a sweep target. It prints nothing: progress and
+//! interruption pass through a [`sweep::Monitor`] the face supplies.
+
+pub mod classic;
+mod scenario;
+pub mod sweep;
+
+pub use scenario::{SCENARIO_FILE_LIMIT, ScenarioFile, ScenarioInputs};
+
+/// What went wrong, and so which exit status a command line gives.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Bad input or usage (exit status 2): nothing was run or written.
+    #[error("{0}")]
+    Input(String),
+    /// A failure while running or writing (exit status 1).
+    #[error("{0}")]
+    Runtime(String),
+    /// Stopped on request (exit status 130); what was done is kept.
+    #[error("{0}")]
+    Interrupted(String),
+}
+
+impl EngineError {
+    /// Bad input.
+    pub fn input(message: impl std::fmt::Display) -> EngineError {
+        EngineError::Input(message.to_string())
+    }
+
+    /// A runtime failure.
+    pub fn runtime(message: impl std::fmt::Display) -> EngineError {
+        EngineError::Runtime(message.to_string())
+    }
+
+    /// The exit status a command line gives for it: 2, 1 or 130.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            EngineError::Input(_) => 2,
+            EngineError::Runtime(_) => 1,
+            EngineError::Interrupted(_) => 130,
+        }
+    }
+}
+
+impl From<kyoso_io::OutputError> for EngineError {
+    fn from(e: kyoso_io::OutputError) -> EngineError {
+        if e.is_input() {
+            EngineError::input(e)
+        } else {
+            EngineError::runtime(e)
+        }
+    }
+}
+
+impl From<kyoso_io::sweep::SweepError> for EngineError {
+    fn from(e: kyoso_io::sweep::SweepError) -> EngineError {
+        match e {
+            kyoso_io::sweep::SweepError::Input(m) => EngineError::Input(m),
+            kyoso_io::sweep::SweepError::Output(o) => o.into(),
+        }
+    }
+}
