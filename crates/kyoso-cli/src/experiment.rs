@@ -303,6 +303,7 @@ fn figure(e: &kyoso_core::experiments::Experiment, test: &Test, data: &Runs<'_>)
             y_label: y_label.into(),
             series,
             categories: Some(metrics.iter().map(|m| m.to_string()).collect()),
+            mode: kyoso_io::figure::Mode::Auto,
         }
     };
     match test {
@@ -325,6 +326,7 @@ fn figure(e: &kyoso_core::experiments::Experiment, test: &Test, data: &Runs<'_>)
                     band: Some(stats.iter().map(|s| (s.ci_low, s.ci_high)).collect()),
                 }],
                 categories: Some(e.presets.iter().map(|p| p.to_string()).collect()),
+                mode: kyoso_io::figure::Mode::Auto,
             }
         }
         Test::Positive { metric, .. } => category(&[metric], "value per run"),
@@ -381,6 +383,7 @@ fn figure(e: &kyoso_core::experiments::Experiment, test: &Test, data: &Runs<'_>)
                 y_label: format!("{metric} (mean, 95 % CI)"),
                 series,
                 categories: None,
+                mode: kyoso_io::figure::Mode::Auto,
             }
         }
     }

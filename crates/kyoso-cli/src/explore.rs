@@ -1,6 +1,7 @@
-//! `kyoso explore`: experimental designs and sensitivity analysis (issue
-//! 14). The designs and estimators are kyoso-explore's; this file reads
-//! spaces and results, checks them against the model, and writes files.
+//! `kyoso explore`: experimental designs, sensitivity analysis and
+//! scenario discovery. The work is kyoso-engine's (`explore`,
+//! `explore_report`) on kyoso-explore's estimators; this file parses the
+//! flags, prints rankings and writes output folders.
 //!
 //! - `kyoso explore design METHOD --space FILE.toml --n N --seed S --out design.csv`
 //!   writes the design (a header of keys, one point per row, ready for
@@ -10,17 +11,21 @@
 //!   analyses a sweep folder run on that design (the mean over
 //!   replications, with the share of variance that is replication noise)
 //!   or a CSV table with the design's columns and output columns, and
-//!   writes `indices.parquet` and `indices.csv`.
+//!   writes `indices.parquet` and `indices.csv`, `summary.json` and
+//!   `report.html`.
+//! - `kyoso explore run METHOD MODEL --space … --n N --reps R --out DIR`
+//!   does all three in one step: DIR/design.csv, DIR/sweep/ (resumable),
+//!   DIR/analysis/.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
-use kyoso_explore::design::{Method, UnitDesign, generate};
-use kyoso_explore::sensitivity::{self, Bootstrap, Index};
-use kyoso_explore::space::{Distribution, Space};
-use kyoso_io::table::{Table, Values};
-use serde::{Deserialize, Serialize};
+use kyoso_engine::explore::{
+    Analysis, Condition, Design, MetricIndices, Outputs, SpaceModel as EngineSpaceModel,
+};
+use kyoso_explore::design::Method;
+use kyoso_explore::sensitivity::Bootstrap;
+use kyoso_io::report::escape;
 
 use crate::Failure;
 
@@ -32,6 +37,8 @@ pub enum ExploreCommand {
     Sensitivity(SensitivityArgs),
     /// Scenario discovery: the boxes of parameter space where a condition on a metric holds (PRIM, a shallow tree).
     Discover(DiscoverArgs),
+    /// Design, sweep, analysis and report in one step (resumable with --resume).
+    Run(RunArgs),
 }
 
 #[derive(Debug, Args)]
@@ -73,19 +80,12 @@ pub enum DesignMethod {
     Factorial,
 }
 
-#[derive(Debug, Args)]
-pub struct DesignArgs {
-    #[arg(value_enum)]
-    method: DesignMethod,
-    /// The parameter space: a TOML file of [[parameter]] entries (key, low, high, distribution or choices), or `plausible` (every parameter's plausible range, docs/model.md §8).
-    #[arg(long, value_name = "FILE.toml")]
-    space: PathBuf,
+/// A design's size, seed and method options (shared by `design` and `run`).
+#[derive(Debug, Clone, Args)]
+pub struct DesignOptions {
     /// Points (lhs, sobol-sequence), base points (saltelli) or trajectories (morris).
     #[arg(long, default_value_t = 0)]
     n: usize,
-    /// Seed of the design's random draws.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
     /// Grid levels (morris: even, default 4; factorial: default 3).
     #[arg(long)]
     levels: Option<usize>,
@@ -98,6 +98,20 @@ pub struct DesignArgs {
     /// Latin hypercube: the best of K hypercubes by their smallest pairwise distance.
     #[arg(long, value_name = "K", default_value_t = 1)]
     maximin: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct DesignArgs {
+    #[arg(value_enum)]
+    method: DesignMethod,
+    /// The parameter space: a TOML file of [[parameter]] entries (key, low, high, distribution or choices), or `plausible` (every parameter's plausible range, docs/model.md §8).
+    #[arg(long, value_name = "FILE.toml")]
+    space: PathBuf,
+    #[command(flatten)]
+    options: DesignOptions,
+    /// Seed of the design's random draws.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
     /// The model whose allowed ranges the space must respect; `none` for a
     /// space of another tool's parameters (no check).
     #[arg(long, value_enum, default_value = "silent-rivalry")]
@@ -108,6 +122,57 @@ pub struct DesignArgs {
     /// Replace an existing design file.
     #[arg(long)]
     force: bool,
+}
+
+/// What `kyoso explore run` does: a design and the analysis made for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RunMethod {
+    /// Morris trajectories, then μ, μ*, σ (screening many parameters).
+    Morris,
+    /// Saltelli's scheme, then Sobol' S1, ST (and S2 with --second-order).
+    Sobol,
+    /// A Latin hypercube, then SRC and PRCC.
+    Regression,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[arg(value_enum)]
+    method: RunMethod,
+    /// The model to explore.
+    #[arg(value_enum)]
+    model: crate::sweep::SweepModel,
+    /// The parameter space (a TOML file of [[parameter]] entries, or `plausible` for silent-rivalry).
+    #[arg(long, value_name = "FILE.toml")]
+    space: PathBuf,
+    #[command(flatten)]
+    options: DesignOptions,
+    /// Seed of the design's random draws and of the bootstrap (--seed is the runs' base seed).
+    #[arg(long, default_value_t = 1)]
+    design_seed: u64,
+    #[command(flatten)]
+    scenario: crate::ScenarioArgs,
+    /// Replications of every design point (their mean is analysed; their spread is the noise share).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    reps: u32,
+    /// Parallel runs (default: the number of CPUs).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    jobs: Option<u32>,
+    /// Outputs to analyse (repeatable; default: every metric of the model).
+    #[arg(long = "metric", value_name = "NAME")]
+    metrics: Vec<String>,
+    /// Bootstrap resamples for the intervals.
+    #[arg(long, default_value_t = 1000)]
+    resamples: usize,
+    /// Output folder: design.csv, sweep/, analysis/.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Continue an interrupted exploration in --out (same flags).
+    #[arg(long)]
+    resume: bool,
+    /// No progress bar and no ranking; print only the output folder.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// Whose parameters a space holds.
@@ -156,488 +221,175 @@ pub struct SensitivityArgs {
     force: bool,
 }
 
-/// The sidecar of a design CSV: everything needed to make it again.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DesignInfo {
-    pub kyoso_version: String,
-    pub method: Method,
-    pub n: usize,
-    pub seed: u64,
-    pub rows: usize,
-    pub space: Space,
-}
-
-fn sidecar(design: &Path) -> PathBuf {
-    let mut name = design.as_os_str().to_owned();
-    name.push(".json");
-    PathBuf::from(name)
-}
-
 pub fn run(command: &ExploreCommand) -> Result<(), Failure> {
     match command {
         ExploreCommand::Design(a) => design(a),
         ExploreCommand::Sensitivity(a) => analyse(a),
         ExploreCommand::Discover(a) => discover(a),
+        ExploreCommand::Run(a) => explore_run(a),
     }
 }
 
-/// The plausible space of the default scenario (docs/model.md §8).
-fn plausible() -> Space {
-    use kyoso_core::plausible::Dist;
-    use kyoso_explore::space::Parameter;
-    let scenario = kyoso_core::Scenario::default();
-    Space {
-        parameters: kyoso_core::plausible::plausible_space(&scenario)
-            .into_iter()
-            .map(|(key, low, high, dist)| Parameter {
-                key,
-                distribution: match dist {
-                    Dist::Uniform => Distribution::Uniform { low, high },
-                    Dist::LogUniform => Distribution::LogUniform { low, high },
-                    Dist::Integer => Distribution::Integer {
-                        low: low as i64,
-                        high: high as i64,
-                    },
-                },
-            })
-            .collect(),
-    }
-}
-
-fn read_space(path: &Path, model: SpaceModel) -> Result<Space, Failure> {
-    if path == Path::new("plausible") && !path.exists() {
-        let space = plausible();
-        check_against_model("plausible", &space)?;
-        return Ok(space);
-    }
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| Failure::input(format!("{name}: {e}")))?;
-    let space = Space::from_toml(&name, &text).map_err(Failure::input)?;
-    if model == SpaceModel::SilentRivalry {
-        check_against_model(&name, &space)?;
-    }
-    Ok(space)
-}
-
-/// Each parameter's end values (or choices) must be valid scenario values.
-fn check_against_model(name: &str, space: &Space) -> Result<(), Failure> {
-    for p in &space.parameters {
-        let ends: Vec<String> = match &p.distribution {
-            Distribution::Choices { values } => values.clone(),
-            _ => [p.value(0.0), p.value(1.0)]
-                .iter()
-                .map(|v| v.text())
-                .collect(),
-        };
-        for v in ends {
-            let assignment = format!("{}={v}", p.key);
-            let built = kyoso_core::ScenarioBuilder::new()
-                .set_as(&assignment, name)
-                .and_then(|b| b.build());
-            if let Err(e) = built {
-                return Err(Failure::input(format!(
-                    "{name}: parameter `{}` = {v} is not a valid value of the model: {e}",
-                    p.key
-                )));
-            }
+impl From<SpaceModel> for EngineSpaceModel {
+    fn from(m: SpaceModel) -> Self {
+        match m {
+            SpaceModel::SilentRivalry => EngineSpaceModel::SilentRivalry,
+            SpaceModel::None => EngineSpaceModel::None,
         }
     }
-    Ok(())
 }
 
-fn method_of(a: &DesignArgs) -> Method {
-    match a.method {
+impl From<AnalysisMethod> for Analysis {
+    fn from(m: AnalysisMethod) -> Self {
+        match m {
+            AnalysisMethod::Morris => Analysis::Morris,
+            AnalysisMethod::Sobol => Analysis::Sobol,
+            AnalysisMethod::Regression => Analysis::Regression,
+        }
+    }
+}
+
+fn method_of(method: DesignMethod, o: &DesignOptions) -> Method {
+    match method {
         DesignMethod::Lhs => Method::LatinHypercube {
-            maximin_candidates: a.maximin.max(1),
+            maximin_candidates: o.maximin.max(1),
         },
         DesignMethod::SobolSequence => Method::Sobol,
         DesignMethod::Saltelli => Method::Saltelli {
-            second_order: a.second_order,
+            second_order: o.second_order,
         },
         DesignMethod::Morris => Method::Morris {
-            levels: a.levels.unwrap_or(4),
-            optimised_from: a.optimised_from,
+            levels: o.levels.unwrap_or(4),
+            optimised_from: o.optimised_from,
         },
         DesignMethod::Factorial => Method::Factorial {
-            levels: a.levels.unwrap_or(3),
+            levels: o.levels.unwrap_or(3),
         },
     }
-}
-
-/// The CSV text of a design: a header of keys, one row of values a point.
-fn design_csv(space: &Space, unit: &UnitDesign) -> Result<Vec<u8>, Failure> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(space.keys()).map_err(Failure::runtime)?;
-    for row in &unit.rows {
-        let values: Vec<String> = space.values(row).iter().map(|v| v.text()).collect();
-        w.write_record(&values).map_err(Failure::runtime)?;
-    }
-    w.into_inner().map_err(|e| Failure::runtime(e.to_string()))
-}
-
-/// Writes a file through a temporary name, refusing to replace one unless `force`.
-fn write_file(path: &Path, bytes: &[u8], force: bool) -> Result<(), Failure> {
-    if path.exists() && (!force || !path.is_file()) {
-        return Err(Failure::input(format!(
-            "{}: exists (use --force to replace a file)",
-            path.display()
-        )));
-    }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    kyoso_io::write::bytes(&tmp, bytes).map_err(Failure::output)?;
-    std::fs::rename(&tmp, path).map_err(|e| Failure::runtime(format!("{}: {e}", path.display())))
 }
 
 fn design(a: &DesignArgs) -> Result<(), Failure> {
-    let space = read_space(&a.space, a.model)?;
-    let method = method_of(a);
-    let unit = generate(&method, space.dims(), a.n, a.seed).map_err(Failure::input)?;
-    let info = DesignInfo {
-        kyoso_version: kyoso_core::VERSION.to_string(),
-        method,
-        n: a.n,
-        seed: a.seed,
-        rows: unit.rows.len(),
-        space: space.clone(),
-    };
-    let csv = design_csv(&space, &unit)?;
-    let mut json = serde_json::to_string_pretty(&info).map_err(Failure::runtime)?;
-    json.push('\n');
-    let side = sidecar(&a.out);
-    if side.exists() && !a.force {
-        return Err(Failure::input(format!(
-            "{}: exists (use --force to replace it)",
-            side.display()
-        )));
-    }
-    write_file(&a.out, &csv, a.force)?;
-    write_file(&side, json.as_bytes(), true)?;
+    let space = kyoso_engine::explore::read_space(&a.space, a.model.into())?;
+    let method = method_of(a.method, &a.options);
+    let d = Design::make(method, space, a.options.n, a.seed)?;
+    let side = d.write(&a.out, a.force)?;
     println!(
         "{} design: {} rows of {} parameters -> {} (and {})",
-        info.method.name(),
-        info.rows,
-        space.dims(),
+        d.info.method.name(),
+        d.info.rows,
+        d.info.space.dims(),
         a.out.display(),
         side.display()
     );
     Ok(())
 }
 
-/// The design again, from its sidecar, checked against the CSV.
-fn load_design(path: &Path) -> Result<(DesignInfo, UnitDesign, Vec<Vec<String>>), Failure> {
-    let side = sidecar(path);
-    let text = std::fs::read_to_string(&side).map_err(|e| {
-        Failure::input(format!(
-            "{}: {e} (a design made by `kyoso explore design` has this sidecar)",
-            side.display()
-        ))
-    })?;
-    let info: DesignInfo = serde_json::from_str(&text)
-        .map_err(|e| Failure::input(format!("{}: {e}", side.display())))?;
-    let unit =
-        generate(&info.method, info.space.dims(), info.n, info.seed).map_err(Failure::input)?;
-    let cells: Vec<Vec<String>> = unit
-        .rows
+/// The metrics chosen by name (default: all), as positions in `outputs`.
+fn chosen(outputs: &Outputs, names: &[String], results: &Path) -> Result<Vec<usize>, Failure> {
+    if names.is_empty() {
+        return Ok((0..outputs.names.len()).collect());
+    }
+    Ok(names
         .iter()
-        .map(|r| info.space.values(r).iter().map(|v| v.text()).collect())
-        .collect();
-    let on_disk =
-        std::fs::read(path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
-    if on_disk != design_csv(&info.space, &unit)? {
-        return Err(Failure::input(format!(
-            "{}: the design file differs from the design its sidecar describes (edited?)",
-            path.display()
-        )));
-    }
-    Ok((info, unit, cells))
+        .map(|m| outputs.find(m, results))
+        .collect::<Result<_, _>>()?)
 }
 
-/// Outputs per design row: means over replications, and each point's replications.
-struct Outputs {
-    names: Vec<String>,
-    /// [metric][row] mean.
-    means: Vec<Vec<f64>>,
-    /// [metric][row] the replications' values (for the noise share).
-    reps: Vec<Vec<Vec<f64>>>,
+/// An analysis done: what to write of it.
+struct Analysed<'a> {
+    analysis: Analysis,
+    design: &'a Design,
+    outputs: &'a Outputs,
+    all: &'a [MetricIndices],
 }
 
-fn same_value(a: &str, b: &str) -> bool {
-    match (a.trim().parse::<f64>(), b.trim().parse::<f64>()) {
-        (Ok(x), Ok(y)) => (x - y).abs() <= 1e-9 * (1.0 + x.abs().max(y.abs())),
-        _ => a.trim().trim_matches('"') == b.trim().trim_matches('"'),
+impl Analysed<'_> {
+    /// Writes indices, summary and report into a new folder `out`.
+    fn write(
+        &self,
+        out: &Path,
+        force: bool,
+        summary: serde_json::Value,
+        intro: &str,
+    ) -> Result<PathBuf, Failure> {
+        let staged = crate::output::Output::start(out, force)?;
+        staged.table(
+            &kyoso_engine::explore::indices_table(self.design, self.all),
+            true,
+        )?;
+        staged.json("summary.json", &summary)?;
+        let sections = kyoso_engine::explore_report::sensitivity_sections(
+            self.analysis,
+            self.design,
+            self.outputs,
+            self.all,
+        );
+        staged.report(
+            &format!("kyoso explore: {} sensitivity", self.analysis.name()),
+            intro,
+            &sections,
+        )?;
+        staged.commit()
     }
-}
-
-fn read_results(path: &Path, info: &DesignInfo, cells: &[Vec<String>]) -> Result<Outputs, Failure> {
-    let keys = info.space.keys();
-    let mismatch = |row: usize, key: &str, got: &str, want: &str| {
-        Failure::input(format!(
-            "{}: row {row} has {key} = {got} but the design's row {row} has {want}; was it run on this design?",
-            path.display()
-        ))
-    };
-    if path.is_dir() {
-        let (manifest, runs) =
-            kyoso_io::sweep::read_runs(path).map_err(|e| Failure::input(e.to_string()))?;
-        let spec = &manifest.spec;
-        if !manifest.complete {
-            return Err(Failure::input(format!(
-                "{}: the sweep is not complete; finish it with --resume (or merge its shards) first",
-                path.display()
-            )));
-        }
-        let cols: Vec<usize> = keys
-            .iter()
-            .map(|k| {
-                spec.keys.iter().position(|s| s == k).ok_or_else(|| {
-                    Failure::input(format!("{}: the sweep does not vary `{k}`", path.display()))
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        if spec.points.len() != cells.len() {
-            return Err(Failure::input(format!(
-                "{}: {} design points, but the design has {} rows",
-                path.display(),
-                spec.points.len(),
-                cells.len()
-            )));
-        }
-        for (p, point) in spec.points.iter().enumerate() {
-            for (c, &col) in cols.iter().enumerate() {
-                if !same_value(&point[col], &cells[p][c]) {
-                    return Err(mismatch(p, &keys[c], &point[col], &cells[p][c]));
-                }
-            }
-        }
-        let m = spec.metrics.len();
-        let mut reps = vec![vec![Vec::new(); cells.len()]; m];
-        for r in &runs {
-            for (k, v) in r.metrics.iter().enumerate() {
-                if let Some(v) = v {
-                    reps[k][r.point as usize].push(*v);
-                }
-            }
-        }
-        let means = reps
-            .iter()
-            .map(|per| {
-                per.iter()
-                    .map(|v| {
-                        if v.is_empty() {
-                            f64::NAN
-                        } else {
-                            v.iter().sum::<f64>() / v.len() as f64
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        return Ok(Outputs {
-            names: spec.metrics.clone(),
-            means,
-            reps,
-        });
-    }
-    let bad = |e: String| Failure::input(format!("{}: {e}", path.display()));
-    let mut reader = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| bad(e.to_string()))?
-        .iter()
-        .map(String::from)
-        .collect();
-    let cols: Vec<usize> = keys
-        .iter()
-        .map(|k| {
-            header
-                .iter()
-                .position(|h| h == k)
-                .ok_or_else(|| bad(format!("no column `{k}` of the design")))
-        })
-        .collect::<Result<_, _>>()?;
-    let outputs: Vec<usize> = (0..header.len()).filter(|c| !cols.contains(c)).collect();
-    let mut means = vec![Vec::new(); outputs.len()];
-    for (row, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| bad(format!("row {}: {e}", row + 2)))?;
-        if row >= cells.len() {
-            return Err(bad(format!("more rows than the design's {}", cells.len())));
-        }
-        for (c, &col) in cols.iter().enumerate() {
-            let got = record.get(col).unwrap_or("");
-            if !same_value(got, &cells[row][c]) {
-                return Err(mismatch(row, &keys[c], got, &cells[row][c]));
-            }
-        }
-        for (k, &col) in outputs.iter().enumerate() {
-            let v = record.get(col).unwrap_or("").trim();
-            means[k].push(if v.is_empty() {
-                f64::NAN
-            } else {
-                v.parse::<f64>().map_err(|_| {
-                    bad(format!(
-                        "row {}, column `{}`: `{v}` is not a number",
-                        row + 2,
-                        header[col]
-                    ))
-                })?
-            });
-        }
-    }
-    if means.first().is_some_and(|m| m.len() != cells.len()) {
-        return Err(bad(format!(
-            "{} rows, but the design has {}",
-            means[0].len(),
-            cells.len()
-        )));
-    }
-    Ok(Outputs {
-        names: outputs.iter().map(|&c| header[c].clone()).collect(),
-        reps: vec![Vec::new(); means.len()],
-        means,
-    })
-}
-
-/// The design's rows as parameter values (a choice as its unit coordinate).
-fn numeric_rows(info: &DesignInfo, unit: &UnitDesign) -> Vec<Vec<f64>> {
-    unit.rows
-        .iter()
-        .map(|r| {
-            info.space
-                .values(r)
-                .iter()
-                .zip(r)
-                .map(|(v, u)| v.number().unwrap_or(*u))
-                .collect()
-        })
-        .collect()
-}
-
-/// The position of output `metric`, or an error suggesting the nearest name.
-fn find_metric(names: &[String], metric: &str, results: &Path) -> Result<usize, Failure> {
-    names.iter().position(|n| n == metric).ok_or_else(|| {
-        let near = kyoso_core::params::nearest(metric, names.iter().map(String::as_str));
-        Failure::input(format!(
-            "--metric {metric}: no such output in {}{}",
-            results.display(),
-            near.map(|n| format!("; did you mean `{n}`?"))
-                .unwrap_or_default()
-        ))
-    })
 }
 
 fn analyse(a: &SensitivityArgs) -> Result<(), Failure> {
-    let (info, unit, cells) = load_design(&a.design)?;
-    let outputs = read_results(&a.results, &info, &cells)?;
-    let chosen: Vec<usize> = if a.metrics.is_empty() {
-        (0..outputs.names.len()).collect()
-    } else {
-        a.metrics
-            .iter()
-            .map(|m| find_metric(&outputs.names, m, &a.results))
-            .collect::<Result<_, _>>()?
-    };
+    let design = Design::load(&a.design)?;
+    let outputs = kyoso_engine::explore::read_results(&a.results, &design)?;
+    let chosen = chosen(&outputs, &a.metrics, &a.results)?;
     let boot = Bootstrap {
         resamples: a.resamples,
         confidence: 0.95,
         seed: a.seed,
     };
-    let keys = info.space.keys();
-    let mut rows: BTreeMap<&str, Vec<Option<String>>> = BTreeMap::new();
-    let mut nums: BTreeMap<&str, Vec<Option<f64>>> = BTreeMap::new();
-    let mut metric_col = Vec::new();
-    for &k in &chosen {
-        let y = &outputs.means[k];
-        let name = &outputs.names[k];
-        let result = match (a.method, &info.method) {
-            (AnalysisMethod::Morris, Method::Morris { levels, .. }) => {
-                sensitivity::morris(&unit.rows, y, *levels, boot)
-            }
-            (AnalysisMethod::Sobol, Method::Saltelli { second_order }) => {
-                sensitivity::sobol(y, info.space.dims(), *second_order, boot)
-            }
-            (AnalysisMethod::Regression, _) => {
-                sensitivity::regression(&numeric_rows(&info, &unit), y, boot)
-            }
-            (method, design) => {
-                return Err(Failure::input(format!(
-                    "{}: a {} design; {method:?} analysis needs a {} design",
-                    a.design.display(),
-                    design.name(),
-                    if method == AnalysisMethod::Morris {
-                        "morris"
-                    } else {
-                        "saltelli"
-                    }
-                )));
-            }
-        };
-        let indices: Vec<Index> =
-            result.map_err(|e| Failure::input(format!("metric `{name}`: {e}")))?;
-        let noise = sensitivity::noise_share(&outputs.reps[k]);
-        for i in &indices {
-            metric_col.push(name.clone());
-            rows.entry("parameter")
-                .or_default()
-                .push(Some(keys[i.parameter].clone()));
-            rows.entry("parameter_2")
-                .or_default()
-                .push(i.other.map(|o| keys[o].clone()));
-            rows.entry("index")
-                .or_default()
-                .push(Some(i.index.to_string()));
-            nums.entry("estimate").or_default().push(Some(i.estimate));
-            nums.entry("ci_low").or_default().push(i.ci.map(|c| c.0));
-            nums.entry("ci_high").or_default().push(i.ci.map(|c| c.1));
-            nums.entry("noise_share").or_default().push(noise);
-        }
-        print_ranking(name, &indices, &keys, noise);
+    let analysis: Analysis = a.method.into();
+    let all = kyoso_engine::explore::analyse(analysis, &design, &outputs, &chosen, boot)
+        .map_err(|e| Failure::input(format!("{}: {e}", a.design.display())))?;
+    for m in &all {
+        print_ranking(analysis, &design, m);
     }
-    let take_s = |rows: &mut BTreeMap<&str, Vec<Option<String>>>, k: &str| {
-        rows.remove(k).unwrap_or_default()
+    let summary = serde_json::json!({
+        "kyoso_version": kyoso_core::VERSION,
+        "analysis": analysis.name(),
+        "design": design.info,
+        "results": a.results.display().to_string(),
+        "bootstrap": {"resamples": a.resamples, "seed": a.seed, "confidence": 0.95},
+    });
+    let intro = format!(
+        "<p>{} analysis of <code>{}</code> on the {} design <code>{}</code> ({} rows, {} parameters); 95 % bootstrap intervals from {} resamples.</p>",
+        analysis.name(),
+        escape(&a.results.display().to_string()),
+        design.info.method.name(),
+        escape(&a.design.display().to_string()),
+        design.info.rows,
+        design.info.space.dims(),
+        a.resamples
+    );
+    let analysed = Analysed {
+        analysis,
+        design: &design,
+        outputs: &outputs,
+        all: &all,
     };
-    let take_n =
-        |nums: &mut BTreeMap<&str, Vec<Option<f64>>>, k: &str| nums.remove(k).unwrap_or_default();
-    let table = Table::new("indices")
-        .column("metric", "", "the output analysed (a sweep metric, see docs/outputs.md, or a table column)", Values::Str(metric_col))
-        .column("parameter", "", "the parameter (scenario key)", Values::OptStr(take_s(&mut rows, "parameter")))
-        .column("parameter_2", "", "the second parameter of a second-order index (S2); null otherwise", Values::OptStr(take_s(&mut rows, "parameter_2")))
-        .column("index", "", "mu, mu_star, sigma (Morris; elementary effects per unit of the parameter's range), S1, ST, S2 (Sobol'), SRC, PRCC (regression)", Values::OptStr(take_s(&mut rows, "index")))
-        .column("estimate", "index", "the index's estimate", Values::OptF64(take_n(&mut nums, "estimate")))
-        .column("ci_low", "index", "lower end of the 95 % bootstrap interval (estimate − 1.96 bootstrap sd); null where the method gives none", Values::OptF64(take_n(&mut nums, "ci_low")))
-        .column("ci_high", "index", "upper end of the 95 % bootstrap interval; null where the method gives none", Values::OptF64(take_n(&mut nums, "ci_high")))
-        .column("noise_share", "fraction", "share of the metric's variance over all runs that is replication noise (mean within-point variance over total variance); null without replications", Values::OptF64(take_n(&mut nums, "noise_share")));
-    let out = crate::output::Output::start(&a.out, a.force)?;
-    out.table(&table, true)?;
-    out.json(
-        "summary.json",
-        &serde_json::json!({
-            "kyoso_version": kyoso_core::VERSION,
-            "analysis": format!("{:?}", a.method).to_lowercase(),
-            "design": info,
-            "results": a.results.display().to_string(),
-            "bootstrap": {"resamples": a.resamples, "seed": a.seed, "confidence": 0.95},
-        }),
-    )?;
-    let dir = out.commit()?;
+    let dir = analysed.write(&a.out, a.force, summary, &intro)?;
     println!(
-        "outputs: {} (indices.parquet, indices.csv, summary.json)",
+        "outputs: {} (indices.parquet, indices.csv, summary.json, report.html)",
         dir.display()
     );
     Ok(())
 }
 
-fn print_ranking(metric: &str, indices: &[Index], keys: &[String], noise: Option<f64>) {
-    let lead = ["mu_star", "ST", "PRCC"];
-    let Some(name) = lead.iter().find(|n| indices.iter().any(|i| i.index == **n)) else {
+fn print_ranking(analysis: Analysis, design: &Design, m: &MetricIndices) {
+    let keys = design.info.space.keys();
+    let ranked = m.ranking(analysis);
+    if ranked.is_empty() {
         return;
-    };
-    let mut ranked: Vec<&Index> = indices.iter().filter(|i| i.index == *name).collect();
-    ranked.sort_by(|a, b| b.estimate.abs().total_cmp(&a.estimate.abs()));
+    }
     println!(
-        "\n{metric}: parameters by {name}{}",
-        noise
+        "\n{}: parameters by {}{}",
+        m.metric,
+        analysis.lead_index(),
+        m.noise
             .map(|n| format!(" (replication noise: {:.0} % of the variance)", n * 100.0))
             .unwrap_or_default()
     );
@@ -649,148 +401,227 @@ fn print_ranking(metric: &str, indices: &[Index], keys: &[String], noise: Option
     }
 }
 
-/// Parses `> 0`, `<= 1.5`, … into a test.
-fn condition(text: &str) -> Result<(String, f64), Failure> {
-    let t = text.trim();
-    let op = [">=", "<=", ">", "<"]
-        .into_iter()
-        .find(|op| t.starts_with(op))
-        .ok_or_else(|| {
-            Failure::input(format!(
-                "--where {text}: start with >, >=, < or <=, e.g. \"> 0\""
-            ))
-        })?;
-    let v: f64 = t[op.len()..]
-        .trim()
-        .parse()
-        .ok()
-        .filter(|v: &f64| v.is_finite())
-        .ok_or_else(|| {
-            Failure::input(format!(
-                "--where {text}: `{}` is not a number",
-                t[op.len()..].trim()
-            ))
-        })?;
-    Ok((op.to_string(), v))
-}
-
-fn holds(op: &str, threshold: f64, x: f64) -> bool {
-    match op {
-        ">" => x > threshold,
-        ">=" => x >= threshold,
-        "<" => x < threshold,
-        _ => x <= threshold,
-    }
-}
-
 fn discover(a: &DiscoverArgs) -> Result<(), Failure> {
-    use kyoso_explore::discover::{PrimOptions, prim, tree};
-    let (op, threshold) = condition(&a.condition)?;
-    if !(0.0..=1.0).contains(&a.min_coverage) {
-        return Err(Failure::input(format!(
-            "--min-coverage {}: allowed [0, 1]",
-            a.min_coverage
-        )));
-    }
-    let (info, unit, cells) = load_design(&a.design)?;
-    let outputs = read_results(&a.results, &info, &cells)?;
-    let k = find_metric(&outputs.names, &a.metric, &a.results)?;
-    let y = &outputs.means[k];
-    if let Some(row) = y.iter().position(|v| !v.is_finite()) {
-        return Err(Failure::input(format!(
-            "metric `{}` has no value at design row {row}",
-            a.metric
-        )));
-    }
-    let target: Vec<bool> = y.iter().map(|&v| holds(&op, threshold, v)).collect();
-    let values = numeric_rows(&info, &unit);
-    let options = PrimOptions {
-        min_coverage: a.min_coverage,
-        ..Default::default()
-    };
-    let p = prim(&values, &target, options)
-        .map_err(|e| Failure::input(format!("{}: {e}", a.metric)))?;
-    let leaves = tree(&values, &target, 3, (values.len() / 20).max(2)).map_err(Failure::input)?;
-    let keys = info.space.keys();
-    let mut method = Vec::new();
-    let mut step = Vec::new();
-    let mut chosen = Vec::new();
-    let mut coverage = Vec::new();
-    let mut density = Vec::new();
-    let mut mass = Vec::new();
-    let mut parameter = Vec::new();
-    let mut low = Vec::new();
-    let mut high = Vec::new();
-    let mut restricted = Vec::new();
-    let mut push = |m: &str, s: u32, is_chosen: bool, b: &kyoso_explore::discover::Box| {
-        for (d, (lo, hi)) in b.limits.iter().enumerate() {
-            method.push(m.to_string());
-            step.push(s);
-            chosen.push(is_chosen);
-            coverage.push(b.coverage);
-            density.push(b.density);
-            mass.push(b.mass);
-            parameter.push(keys[d].clone());
-            low.push(*lo);
-            high.push(*hi);
-            restricted.push(b.restricted.contains(&d));
-        }
-    };
-    for (s, b) in p.trajectory.iter().enumerate() {
-        push("prim-peel", s as u32, false, b);
-    }
-    push("prim", p.chosen_step as u32, true, &p.chosen);
-    for (s, leaf) in leaves.iter().enumerate() {
-        push("tree-leaf", s as u32, false, &leaf.boxed);
-    }
-    let table = Table::new("boxes")
-        .column("method", "", "prim-peel (a step of the peeling trajectory), prim (the chosen box after pasting), tree-leaf (a leaf of a depth-3 classification tree, densest first)", Values::Str(method))
-        .column("step", "index", "peeling step (prim-peel), the trajectory step the chosen box started from (prim), or leaf rank (tree-leaf)", Values::U32(step))
-        .column("chosen", "", "whether this is the chosen PRIM box", Values::Bool(chosen))
-        .column("coverage", "fraction", "share of all design rows where the condition holds that fall in the box", Values::F64(coverage))
-        .column("density", "fraction", "share of the box's rows where the condition holds", Values::F64(density))
-        .column("mass", "fraction", "share of all design rows in the box", Values::F64(mass))
-        .column("parameter", "", "the parameter (scenario key); one row per parameter of each box", Values::Str(parameter))
-        .column("low", "parameter", "the box's lower limit on the parameter", Values::F64(low))
-        .column("high", "parameter", "the box's upper limit on the parameter", Values::F64(high))
-        .column("restricted", "", "whether the box is narrower than the design's range on this parameter", Values::Bool(restricted));
+    let condition = Condition::parse(&a.condition)?;
+    let design = Design::load(&a.design)?;
+    let outputs = kyoso_engine::explore::read_results(&a.results, &design)?;
+    let k = outputs.find(&a.metric, &a.results)?;
+    let d = kyoso_engine::explore::discover(&design, &outputs, k, condition, a.min_coverage)?;
+    let keys = design.info.space.keys();
     let out = crate::output::Output::start(&a.out, a.force)?;
-    out.table(&table, true)?;
+    out.table(&kyoso_engine::explore::boxes_table(&design, &d), true)?;
+    let holds = d.target.iter().filter(|&&t| t).count();
     out.json(
         "summary.json",
         &serde_json::json!({
             "kyoso_version": kyoso_core::VERSION,
             "metric": a.metric,
-            "condition": format!("{op} {threshold}"),
-            "rows": values.len(),
-            "rows_where_it_holds": target.iter().filter(|&&t| t).count(),
-            "design": info,
+            "condition": d.condition.to_string(),
+            "rows": d.target.len(),
+            "rows_where_it_holds": holds,
+            "design": design.info,
         }),
     )?;
+    let intro = format!(
+        "<p>Scenario discovery on <code>{}</code> run on the {} design <code>{}</code>.</p>",
+        escape(&a.results.display().to_string()),
+        design.info.method.name(),
+        escape(&a.design.display().to_string())
+    );
+    out.report(
+        "kyoso explore: scenario discovery",
+        &intro,
+        &kyoso_engine::explore_report::discovery_sections(&design, &d),
+    )?;
     let dir = out.commit()?;
-    let b = &p.chosen;
+    let b = &d.prim.chosen;
     println!(
-        "{} {op} {threshold} holds in {} of {} design rows",
+        "{} {} holds in {holds} of {} design rows",
         a.metric,
-        target.iter().filter(|&&t| t).count(),
-        values.len()
+        d.condition,
+        d.target.len()
     );
     println!(
         "PRIM box: coverage {:.2}, density {:.2}, mass {:.2}; restricted:",
         b.coverage, b.density, b.mass
     );
-    for &d in &b.restricted {
+    for &dim in &b.restricted {
         println!(
             "  {:<40} [{:.4}, {:.4}]",
-            keys[d], b.limits[d].0, b.limits[d].1
+            keys[dim], b.limits[dim].0, b.limits[dim].1
         );
     }
     if b.restricted.is_empty() {
         println!("  (none: the condition is not confined to a region)");
     }
     println!(
-        "outputs: {} (boxes.parquet, boxes.csv, summary.json)",
+        "outputs: {} (boxes.parquet, boxes.csv, summary.json, report.html)",
         dir.display()
+    );
+    Ok(())
+}
+
+/// What an exploration folder may hold (so --resume never writes into a
+/// user's folder or another command's output).
+const RUN_ENTRIES: [&str; 4] = ["design.csv", "design.csv.json", "sweep", "analysis"];
+
+fn check_run_folder(out: &Path, resume: bool) -> Result<(), Failure> {
+    if kyoso_io::folder::check_folder_can_exist(out).is_err() || (out.exists() && !out.is_dir()) {
+        return Err(Failure::input(format!(
+            "{}: exists and is not a folder (or lies under a file)",
+            out.display()
+        )));
+    }
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return Ok(());
+    };
+    let names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    if !resume {
+        return Err(Failure::input(format!(
+            "{}: folder exists and is not empty; use --resume to continue that exploration, or another --out",
+            out.display()
+        )));
+    }
+    if let Some(other) = names.iter().find(|n| !RUN_ENTRIES.contains(&n.as_str())) {
+        return Err(Failure::input(format!(
+            "{}: --resume: `{other}` is not something `kyoso explore run` writes; this is not an exploration folder",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
+fn explore_run(a: &RunArgs) -> Result<(), Failure> {
+    use kyoso_engine::sweep::SweepModel as M;
+    let model: M = a.model.into();
+    let space_model = if model == M::SilentRivalry {
+        EngineSpaceModel::SilentRivalry
+    } else if a.space == Path::new("plausible") && !a.space.exists() {
+        return Err(Failure::input(format!(
+            "--space plausible: plausible ranges are given for silent-rivalry only; write a space file for {}",
+            model.name()
+        )));
+    } else {
+        // The sweep validates every design point against the model's ranges.
+        EngineSpaceModel::None
+    };
+    let (design_method, analysis) = match a.method {
+        RunMethod::Morris => (DesignMethod::Morris, Analysis::Morris),
+        RunMethod::Sobol => (DesignMethod::Saltelli, Analysis::Sobol),
+        RunMethod::Regression => (DesignMethod::Lhs, Analysis::Regression),
+    };
+    let space = kyoso_engine::explore::read_space(&a.space, space_model)?;
+    let design = Design::make(
+        method_of(design_method, &a.options),
+        space,
+        a.options.n,
+        a.design_seed,
+    )?;
+    kyoso_engine::explore::preflight(analysis, &design)?;
+    let inputs = a.scenario.inputs()?;
+    check_run_folder(&a.out, a.resume)?;
+    let design_path = a.out.join("design.csv");
+    if a.resume && design_path.exists() {
+        let before = Design::load(&design_path)?;
+        if before.csv() != design.csv() || before.info.method != design.info.method {
+            return Err(Failure::input(format!(
+                "{}: --resume: this folder holds another design ({} of {} rows); give the flags it was started with",
+                a.out.display(),
+                before.info.method.name(),
+                before.info.rows
+            )));
+        }
+    } else {
+        std::fs::create_dir_all(&a.out)
+            .map_err(|e| Failure::runtime(format!("{}: {e}", a.out.display())))?;
+        design.write(&design_path, true)?;
+    }
+    let sweep_dir = a.out.join("sweep");
+    let mut request = kyoso_engine::sweep::SweepRequest::new(model, inputs, a.reps, &sweep_dir);
+    request.design = Some(design_path.clone());
+    request.jobs = a.jobs.map(|j| j as usize);
+    request.resume = a.resume && sweep_dir.exists();
+    if !a.quiet {
+        eprintln!(
+            "explore {}: {} design, {} rows of {} parameters x {} reps = {} runs of {}",
+            analysis.name(),
+            design.info.method.name(),
+            design.info.rows,
+            design.info.space.dims(),
+            a.reps,
+            design.info.rows as u64 * a.reps as u64,
+            model.name()
+        );
+    }
+    let started = std::time::Instant::now();
+    let outcome = crate::sweep::run(&request, a.quiet)?;
+    let sweep_seconds = started.elapsed().as_secs_f64();
+    let started = std::time::Instant::now();
+    let outputs = kyoso_engine::explore::read_results(&outcome.out, &design)?;
+    let chosen = chosen(&outputs, &a.metrics, &outcome.out)?;
+    let boot = Bootstrap {
+        resamples: a.resamples,
+        confidence: 0.95,
+        seed: a.design_seed,
+    };
+    let all = kyoso_engine::explore::analyse(analysis, &design, &outputs, &chosen, boot)?;
+    let analysis_seconds = started.elapsed().as_secs_f64();
+    let command = std::iter::once("kyoso".to_string())
+        .chain(std::env::args().skip(1))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let summary = serde_json::json!({
+        "kyoso_version": kyoso_core::VERSION,
+        "analysis": analysis.name(),
+        "model": model.name(),
+        "design": design.info,
+        "reps": a.reps,
+        "runs": outcome.manifest.runs_total,
+        "sweep_id": outcome.manifest.sweep_id,
+        "results": "../sweep",
+        "bootstrap": {"resamples": a.resamples, "seed": a.design_seed, "confidence": 0.95},
+        "command": command,
+    });
+    let intro = format!(
+        "<p>{} of <code>{}</code>: a {} design of {} rows over {} parameters, {} replications each ({} runs, sweep <code>{}</code>); the mean over replications is analysed, with 95 % bootstrap intervals from {} resamples. Sweep {:.1} s, analysis {:.1} s.</p><p>Made by <code>{}</code>.</p>",
+        analysis.name(),
+        model.name(),
+        design.info.method.name(),
+        design.info.rows,
+        design.info.space.dims(),
+        a.reps,
+        outcome.manifest.runs_total,
+        escape(&outcome.manifest.sweep_id),
+        a.resamples,
+        sweep_seconds,
+        analysis_seconds,
+        escape(&command)
+    );
+    let analysed = Analysed {
+        analysis,
+        design: &design,
+        outputs: &outputs,
+        all: &all,
+    };
+    analysed.write(&a.out.join("analysis"), true, summary, &intro)?;
+    if a.quiet {
+        println!("{}", a.out.display());
+        return Ok(());
+    }
+    for m in &all {
+        print_ranking(analysis, &design, m);
+    }
+    println!(
+        "\nsweep {:.1} s, analysis {:.1} s; outputs: {} (design.csv, sweep/, analysis/: indices.parquet, report.html)",
+        sweep_seconds,
+        analysis_seconds,
+        a.out.display()
     );
     Ok(())
 }

@@ -216,3 +216,12 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_well_formed() {
+        // clap's own checks (unique names, valid defaults) on every subcommand.
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
+}

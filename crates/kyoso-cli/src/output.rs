@@ -148,6 +148,17 @@ impl Output {
             .map_err(Failure::runtime)
     }
 
+    /// Writes report.html and its figures (figures/*.svg, *.png).
+    pub fn report(
+        &self,
+        title: &str,
+        intro: &str,
+        sections: &[kyoso_io::report::Section],
+    ) -> Result<(), Failure> {
+        kyoso_io::report::write(self.staging.path(), title, intro, sections)
+            .map_err(Failure::runtime)
+    }
+
     /// Writes an RGB picture.
     pub fn png(&self, name: &str, width: u32, height: u32, rgb: &[u8]) -> Result<(), Failure> {
         let path = self.staging.path().join(name);

@@ -69,6 +69,7 @@ fn line(title: &str, y_label: &str, series: Vec<Series>) -> Figure {
         y_label: y_label.into(),
         series,
         categories: None,
+        mode: kyoso_io::figure::Mode::Auto,
     }
 }
 
@@ -255,6 +256,7 @@ fn sweep_figure(keys: &[String], rows: &[SummaryRow], metric: &str) -> Figure {
                 band: Some(vec![(r.ci_low, r.ci_high)]),
             }],
             categories: Some(vec![metric.into()]),
+            mode: kyoso_io::figure::Mode::Auto,
         };
     }
     let numeric = mine.iter().all(|r| r.parameters[0].parse::<f64>().is_ok());
@@ -286,6 +288,18 @@ fn sweep_figure(keys: &[String], rows: &[SummaryRow], metric: &str) -> Figure {
                 .unwrap_or(0) as f64
         }
     };
+    // Points that are not a full grid (a Latin hypercube, a Morris design)
+    // have no lines to draw: each point is a dot.
+    let distinct = |k: usize| {
+        let mut v: Vec<&str> = mine.iter().map(|r| r.parameters[k].as_str()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v.len()
+    };
+    let grid: f64 = (0..keys.len()).map(|k| distinct(k) as f64).product();
+    if numeric && grid != mine.len() as f64 {
+        return design_scatter(keys, &mine, metric);
+    }
     let series = lines
         .into_iter()
         .map(|(label, rs)| Series {
@@ -304,5 +318,44 @@ fn sweep_figure(keys: &[String], rows: &[SummaryRow], metric: &str) -> Figure {
         y_label: format!("{metric} (mean, 95 % CI)"),
         series,
         categories: (!numeric).then_some(firsts),
+        mode: kyoso_io::figure::Mode::Auto,
+    }
+}
+
+/// A design sweep (points that are not a grid: a Latin hypercube, a
+/// Morris design, …): the metric's mean at every design point, with its
+/// 95 % CI, against the varied key with the strongest rank correlation.
+fn design_scatter(keys: &[String], rows: &[&SummaryRow], metric: &str) -> Figure {
+    let value = |r: &SummaryRow, k: usize| r.parameters[k].parse::<f64>().ok();
+    let y: Vec<f64> = rows.iter().map(|r| r.mean).collect();
+    let strength = |k: usize| {
+        let x: Vec<f64> = rows
+            .iter()
+            .map(|r| value(r, k).unwrap_or(f64::NAN))
+            .collect();
+        let r = kyoso_explore::stats::correlation(
+            &kyoso_explore::stats::ranks(&x),
+            &kyoso_explore::stats::ranks(&y),
+        );
+        if r.is_finite() { r.abs() } else { 0.0 }
+    };
+    let best = (0..keys.len())
+        .filter(|&k| rows.iter().all(|r| value(r, k).is_some()))
+        .max_by(|&a, &b| strength(a).total_cmp(&strength(b)))
+        .unwrap_or(0);
+    Figure {
+        title: format!("{metric} at each design point, by {}", keys[best]),
+        x_label: keys[best].clone(),
+        y_label: format!("{metric} (mean, 95 % CI)"),
+        series: vec![Series {
+            label: format!("{} design points", rows.len()),
+            points: rows
+                .iter()
+                .map(|r| (value(r, best).unwrap_or(f64::NAN), r.mean))
+                .collect(),
+            band: Some(rows.iter().map(|r| (r.ci_low, r.ci_high)).collect()),
+        }],
+        categories: None,
+        mode: kyoso_io::figure::Mode::Scatter,
     }
 }

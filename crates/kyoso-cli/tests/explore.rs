@@ -284,6 +284,9 @@ fn discovery_finds_a_planted_region_of_a_table() {
         .stdout(
             predicate::str::contains("restricted:\n  a ").and(predicate::str::contains("\n  c ")),
         );
+    let report = fs::read_to_string(t.join("found/report.html")).unwrap();
+    assert!(report.contains("data-figure=\"prim-tradeoff\""));
+    assert!(report.contains("<code>a</code>") && report.contains("<code>c</code>"));
     let boxes = fs::read_to_string(t.join("found/boxes.csv")).unwrap();
     let chosen: Vec<&str> = boxes.lines().filter(|l| l.starts_with("prim,")).collect();
     assert_eq!(chosen.len(), 3);
@@ -338,4 +341,271 @@ fn the_plausible_space_makes_a_design_of_every_explored_parameter() {
         "{header:?}"
     );
     assert_eq!(csv.lines().count(), 1 + 2 * (header.len() + 1));
+}
+
+fn run_args(method: &'static str, out: &'static str, extra: &[&'static str]) -> Vec<&'static str> {
+    let mut v = vec![
+        "explore",
+        "run",
+        method,
+        "silent-rivalry",
+        "--space",
+        "space.toml",
+        "--n",
+        "3",
+        "--reps",
+        "2",
+        "--ticks",
+        "12",
+        "--jobs",
+        "2",
+        "--resamples",
+        "100",
+        "--out",
+        out,
+    ];
+    v.extend_from_slice(extra);
+    v
+}
+
+#[test]
+fn explore_run_designs_sweeps_analyses_and_reports_in_one_step() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    fs::write(t.join("space.toml"), SPACE).unwrap();
+    kyoso(t)
+        .args(run_args("morris", "ex", &["--metric", "exits"]))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("exits: parameters by mu_star"));
+    assert_eq!(
+        listing(&t.join("ex")),
+        ["analysis", "design.csv", "design.csv.json", "sweep"]
+    );
+    // The design is the one `explore design` makes, and the sweep ran on it.
+    kyoso(t)
+        .args([
+            "explore",
+            "design",
+            "morris",
+            "--space",
+            "space.toml",
+            "--n",
+            "3",
+            "--out",
+            "d.csv",
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        fs::read(t.join("d.csv")).unwrap(),
+        fs::read(t.join("ex/design.csv")).unwrap()
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(t.join("ex/sweep/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["runs_total"], 9 * 2);
+    let indices = fs::read_to_string(t.join("ex/analysis/indices.csv")).unwrap();
+    assert_eq!(indices.lines().count(), 1 + 2 * 3, "{indices}");
+    let report = fs::read_to_string(t.join("ex/analysis/report.html")).unwrap();
+    for figure in ["ranking-1", "mu-sigma-1", "scatter-1"] {
+        assert!(
+            report.contains(&format!("data-figure=\"{figure}\"")),
+            "{figure}"
+        );
+        assert!(t.join(format!("ex/analysis/figures/{figure}.png")).exists());
+    }
+    assert!(report.contains("Replication noise is"));
+    // The same command in another folder gives the same indices, byte for byte.
+    kyoso(t)
+        .args(run_args("morris", "again", &["--metric", "exits", "-q"]))
+        .assert()
+        .success()
+        .stdout("again\n");
+    assert_eq!(
+        indices,
+        fs::read_to_string(t.join("again/analysis/indices.csv")).unwrap()
+    );
+    // `kyoso report` on the design sweep draws each metric at every design
+    // point (a scatter), not one line per point.
+    kyoso(t).args(["report", "again/sweep"]).assert().success();
+    let sweep_report = fs::read_to_string(t.join("again/sweep/report.html")).unwrap();
+    assert!(
+        sweep_report.contains("at each design point, by"),
+        "design sweeps are drawn as scatters"
+    );
+    // The analysis by hand on the run's sweep agrees.
+    kyoso(t)
+        .args([
+            "explore",
+            "sensitivity",
+            "morris",
+            "ex/sweep",
+            "--design",
+            "ex/design.csv",
+            "--metric",
+            "exits",
+            "--resamples",
+            "100",
+            "--out",
+            "by-hand",
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        indices,
+        fs::read_to_string(t.join("by-hand/indices.csv")).unwrap()
+    );
+}
+
+#[test]
+fn explore_run_resumes_only_its_own_folder_and_design() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    fs::write(t.join("space.toml"), SPACE).unwrap();
+    // Too few rows for the analysis: refused before any run.
+    kyoso(t)
+        .args(run_args("regression", "ex", &["--metric", "exits", "-q"]))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("at least 5 are needed"));
+    assert!(!t.join("ex").exists());
+    let n8 = |mut v: Vec<&'static str>| {
+        v[7] = "8";
+        v
+    };
+    kyoso(t)
+        .args(n8(run_args(
+            "regression",
+            "ex",
+            &["--metric", "exits", "-q"],
+        )))
+        .assert()
+        .success();
+    let indices = fs::read(t.join("ex/analysis/indices.csv")).unwrap();
+    // Again without --resume: refused; with it, the same result.
+    kyoso(t)
+        .args(n8(run_args("regression", "ex", &["--metric", "exits"])))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("use --resume"));
+    kyoso(t)
+        .args(n8(run_args(
+            "regression",
+            "ex",
+            &["--metric", "exits", "--resume", "-q"],
+        )))
+        .assert()
+        .success();
+    assert_eq!(
+        indices,
+        fs::read(t.join("ex/analysis/indices.csv")).unwrap()
+    );
+    // Another design (other n, other method) is not resumed into it.
+    let mut other = run_args("regression", "ex", &["--resume"]);
+    other[7] = "9";
+    kyoso(t)
+        .args(&other)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("holds another design"));
+    kyoso(t)
+        .args(run_args("morris", "ex", &["--resume"]))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("holds another design"));
+    // A user's folder is never written into.
+    fs::create_dir(t.join("mine")).unwrap();
+    fs::write(t.join("mine/notes.txt"), "mine").unwrap();
+    kyoso(t)
+        .args(run_args("morris", "mine", &["--resume"]))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not an exploration folder"));
+    assert_eq!(listing(&t.join("mine")), ["notes.txt"]);
+    // Bad spaces and models fail before anything is made.
+    kyoso(t)
+        .args([
+            "explore",
+            "run",
+            "morris",
+            "spatial-pd",
+            "--space",
+            "plausible",
+            "--n",
+            "2",
+            "--out",
+            "pd",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("silent-rivalry only"));
+    assert!(!t.join("pd").exists());
+}
+
+#[test]
+fn explore_run_explores_a_classic_model_and_a_table_from_another_tool() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    fs::write(
+        t.join("pd.toml"),
+        "[[parameter]]\nkey = \"b\"\nlow = 1.2\nhigh = 2.2\n\n[[parameter]]\nkey = \"defectors\"\nlow = 0.05\nhigh = 0.5\n",
+    )
+    .unwrap();
+    kyoso(t)
+        .args([
+            "explore",
+            "run",
+            "regression",
+            "spatial-pd",
+            "--space",
+            "pd.toml",
+            "--n",
+            "16",
+            "--set",
+            "size=20",
+            "--ticks",
+            "20",
+            "--reps",
+            "2",
+            "--resamples",
+            "100",
+            "--metric",
+            "cooperator_fraction",
+            "--out",
+            "pd",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "cooperator_fraction: parameters by PRCC",
+        ));
+    let indices = fs::read_to_string(t.join("pd/analysis/indices.csv")).unwrap();
+    assert!(
+        indices.contains("cooperator_fraction,b,,PRCC,"),
+        "{indices}"
+    );
+    // A space outside the model's range fails at validation, before any run.
+    fs::write(
+        t.join("bad.toml"),
+        "[[parameter]]\nkey = \"defectors\"\nlow = 0.1\nhigh = 2\n",
+    )
+    .unwrap();
+    kyoso(t)
+        .args([
+            "explore",
+            "run",
+            "regression",
+            "spatial-pd",
+            "--space",
+            "bad.toml",
+            "--n",
+            "4",
+            "--out",
+            "bad",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("defectors"));
+    assert!(!t.join("bad/sweep/journal.jsonl").exists());
 }

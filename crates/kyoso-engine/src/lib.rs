@@ -5,6 +5,8 @@
 //! interruption pass through a [`sweep::Monitor`] the face supplies.
 
 pub mod classic;
+pub mod explore;
+pub mod explore_report;
 mod scenario;
 pub mod sweep;
 

@@ -23,7 +23,7 @@ pub mod design;
 pub mod discover;
 pub mod sensitivity;
 pub mod space;
-mod stats;
+pub mod stats;
 
 /// A bad space, design request or analysis input. Bad input: exit status 2.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -67,12 +67,19 @@ fn resample(r: &mut rand_chacha::ChaCha8Rng, n: usize) -> Vec<usize> {
     (0..n).map(|_| r.random_range(0..n)).collect()
 }
 
+/// The sample standard deviation; NaN for fewer than two values.
 fn sd(values: &[f64]) -> f64 {
     if values.len() < 2 {
-        0.0
+        f64::NAN
     } else {
         var(values, 1).sqrt()
     }
+}
+
+/// The interval estimate ± half; none without a bootstrap (fewer than
+/// two resamples), not a zero-width interval.
+fn band(estimate: f64, half: f64) -> Option<(f64, f64)> {
+    (!half.is_nan()).then_some((estimate - half, estimate + half))
 }
 
 /// Morris indices from trajectories of d + 1 rows (unit coordinates, as
@@ -154,7 +161,7 @@ pub fn morris(
             other: None,
             index: "mu_star",
             estimate: mu_star,
-            ci: Some((mu_star - half, mu_star + half)),
+            ci: band(mu_star, half),
         });
         out.push(Index {
             parameter: i,
@@ -293,7 +300,7 @@ pub fn sobol(
     let interval = |k: usize| {
         let vals: Vec<f64> = samples.iter().map(|s| s[k]).collect();
         let half = zq * sd(&vals);
-        Some((point[k] - half, point[k] + half))
+        band(point[k], half)
     };
     let mut out = Vec::new();
     for i in 0..dims {
@@ -441,7 +448,7 @@ pub fn regression(
                 other: None,
                 index: name,
                 estimate: est,
-                ci: Some((est - half, est + half)),
+                ci: band(est, half),
             });
         }
     }

@@ -1,5 +1,6 @@
-//! Figures: line charts with 95 % bands and point charts with error bars,
-//! drawn with plotters as SVG (for the HTML report) and PNG (for papers),
+//! Figures: line charts with 95 % bands, point charts with error bars
+//! (categories along x, or down the y axis for long names), and scatter
+//! plots, drawn with plotters as SVG (for the HTML report) and PNG (for papers),
 //! from the same description. Text uses the embedded DejaVu Sans, so
 //! nothing depends on the fonts of the machine.
 
@@ -49,6 +50,21 @@ pub struct Figure {
     /// When set, x values are indexes into these names and points are
     /// drawn with error bars instead of lines.
     pub categories: Option<Vec<String>>,
+    pub mode: Mode,
+}
+
+/// How a figure draws its points.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// Lines over a numeric x, or points over categories along x.
+    #[default]
+    Auto,
+    /// Unjoined points over a numeric x (error bars where there is a band).
+    Scatter,
+    /// Categories down the y axis (the first at the top), each series'
+    /// value along x with horizontal error bars, and a line at x = 0:
+    /// readable with long category names, as in a tornado chart.
+    Horizontal,
 }
 
 impl Figure {
@@ -108,6 +124,7 @@ impl Figure {
         };
         let x = match &self.categories {
             Some(c) => (-0.5, c.len() as f64 - 0.5),
+            None if self.mode == Mode::Scatter => span(&xs, 0.03),
             None => span(&xs, 0.0),
         };
         (x, span(&ys, 0.08))
@@ -115,6 +132,10 @@ impl Figure {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) {
         let _ = root.fill(&WHITE);
+        if self.mode == Mode::Horizontal {
+            self.draw_horizontal(root);
+            return;
+        }
         let ((x0, x1), (y0, y1)) = self.ranges();
         let Ok(mut chart) = ChartBuilder::on(root)
             .caption(&self.title, ("sans-serif", caption_size(&self.title)))
@@ -167,6 +188,22 @@ impl Figure {
                     a.label(&s.label)
                         .legend(move |(x, y)| Circle::new((x + 10, y), 5, colour.filled()));
                 }
+            } else if self.mode == Mode::Scatter {
+                if let Some(b) = &s.band {
+                    let _ =
+                        chart.draw_series(s.points.iter().zip(b).map(|(&(x, y), &(lo, hi))| {
+                            ErrorBar::new_vertical(x, lo, y, hi, colour.mix(0.5).filled(), 6)
+                        }));
+                }
+                if let Ok(a) = chart.draw_series(
+                    s.points
+                        .iter()
+                        .filter(|(x, y)| x.is_finite() && y.is_finite())
+                        .map(|&(x, y)| Circle::new((x, y), 3, colour.mix(0.6).filled())),
+                ) {
+                    a.label(&s.label)
+                        .legend(move |(x, y)| Circle::new((x + 10, y), 4, colour.filled()));
+                }
             } else {
                 if let Some(b) = &s.band {
                     let mut polygon: Vec<(f64, f64)> = s
@@ -201,6 +238,91 @@ impl Figure {
             let _ = chart
                 .configure_series_labels()
                 .position(SeriesLabelPosition::UpperLeft)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK.mix(0.4))
+                .draw();
+        }
+    }
+}
+
+impl Figure {
+    /// Categories down the y axis, values along x (see [`Mode::Horizontal`]).
+    fn draw_horizontal<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) {
+        let names = self.categories.clone().unwrap_or_default();
+        let n = names.len().max(1);
+        // Values (and bands) along x, always including 0.
+        let mut xs = vec![0.0];
+        for s in &self.series {
+            for (k, &(_, v)) in s.points.iter().enumerate() {
+                xs.push(v);
+                if let Some(b) = &s.band {
+                    xs.extend([b[k].0, b[k].1]);
+                }
+            }
+        }
+        let finite = xs.iter().copied().filter(|x| x.is_finite());
+        let lo = finite.clone().fold(f64::INFINITY, f64::min);
+        let hi = finite.fold(f64::NEG_INFINITY, f64::max);
+        let w = if hi > lo { hi - lo } else { 1.0 };
+        let (x0, x1) = (lo - 0.05 * w, hi + 0.05 * w);
+        let longest = names.iter().map(|c| c.chars().count()).max().unwrap_or(4) as u32;
+        let label_area = (longest * 7 + 16).clamp(60, SIZE.0 / 2);
+        // Category k at y = n - 1 - k, so the first is at the top.
+        let Ok(mut chart) = ChartBuilder::on(root)
+            .caption(&self.title, ("sans-serif", caption_size(&self.title)))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(label_area)
+            .build_cartesian_2d(x0..x1, -0.5..(n as f64 - 0.5))
+        else {
+            return;
+        };
+        let y_formatter = move |y: &f64| {
+            let k = y.round();
+            if (y - k).abs() < 1e-9 && k >= 0.0 && (k as usize) < names.len() {
+                names[names.len() - 1 - k as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        let x_formatter = |x: &f64| tidy(*x);
+        let _ = chart
+            .configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .light_line_style(WHITE.mix(0.0))
+            .y_labels(n + 1)
+            .y_label_formatter(&y_formatter)
+            .x_label_formatter(&x_formatter)
+            .label_style(("sans-serif", 12))
+            .draw();
+        let _ = chart.draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, -0.5), (0.0, n as f64 - 0.5)],
+            BLACK.mix(0.5).stroke_width(1),
+        )));
+        let row = |k: f64| n as f64 - 1.0 - k;
+        for (k, s) in self.series.iter().enumerate() {
+            let colour = PALETTE[k % PALETTE.len()];
+            let offset = (k as f64 - (self.series.len() as f64 - 1.0) / 2.0) * 0.2;
+            if let Some(b) = &s.band {
+                let _ = chart.draw_series(s.points.iter().zip(b).map(|(&(c, _), &(lo, hi))| {
+                    let y = row(c) - offset;
+                    PathElement::new(vec![(lo, y), (hi, y)], colour.stroke_width(2))
+                }));
+            }
+            if let Ok(a) = chart.draw_series(
+                s.points
+                    .iter()
+                    .map(|&(c, v)| Circle::new((v, row(c) - offset), 5, colour.filled())),
+            ) {
+                a.label(&s.label)
+                    .legend(move |(x, y)| Circle::new((x + 10, y), 5, colour.filled()));
+            }
+        }
+        if self.series.len() > 1 {
+            let _ = chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::LowerRight)
                 .background_style(WHITE.mix(0.85))
                 .border_style(BLACK.mix(0.4))
                 .draw();
@@ -247,7 +369,25 @@ mod tests {
                 },
             ],
             categories: categories.then(|| vec!["a".into(), "b".into(), "c".into()]),
+            mode: Mode::Auto,
         }
+    }
+
+    #[test]
+    fn scatter_and_horizontal_figures_draw_every_point_and_name() {
+        let mut f = figure(false);
+        f.mode = Mode::Scatter;
+        let svg = f.svg();
+        assert!(svg.matches("<circle").count() >= 6, "six points as circles");
+        assert!(!svg.contains("<polygon"), "no bands: error bars instead");
+        let mut h = figure(true);
+        h.mode = Mode::Horizontal;
+        h.categories = Some(vec!["encounters.per_tick".into(), "b".into(), "c".into()]);
+        let svg = h.svg();
+        assert!(svg.contains("encounters.per_tick"));
+        assert!(svg.matches("<circle").count() >= 6);
+        let png = h.png();
+        assert!(png.len() > 1000);
     }
 
     #[test]

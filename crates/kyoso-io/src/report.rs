@@ -104,6 +104,7 @@ mod tests {
                 band: None,
             }],
             categories: None,
+            mode: crate::figure::Mode::Auto,
         };
         let sections = vec![Section {
             heading: "A & B".into(),
