@@ -306,6 +306,13 @@ pub struct Totals {
     pub consumer_surplus_last: f64,
     pub capability_mean_last: f64,
     pub capability_max_last: f64,
+    /// Firm-months by the strategy held in the month (every firm alive
+    /// when profits are booked), and their summed profit.
+    pub firm_months: [u64; Strategy::COUNT],
+    pub firm_month_profit: [f64; Strategy::COUNT],
+    /// The same for initial firms only (ids below the initial count).
+    pub initial_firm_months: [u64; Strategy::COUNT],
+    pub initial_firm_month_profit: [f64; Strategy::COUNT],
 }
 
 /// Mean of a sum over n, 0 when n is 0 (outputs never hold NaN).

@@ -334,12 +334,24 @@ impl Simulation {
     }
 
     fn book_profits(&mut self) {
+        // Initial firms have the ids below their count; entrants come later.
+        let initial: u32 = self.params.origin_firms.iter().sum();
+        let t = &mut self.totals;
         for &id in &self.alive {
             let f = &mut self.firms[id as usize];
             let profit = f.ledger.profit();
             f.cash += profit;
             f.total_profit += profit;
             f.profit_since_adapt += profit;
+            // A firm-month under the strategy held this month (adaptation
+            // comes later in the tick), exiting firms included.
+            let s = f.strategy as usize;
+            t.firm_months[s] += 1;
+            t.firm_month_profit[s] += profit;
+            if id < initial {
+                t.initial_firm_months[s] += 1;
+                t.initial_firm_month_profit[s] += profit;
+            }
         }
     }
 

@@ -51,6 +51,23 @@ pub struct Summary {
     pub total_profit_by_initial_strategy: BTreeMap<String, f64>,
     /// Share of firms that survived to the end, by initial strategy (initial firms only).
     pub survival_by_initial_strategy: BTreeMap<String, f64>,
+    /// Firm-months by the strategy held in the month (all firms).
+    pub firm_months_by_held_strategy: BTreeMap<String, u64>,
+    /// Profit per firm-month by the strategy held in the month (all firms;
+    /// `None` without any such firm-month): a rate that does not depend on
+    /// how long firms live or on who enters.
+    pub profit_rate_by_held_strategy: BTreeMap<String, Option<f64>>,
+    /// The same among initial firms only (a matched cohort).
+    pub profit_rate_initial_by_held_strategy: BTreeMap<String, Option<f64>>,
+    /// Initial firms' profit per firm-month held calibrated minus held
+    /// naive in-group (claim C9 on a matched cohort); `None` if either has
+    /// no firm-month.
+    pub profit_rate_calibrated_minus_naive_ingroup: Option<f64>,
+}
+
+/// A rate, or `None` (no data) without any firm-month.
+fn rate(sum: f64, months: u64) -> Option<f64> {
+    (months > 0).then(|| sum / months as f64)
 }
 
 impl Summary {
@@ -129,7 +146,35 @@ impl Summary {
                     .unwrap_or(0.0),
             ));
         }
+        // Missing values are NaN here, null in every file.
+        let or_nan = |v: Option<&Option<f64>>| v.copied().flatten().unwrap_or(f64::NAN);
+        for s in Strategy::ALL {
+            let k = s.name();
+            out.push((
+                format!("firm_months_{k}"),
+                self.firm_months_by_held_strategy.get(k).copied().unwrap_or(0) as f64,
+            ));
+            out.push((
+                format!("profit_rate_{k}"),
+                or_nan(self.profit_rate_by_held_strategy.get(k)),
+            ));
+            out.push((
+                format!("profit_rate_initial_{k}"),
+                or_nan(self.profit_rate_initial_by_held_strategy.get(k)),
+            ));
+        }
+        out.push((
+            "profit_rate_calibrated_minus_naive_ingroup".into(),
+            self.profit_rate_calibrated_minus_naive_ingroup
+                .unwrap_or(f64::NAN),
+        ));
         out
+    }
+
+    /// Whether a metric of [`Summary::metrics`] may have no value (NaN):
+    /// a rate over a group that had no firm-month.
+    pub fn may_be_missing(metric: &str) -> bool {
+        metric.starts_with("profit_rate_")
     }
 
     /// Computes the summary of a simulation from its state and running totals.
@@ -278,6 +323,41 @@ impl Summary {
                 .into_iter()
                 .map(|(k, (a, n))| (k, a as f64 / n as f64))
                 .collect(),
+            firm_months_by_held_strategy: Strategy::ALL
+                .iter()
+                .map(|&s| (s.name().to_string(), t.firm_months[s as usize]))
+                .collect(),
+            profit_rate_by_held_strategy: Strategy::ALL
+                .iter()
+                .map(|&s| {
+                    let i = s as usize;
+                    (
+                        s.name().to_string(),
+                        rate(t.firm_month_profit[i], t.firm_months[i]),
+                    )
+                })
+                .collect(),
+            profit_rate_initial_by_held_strategy: Strategy::ALL
+                .iter()
+                .map(|&s| {
+                    let i = s as usize;
+                    (
+                        s.name().to_string(),
+                        rate(t.initial_firm_month_profit[i], t.initial_firm_months[i]),
+                    )
+                })
+                .collect(),
+            profit_rate_calibrated_minus_naive_ingroup: {
+                let r = |s: Strategy| {
+                    rate(
+                        t.initial_firm_month_profit[s as usize],
+                        t.initial_firm_months[s as usize],
+                    )
+                };
+                r(Strategy::Calibrated)
+                    .zip(r(Strategy::NaiveIngroup))
+                    .map(|(c, n)| c - n)
+            },
         }
     }
 }
