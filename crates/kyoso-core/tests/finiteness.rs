@@ -314,7 +314,8 @@ fn assert_finite(out: &RunOutput) -> Result<(), TestCaseError> {
     }
     for (name, v) in out.summary.metrics() {
         // A rate over a group without firm-months has no value (NaN, null in files).
-        let missing = v.is_nan() && kyoso_core::silent_rivalry::summary::Summary::may_be_missing(&name);
+        let missing =
+            v.is_nan() && kyoso_core::silent_rivalry::summary::Summary::may_be_missing(&name);
         prop_assert!(v.is_finite() || missing, "summary {name} is {v}");
     }
     Ok(())

@@ -152,7 +152,10 @@ impl Summary {
             let k = s.name();
             out.push((
                 format!("firm_months_{k}"),
-                self.firm_months_by_held_strategy.get(k).copied().unwrap_or(0) as f64,
+                self.firm_months_by_held_strategy
+                    .get(k)
+                    .copied()
+                    .unwrap_or(0) as f64,
             ));
             out.push((
                 format!("profit_rate_{k}"),
