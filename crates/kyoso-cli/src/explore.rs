@@ -516,6 +516,7 @@ fn explore_run(a: &RunArgs) -> Result<(), Failure> {
         RunMethod::Sobol => (DesignMethod::Saltelli, Analysis::Sobol),
         RunMethod::Regression => (DesignMethod::Lhs, Analysis::Regression),
     };
+    let started = std::time::Instant::now();
     let space = kyoso_engine::explore::read_space(&a.space, space_model)?;
     let design = Design::make(
         method_of(design_method, &a.options),
@@ -524,6 +525,7 @@ fn explore_run(a: &RunArgs) -> Result<(), Failure> {
         a.design_seed,
     )?;
     kyoso_engine::explore::preflight(analysis, &design)?;
+    let design_seconds = started.elapsed().as_secs_f64();
     let inputs = a.scenario.inputs()?;
     check_run_folder(&a.out, a.resume)?;
     let design_path = a.out.join("design.csv");
@@ -587,9 +589,10 @@ fn explore_run(a: &RunArgs) -> Result<(), Failure> {
         "results": "../sweep",
         "bootstrap": {"resamples": a.resamples, "seed": a.design_seed, "confidence": 0.95},
         "command": command,
+        "seconds": {"design": design_seconds, "sweep": sweep_seconds, "analysis": analysis_seconds},
     });
     let intro = format!(
-        "<p>{} of <code>{}</code>: a {} design of {} rows over {} parameters, {} replications each ({} runs, sweep <code>{}</code>); the mean over replications is analysed, with 95 % bootstrap intervals from {} resamples. Sweep {:.1} s, analysis {:.1} s.</p><p>Made by <code>{}</code>.</p>",
+        "<p>{} of <code>{}</code>: a {} design of {} rows over {} parameters, {} replications each ({} runs, sweep <code>{}</code>); the mean over replications is analysed, with 95 % bootstrap intervals from {} resamples. Design {:.2} s, sweep {:.1} s, analysis {:.2} s.</p><p>Made by <code>{}</code>.</p>",
         analysis.name(),
         model.name(),
         design.info.method.name(),
@@ -599,6 +602,7 @@ fn explore_run(a: &RunArgs) -> Result<(), Failure> {
         outcome.manifest.runs_total,
         escape(&outcome.manifest.sweep_id),
         a.resamples,
+        design_seconds,
         sweep_seconds,
         analysis_seconds,
         escape(&command)
@@ -618,7 +622,8 @@ fn explore_run(a: &RunArgs) -> Result<(), Failure> {
         print_ranking(analysis, &design, m);
     }
     println!(
-        "\nsweep {:.1} s, analysis {:.1} s; outputs: {} (design.csv, sweep/, analysis/: indices.parquet, report.html)",
+        "\ndesign {:.2} s, sweep {:.1} s, analysis {:.2} s; outputs: {} (design.csv, sweep/, analysis/: indices.parquet, report.html)",
+        design_seconds,
         sweep_seconds,
         analysis_seconds,
         a.out.display()

@@ -273,23 +273,37 @@ fn morris(dims: usize, n: usize, levels: usize, candidates: usize, seed: u64) ->
     let chosen: Vec<usize> = if candidates == n {
         (0..n).collect()
     } else {
+        // Every pair's distance once (in parallel: this is the design's
+        // cost, O(candidates² · (dims + 1)² · dims)).
+        use rayon::prelude::*;
+        let rows: Vec<Vec<f64>> = (0..candidates)
+            .into_par_iter()
+            .map(|i| {
+                (0..candidates)
+                    .map(|j| {
+                        if j > i {
+                            trajectory_distance(&pool[i], &pool[j])
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let d = |i: usize, j: usize| if i < j { rows[i][j] } else { rows[j][i] };
         // Greedy: the most distant pair, then each time the candidate
         // farthest in total from those chosen.
         let mut best = (0, 1, f64::NEG_INFINITY);
         for i in 0..candidates {
             for j in i + 1..candidates {
-                let d = trajectory_distance(&pool[i], &pool[j]);
-                if d > best.2 {
-                    best = (i, j, d);
+                if d(i, j) > best.2 {
+                    best = (i, j, d(i, j));
                 }
             }
         }
         let mut chosen = vec![best.0, best.1];
         let mut total: Vec<f64> = (0..candidates)
-            .map(|k| {
-                trajectory_distance(&pool[k], &pool[best.0])
-                    + trajectory_distance(&pool[k], &pool[best.1])
-            })
+            .map(|k| d(k, best.0) + d(k, best.1))
             .collect();
         while chosen.len() < n {
             let next = (0..candidates)
@@ -298,7 +312,7 @@ fn morris(dims: usize, n: usize, levels: usize, candidates: usize, seed: u64) ->
                 .expect("enough candidates");
             chosen.push(next);
             for (k, t) in total.iter_mut().enumerate() {
-                *t += trajectory_distance(&pool[k], &pool[next]);
+                *t += d(k, next);
             }
         }
         chosen.sort_unstable();

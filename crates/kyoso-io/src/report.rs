@@ -31,6 +31,15 @@ table{border-collapse:collapse;width:100%;font-size:.95rem;display:block;overflo
 
 /// Renders a report. Figures are inlined as SVG with a `data-figure` attribute.
 pub fn html(title: &str, intro: &str, sections: &[Section]) -> String {
+    let svgs: Vec<Option<String>> = sections
+        .iter()
+        .map(|s| s.figure.as_ref().map(|(_, f)| f.svg()))
+        .collect();
+    html_with(title, intro, sections, &svgs)
+}
+
+/// [`html`] with each section's figure already drawn as SVG.
+fn html_with(title: &str, intro: &str, sections: &[Section], svgs: &[Option<String>]) -> String {
     let mut out = String::new();
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
@@ -39,10 +48,9 @@ pub fn html(title: &str, intro: &str, sections: &[Section]) -> String {
         escape(title)
     ));
     out.push_str(&format!("<h1>{}</h1>\n{intro}\n", escape(title)));
-    for s in sections {
+    for (s, svg) in sections.iter().zip(svgs) {
         out.push_str(&format!("<h2>{}</h2>\n{}\n", escape(&s.heading), s.html));
-        if let Some((name, figure)) = &s.figure {
-            let svg = figure.svg();
+        if let (Some((name, figure)), Some(svg)) = (&s.figure, svg) {
             let svg = svg.find("<svg").map_or(svg.as_str(), |at| &svg[at..]);
             let svg = svg.replacen(
                 "<svg",
@@ -72,18 +80,23 @@ pub fn write(
 ) -> Result<(), OutputError> {
     let figures = dir.join("figures");
     std::fs::create_dir_all(&figures).map_err(|e| OutputError::Io(figures.clone(), e))?;
-    for s in sections {
-        if let Some((name, figure)) = &s.figure {
-            write::bytes(
-                &figures.join(format!("{name}.svg")),
-                figure.svg().as_bytes(),
-            )?;
+    // Figures are drawn in parallel, each once: a report may have hundreds.
+    use rayon::prelude::*;
+    let svgs: Vec<Option<String>> = sections
+        .par_iter()
+        .map(|s| {
+            let Some((name, figure)) = &s.figure else {
+                return Ok(None);
+            };
+            let svg = figure.svg();
+            write::bytes(&figures.join(format!("{name}.svg")), svg.as_bytes())?;
             write::bytes(&figures.join(format!("{name}.png")), &figure.png())?;
-        }
-    }
+            Ok(Some(svg))
+        })
+        .collect::<Result<_, OutputError>>()?;
     write::bytes(
         &dir.join("report.html"),
-        html(title, intro, sections).as_bytes(),
+        html_with(title, intro, sections, &svgs).as_bytes(),
     )
 }
 
