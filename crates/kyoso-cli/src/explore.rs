@@ -314,7 +314,7 @@ impl Analysed<'_> {
     ) -> Result<PathBuf, Failure> {
         let staged = crate::output::Output::start(out, force)?;
         staged.table(
-            &kyoso_engine::explore::indices_table(self.design, self.all),
+            &kyoso_engine::explore::indices_table(self.analysis, self.design, self.all),
             true,
         )?;
         staged.json("summary.json", &summary)?;
@@ -393,6 +393,12 @@ fn print_ranking(analysis: Analysis, design: &Design, m: &MetricIndices) {
             .map(|n| format!(" (replication noise: {:.0} % of the variance)", n * 100.0))
             .unwrap_or_default()
     );
+    if let Some(f) = m.noise_floor {
+        println!(
+            "  (noise alone would give {} {f:.4})",
+            analysis.lead_index()
+        );
+    }
     for i in ranked {
         let ci =
             i.ci.map(|(l, h)| format!(" [{l:.3}, {h:.3}]"))

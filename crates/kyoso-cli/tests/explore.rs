@@ -111,7 +111,12 @@ fn a_morris_design_sweeps_and_its_analysis_ranks_parameters() {
         ),
         "{indices}"
     );
-    assert_eq!(indices.lines().count(), 1 + 2 * 3);
+    // Three indices per parameter and the metric's noise floor.
+    assert_eq!(indices.lines().count(), 1 + 2 * 3 + 1);
+    assert!(
+        indices.contains("\nexits,,,mu_star_noise_floor,"),
+        "{indices}"
+    );
     // A wrong analysis for the design, a missing metric: exit 2, nothing written.
     kyoso(t)
         .args([
@@ -406,7 +411,7 @@ fn explore_run_designs_sweeps_analyses_and_reports_in_one_step() {
             .unwrap();
     assert_eq!(manifest["runs_total"], 9 * 2);
     let indices = fs::read_to_string(t.join("ex/analysis/indices.csv")).unwrap();
-    assert_eq!(indices.lines().count(), 1 + 2 * 3, "{indices}");
+    assert_eq!(indices.lines().count(), 1 + 2 * 3 + 1, "{indices}");
     let report = fs::read_to_string(t.join("ex/analysis/report.html")).unwrap();
     for figure in ["ranking-1", "mu-sigma-1", "scatter-1"] {
         assert!(

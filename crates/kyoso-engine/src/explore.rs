@@ -593,6 +593,11 @@ pub struct MetricIndices {
     pub indices: Vec<Index>,
     /// Share of the metric's variance that is replication noise.
     pub noise: Option<f64>,
+    /// The lead index that replication noise alone gives a parameter
+    /// without effect: μ* for Morris ([`sensitivity::morris_noise_floor`]),
+    /// ST for Sobol' ([`sensitivity::sobol_noise_floor`]); `None` for a
+    /// regression or without replications.
+    pub noise_floor: Option<f64>,
 }
 
 impl MetricIndices {
@@ -640,10 +645,20 @@ pub fn analyse(
             }
         };
         let indices = result.map_err(|e| EngineError::input(format!("metric `{name}`: {e}")))?;
+        let noise_floor = match &info.method {
+            Method::Morris { levels, .. } if analysis == Analysis::Morris => {
+                sensitivity::morris_noise_floor(&outputs.reps[k], *levels)
+            }
+            Method::Saltelli { .. } if analysis == Analysis::Sobol => {
+                sensitivity::sobol_noise_floor(&outputs.reps[k])
+            }
+            _ => None,
+        };
         all.push(MetricIndices {
             metric: name.clone(),
             indices,
             noise: sensitivity::noise_share(&outputs.reps[k]),
+            noise_floor,
         });
     }
     Ok(all)
@@ -670,7 +685,7 @@ pub fn preflight(analysis: Analysis, design: &Design) -> Result<(), EngineError>
 
 /// The tidy table of indices (indices.parquet): one row per metric,
 /// parameter (pair) and index.
-pub fn indices_table(design: &Design, all: &[MetricIndices]) -> Table {
+pub fn indices_table(analysis: Analysis, design: &Design, all: &[MetricIndices]) -> Table {
     let keys = design.info.space.keys();
     let mut metric = Vec::new();
     let mut parameter = Vec::new();
@@ -692,12 +707,22 @@ pub fn indices_table(design: &Design, all: &[MetricIndices]) -> Table {
             ci_high.push(i.ci.map(|c| c.1));
             noise_share.push(m.noise);
         }
+        if let Some(floor) = m.noise_floor {
+            metric.push(m.metric.clone());
+            parameter.push(None);
+            parameter_2.push(None);
+            index.push(Some(format!("{}_noise_floor", analysis.lead_index())));
+            estimate.push(Some(floor));
+            ci_low.push(None);
+            ci_high.push(None);
+            noise_share.push(m.noise);
+        }
     }
     Table::new("indices")
         .column("metric", "", "the output analysed (a sweep metric, see docs/outputs.md, or a table column)", Values::Str(metric))
-        .column("parameter", "", "the parameter (scenario key)", Values::OptStr(parameter))
+        .column("parameter", "", "the parameter (scenario key); null for a noise floor, which is the metric's", Values::OptStr(parameter))
         .column("parameter_2", "", "the second parameter of a second-order index (S2); null otherwise", Values::OptStr(parameter_2))
-        .column("index", "", "mu, mu_star, sigma (Morris; elementary effects per unit of the parameter's range), S1, ST, S2 (Sobol'), SRC, PRCC (regression)", Values::OptStr(index))
+        .column("index", "", "mu, mu_star, sigma (Morris; elementary effects per unit of the parameter's range), S1, ST, S2 (Sobol'), SRC, PRCC (regression); mu_star_noise_floor, ST_noise_floor: the index replication noise alone gives a parameter without any effect", Values::OptStr(index))
         .column("estimate", "index", "the index's estimate", Values::OptF64(estimate))
         .column("ci_low", "index", "lower end of the 95 % bootstrap interval (estimate − 1.96 bootstrap sd); null where the method gives none", Values::OptF64(ci_low))
         .column("ci_high", "index", "upper end of the 95 % bootstrap interval; null where the method gives none", Values::OptF64(ci_high))

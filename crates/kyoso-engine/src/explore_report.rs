@@ -65,9 +65,21 @@ pub fn sensitivity_sections(
             Analysis::Sobol => &["ST", "S1"],
             Analysis::Regression => &["PRCC", "SRC"],
         };
+        let floor = m.noise_floor;
+        let floor_text = floor
+            .map(|f| {
+                format!(
+                    "<p>Replication noise alone would give a parameter without any effect {lead} ≈ {}: a parameter whose interval does not clear it is not told apart from noise (last column).</p>",
+                    fmt(f)
+                )
+            })
+            .unwrap_or_default();
         let mut table = String::from("<table><tr><th>rank</th><th>parameter</th>");
         for c in columns {
             table.push_str(&format!("<th>{c}</th><th>95 % interval</th>"));
+        }
+        if floor.is_some() {
+            table.push_str("<th>above noise</th>");
         }
         table.push_str("</tr>");
         for (r, i) in ranked.iter().enumerate() {
@@ -85,6 +97,10 @@ pub fn sensitivity_sections(
                     )),
                     None => table.push_str("<td>—</td><td>—</td>"),
                 }
+            }
+            if let Some(f) = floor {
+                let clear = i.ci.map_or(i.estimate, |c| c.0) > f;
+                table.push_str(if clear { "<td>yes</td>" } else { "<td>no</td>" });
             }
             table.push_str("</tr>");
         }
@@ -113,11 +129,18 @@ pub fn sensitivity_sections(
                     .collect(),
             ),
         };
-        let series = match analysis {
+        let mut series = match analysis {
             Analysis::Sobol => vec![series_of("ST"), series_of("S1")],
             Analysis::Regression => vec![series_of("PRCC"), series_of("SRC")],
             Analysis::Morris => vec![series_of("mu_star")],
         };
+        if let Some(f) = floor {
+            series.push(Series {
+                label: format!("noise alone ({lead})"),
+                points: (0..top.len()).map(|k| (k as f64, f)).collect(),
+                band: None,
+            });
+        }
         let ranking = Figure {
             title: format!("{}: parameters by {lead}", m.metric),
             x_label: format!("{lead} (95 % bootstrap interval)"),
@@ -127,7 +150,7 @@ pub fn sensitivity_sections(
             mode: Mode::Horizontal,
         };
         let html = format!(
-            "<p>The {} of {} parameters with the largest {lead}, with 95 % bootstrap intervals; the table ranks them all.</p>{noise}{table}",
+            "<p>The {} of {} parameters with the largest {lead}, with 95 % bootstrap intervals; the table ranks them all.</p>{noise}{floor_text}{table}",
             top.len().min(ranked.len()),
             ranked.len()
         );

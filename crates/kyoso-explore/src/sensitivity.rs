@@ -472,11 +472,135 @@ pub fn noise_share(groups: &[Vec<f64>]) -> Option<f64> {
     Some((within / total).min(1.0))
 }
 
+/// The μ* that replication noise alone gives a parameter with no effect:
+/// the expected |elementary effect| when the two points' means differ only
+/// by noise, (2/√π)·σ/(√R·Δ), with σ² the mean within-point variance, R
+/// the mean number of replications and Δ the Morris step in unit
+/// coordinates. A μ* not clearly above it is not told apart from noise.
+/// `None` without at least two replications at every point.
+pub fn morris_noise_floor(groups: &[Vec<f64>], levels: usize) -> Option<f64> {
+    if groups.is_empty() || groups.iter().any(|g| g.len() < 2) {
+        return None;
+    }
+    let within = groups.iter().map(|g| var(g, 1)).sum::<f64>() / groups.len() as f64;
+    let reps = groups.iter().map(Vec::len).sum::<usize>() as f64 / groups.len() as f64;
+    let delta = crate::design::morris_delta(levels);
+    Some(2.0 / std::f64::consts::PI.sqrt() * within.sqrt() / (reps.sqrt() * delta))
+}
+
+/// The total-order index (Jansen's ST) that replication noise alone gives
+/// a parameter with no effect, when the means of R replications are
+/// analysed: σ²/(R·V), with σ² the mean within-point variance and V the
+/// variance of the means (E[(f(A) − f(AB_i))²]/2V for a parameter that
+/// changes nothing). S1 is not biased by noise. `None` without at least
+/// two replications at every point.
+pub fn sobol_noise_floor(groups: &[Vec<f64>]) -> Option<f64> {
+    if groups.len() < 2 || groups.iter().any(|g| g.len() < 2) {
+        return None;
+    }
+    let within = groups.iter().map(|g| var(g, 1)).sum::<f64>() / groups.len() as f64;
+    let reps = groups.iter().map(Vec::len).sum::<usize>() as f64 / groups.len() as f64;
+    let means: Vec<f64> = groups.iter().map(|g| mean(g)).collect();
+    let v = var(&means, 1);
+    (v > 0.0).then(|| within / (reps * v))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::design::{Method, generate};
     use std::f64::consts::PI;
+
+    #[test]
+    fn the_noise_floor_is_the_mu_star_of_a_parameter_without_effect() {
+        use rand::SeedableRng;
+        use rand_distr::{Distribution, Normal};
+        // y = 5·x0 + noise (sd 2), 3 parameters, 8 replications per row:
+        // x1 and x2 do nothing, so their μ* is noise alone.
+        let levels = 4;
+        let unit = generate(
+            &Method::Morris {
+                levels,
+                optimised_from: None,
+            },
+            3,
+            400,
+            7,
+        )
+        .unwrap();
+        let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let noise = Normal::new(0.0, 2.0).unwrap();
+        let groups: Vec<Vec<f64>> = unit
+            .rows
+            .iter()
+            .map(|row| {
+                (0..8)
+                    .map(|_| 5.0 * row[0] + noise.sample(&mut r))
+                    .collect()
+            })
+            .collect();
+        let means: Vec<f64> = groups.iter().map(|g| mean(g)).collect();
+        let boot = Bootstrap {
+            resamples: 0,
+            confidence: 0.95,
+            seed: 1,
+        };
+        let ix = morris(&unit.rows, &means, levels, boot).unwrap();
+        let floor = morris_noise_floor(&groups, levels).unwrap();
+        // (2/√π)·2/(√8·(2/3)) = 1.197
+        assert!((floor - 1.197).abs() < 0.06, "floor {floor}");
+        for p in [1, 2] {
+            let m = get(&ix, "mu_star", p);
+            assert!(
+                (m / floor - 1.0).abs() < 0.12,
+                "μ* {m} against floor {floor}"
+            );
+        }
+        assert!(get(&ix, "mu_star", 0) > 4.0 * floor);
+        assert!(morris_noise_floor(&[vec![1.0]], levels).is_none());
+    }
+
+    #[test]
+    fn the_sobol_noise_floor_is_the_st_of_a_parameter_without_effect() {
+        use rand::SeedableRng;
+        use rand_distr::{Distribution, Normal};
+        // y = 4·x0 + noise (sd 1), 4 replications; x1 does nothing.
+        let unit = generate(
+            &Method::Saltelli {
+                second_order: false,
+            },
+            2,
+            4096,
+            1,
+        )
+        .unwrap();
+        let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let noise = Normal::new(0.0, 1.0).unwrap();
+        let groups: Vec<Vec<f64>> = unit
+            .rows
+            .iter()
+            .map(|row| {
+                (0..4)
+                    .map(|_| 4.0 * row[0] + noise.sample(&mut r))
+                    .collect()
+            })
+            .collect();
+        let means: Vec<f64> = groups.iter().map(|g| mean(g)).collect();
+        let boot = Bootstrap {
+            resamples: 0,
+            confidence: 0.95,
+            seed: 1,
+        };
+        let ix = sobol(&means, 2, false, boot).unwrap();
+        let floor = sobol_noise_floor(&groups).unwrap();
+        // V(means) = 16/12 + 1/4; floor = (1/4)/V = 0.158
+        assert!((floor - 0.158).abs() < 0.01, "floor {floor}");
+        assert!(
+            (get(&ix, "ST", 1) - floor).abs() < 0.02,
+            "ST of x1 is noise"
+        );
+        assert!(get(&ix, "S1", 1).abs() < 0.03, "S1 is not biased by noise");
+    }
 
     fn ishigami(u: &[f64]) -> f64 {
         let x: Vec<f64> = u.iter().map(|v| -PI + 2.0 * PI * v).collect();
