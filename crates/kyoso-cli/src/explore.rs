@@ -48,10 +48,10 @@ pub struct DiscoverArgs {
     /// The design CSV made by `kyoso explore design`.
     #[arg(long, value_name = "FILE.csv")]
     design: PathBuf,
-    /// The metric the condition is on (the mean over replications).
+    /// The metric the condition is on (the mean over replications), or a table's text column.
     #[arg(long, value_name = "NAME")]
     metric: String,
-    /// The condition: an operator (>, >=, <, <=) and a number, e.g. "> 0".
+    /// The condition: an operator (>, >=, <, <=, =, !=) and a number, e.g. "> 0"; on a text column (a verdict) = or != and a word, e.g. "= supported".
     #[arg(long = "where", value_name = "CONDITION", allow_hyphen_values = true)]
     condition: String,
     /// PRIM: the chosen box is the densest with at least this coverage.
@@ -411,8 +411,14 @@ fn discover(a: &DiscoverArgs) -> Result<(), Failure> {
     let condition = Condition::parse(&a.condition)?;
     let design = Design::load(&a.design)?;
     let outputs = kyoso_engine::explore::read_results(&a.results, &design)?;
-    let k = outputs.find(&a.metric, &a.results)?;
-    let d = kyoso_engine::explore::discover(&design, &outputs, k, condition, a.min_coverage)?;
+    let d = kyoso_engine::explore::discover(
+        &design,
+        &outputs,
+        &a.metric,
+        &a.results,
+        condition,
+        a.min_coverage,
+    )?;
     let keys = design.info.space.keys();
     let out = crate::output::Output::start(&a.out, a.force)?;
     out.table(&kyoso_engine::explore::boxes_table(&design, &d), true)?;

@@ -289,6 +289,62 @@ fn discovery_finds_a_planted_region_of_a_table() {
         .stdout(
             predicate::str::contains("restricted:\n  a ").and(predicate::str::contains("\n  c ")),
         );
+    // The same region from a verdict column (text), as a robustness map writes.
+    let mut verdicts = String::from("a,b,c,verdict\n");
+    for line in design.lines().skip(1) {
+        let v: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+        let verdict = if v[0] > 0.6 && v[2] < 0.3 {
+            "supported"
+        } else {
+            "mixed"
+        };
+        verdicts.push_str(&format!("{line},{verdict}\n"));
+    }
+    fs::write(t.join("verdicts.csv"), verdicts).unwrap();
+    kyoso(t)
+        .args([
+            "explore",
+            "discover",
+            "verdicts.csv",
+            "--design",
+            "d.csv",
+            "--metric",
+            "verdict",
+            "--where",
+            "= supported",
+            "--min-coverage",
+            "0.8",
+            "--out",
+            "by-verdict",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("restricted:\n  a ").and(predicate::str::contains("\n  c ")),
+        );
+    assert_eq!(
+        fs::read_to_string(t.join("by-verdict/boxes.csv")).unwrap(),
+        fs::read_to_string(t.join("found/boxes.csv")).unwrap(),
+        "a verdict column and the number it came from give the same boxes"
+    );
+    kyoso(t)
+        .args([
+            "explore",
+            "discover",
+            "verdicts.csv",
+            "--design",
+            "d.csv",
+            "--metric",
+            "verdict",
+            "--where",
+            "> 0",
+            "--out",
+            "bad-op",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a text column"));
+    assert!(!t.join("bad-op").exists());
     let report = fs::read_to_string(t.join("found/report.html")).unwrap();
     assert!(report.contains("data-figure=\"prim-tradeoff\""));
     assert!(report.contains("<code>a</code>") && report.contains("<code>c</code>"));
@@ -413,7 +469,7 @@ fn explore_run_designs_sweeps_analyses_and_reports_in_one_step() {
     let indices = fs::read_to_string(t.join("ex/analysis/indices.csv")).unwrap();
     assert_eq!(indices.lines().count(), 1 + 2 * 3 + 1, "{indices}");
     let report = fs::read_to_string(t.join("ex/analysis/report.html")).unwrap();
-    for figure in ["ranking-1", "mu-sigma-1", "scatter-1"] {
+    for figure in ["ranking-1", "mu-sigma-1", "scatter-1-1", "scatter-1-2"] {
         assert!(
             report.contains(&format!("data-figure=\"{figure}\"")),
             "{figure}"

@@ -235,13 +235,21 @@ pub struct Outputs {
     pub means: Vec<Vec<f64>>,
     /// [metric][row] the replications' values; empty for a table.
     pub reps: Vec<Vec<Vec<f64>>>,
+    /// A table's text columns (a verdict, a category): name and the value
+    /// per row (`None`: empty). Scenario discovery can test them.
+    pub labels: Vec<(String, Vec<Option<String>>)>,
 }
 
 impl Outputs {
     /// The position of output `metric`, or an error suggesting the nearest name.
     pub fn find(&self, metric: &str, results: &Path) -> Result<usize, EngineError> {
         self.names.iter().position(|n| n == metric).ok_or_else(|| {
-            let near = kyoso_core::params::nearest(metric, self.names.iter().map(String::as_str));
+            let all = self
+                .names
+                .iter()
+                .chain(self.labels.iter().map(|(n, _)| n))
+                .map(String::as_str);
+            let near = kyoso_core::params::nearest(metric, all);
             EngineError::input(format!(
                 "--metric {metric}: no such output in {}{}",
                 results.display(),
@@ -444,7 +452,31 @@ pub fn read_results(path: &Path, design: &Design) -> Result<Outputs, EngineError
             cells.len()
         )));
     }
-    let outputs: Vec<usize> = (0..header.len()).filter(|c| !cols.contains(c)).collect();
+    // A column whose first value is text (not a number) is a label column.
+    let is_text = |col: usize| {
+        table
+            .rows
+            .iter()
+            .map(|r| r.get(col).unwrap_or(&Cell::Null))
+            .find(|c| **c != Cell::Null)
+            .is_some_and(|c| matches!(c, Cell::Text(t) if t.trim().parse::<f64>().is_err()))
+    };
+    let rest: Vec<usize> = (0..header.len()).filter(|c| !cols.contains(c)).collect();
+    let (text, outputs): (Vec<usize>, Vec<usize>) = rest.into_iter().partition(|&c| is_text(c));
+    let labels = text
+        .iter()
+        .map(|&c| {
+            let values = table
+                .rows
+                .iter()
+                .map(|r| match r.get(c).unwrap_or(&Cell::Null) {
+                    Cell::Null => None,
+                    other => Some(other.text()),
+                })
+                .collect();
+            (header[c].clone(), values)
+        })
+        .collect();
     let mut means = vec![Vec::with_capacity(cells.len()); outputs.len()];
     for (row, record) in table.rows.iter().enumerate() {
         for (c, &col) in cols.iter().enumerate() {
@@ -472,6 +504,7 @@ pub fn read_results(path: &Path, design: &Design) -> Result<Outputs, EngineError
         names: outputs.iter().map(|&c| header[c].clone()).collect(),
         reps: vec![Vec::new(); means.len()],
         means,
+        labels,
     })
 }
 
@@ -543,6 +576,7 @@ fn read_sweep(path: &Path, design: &Design) -> Result<Outputs, EngineError> {
         names: spec.metrics.clone(),
         means,
         reps,
+        labels: Vec::new(),
     })
 }
 
@@ -672,6 +706,7 @@ pub fn preflight(analysis: Analysis, design: &Design) -> Result<(), EngineError>
         names: vec!["the output".into()],
         means: vec![(0..rows).map(|i| ((i * 7919) % 104_729) as f64).collect()],
         reps: vec![Vec::new()],
+        labels: Vec::new(),
     };
     let boot = Bootstrap {
         resamples: 0,
@@ -729,51 +764,69 @@ pub fn indices_table(analysis: Analysis, design: &Design, all: &[MetricIndices])
         .column("noise_share", "fraction", "share of the metric's variance over all runs that is replication noise (mean within-point variance over total variance); null without replications", Values::OptF64(noise_share))
 }
 
-/// A condition on a metric: `> 0`, `<= 1.5`, …
+/// A condition on a metric: `> 0`, `<= 1.5`, … or, on a number or a text
+/// column (a verdict), `= supported`, `!= mixed`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Condition {
     pub op: String,
+    /// The value compared with, as given.
+    pub value: String,
+    /// The value as a number, where it is one.
     pub threshold: f64,
 }
 
 impl Condition {
     pub fn parse(text: &str) -> Result<Condition, EngineError> {
         let t = text.trim();
-        let op = [">=", "<=", ">", "<"]
+        let op = [">=", "<=", "==", "!=", ">", "<", "="]
             .into_iter()
             .find(|op| t.starts_with(op))
             .ok_or_else(|| {
                 EngineError::input(format!(
-                    "--where {text}: start with >, >=, < or <=, e.g. \"> 0\""
+                    "--where {text}: start with >, >=, <, <=, = or !=, e.g. \"> 0\" or \"= supported\""
                 ))
             })?;
         let rest = t[op.len()..].trim();
-        let threshold: f64 = rest
-            .parse()
-            .ok()
-            .filter(|v: &f64| v.is_finite())
-            .ok_or_else(|| {
-                EngineError::input(format!("--where {text}: `{rest}` is not a number"))
-            })?;
+        let op = if op == "==" { "=" } else { op };
+        let number = rest.parse::<f64>().ok().filter(|v| v.is_finite());
+        if rest.is_empty() || (number.is_none() && !matches!(op, "=" | "!=")) {
+            return Err(EngineError::input(format!(
+                "--where {text}: `{rest}` is not a number"
+            )));
+        }
         Ok(Condition {
             op: op.to_string(),
-            threshold,
+            value: rest.to_string(),
+            threshold: number.unwrap_or(f64::NAN),
         })
     }
 
+    /// Whether a number meets the condition.
     pub fn holds(&self, x: f64) -> bool {
         match self.op.as_str() {
             ">" => x > self.threshold,
             ">=" => x >= self.threshold,
             "<" => x < self.threshold,
-            _ => x <= self.threshold,
+            "<=" => x <= self.threshold,
+            "=" => x == self.threshold,
+            _ => x != self.threshold,
+        }
+    }
+
+    /// Whether a text value (`None`: empty) meets an `=` or `!=` condition.
+    pub fn holds_text(&self, x: Option<&str>) -> Option<bool> {
+        let equal = x.map(str::trim) == Some(self.value.as_str());
+        match self.op.as_str() {
+            "=" => Some(equal),
+            "!=" => Some(!equal),
+            _ => None,
         }
     }
 }
 
 impl std::fmt::Display for Condition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.op, self.threshold)
+        write!(f, "{} {}", self.op, self.value)
     }
 }
 
@@ -789,11 +842,13 @@ pub struct Discovery {
     pub leaves: Vec<Leaf>,
 }
 
-/// Scenario discovery on metric `k` of `outputs`.
+/// Scenario discovery on output `metric` of `outputs`: a number or a
+/// text column (a verdict).
 pub fn discover(
     design: &Design,
     outputs: &Outputs,
-    k: usize,
+    metric: &str,
+    results: &Path,
     condition: Condition,
     min_coverage: f64,
 ) -> Result<Discovery, EngineError> {
@@ -802,14 +857,27 @@ pub fn discover(
             "--min-coverage {min_coverage}: allowed [0, 1]"
         )));
     }
-    let metric = &outputs.names[k];
-    let y = &outputs.means[k];
-    if let Some(row) = y.iter().position(|v| !v.is_finite()) {
-        return Err(EngineError::input(format!(
-            "metric `{metric}` has no value at design row {row}"
-        )));
-    }
-    let target: Vec<bool> = y.iter().map(|&v| condition.holds(v)).collect();
+    let target: Vec<bool> = if let Some((_, values)) =
+        outputs.labels.iter().find(|(n, _)| n == metric)
+    {
+        values
+            .iter()
+            .map(|v| condition.holds_text(v.as_deref()))
+            .collect::<Option<_>>()
+            .ok_or_else(|| {
+                EngineError::input(format!(
+                    "--where {condition}: `{metric}` is a text column; use = or !=, e.g. \"= supported\""
+                ))
+            })?
+    } else {
+        let y = &outputs.means[outputs.find(metric, results)?];
+        if let Some(row) = y.iter().position(|v| !v.is_finite()) {
+            return Err(EngineError::input(format!(
+                "metric `{metric}` has no value at design row {row}"
+            )));
+        }
+        y.iter().map(|&v| condition.holds(v)).collect()
+    };
     let values = design.numeric_rows();
     let options = PrimOptions {
         min_coverage,
@@ -820,7 +888,7 @@ pub fn discover(
     let leaves =
         tree(&values, &target, 3, (values.len() / 20).max(2)).map_err(EngineError::input)?;
     Ok(Discovery {
-        metric: metric.clone(),
+        metric: metric.to_string(),
         condition,
         target,
         prim: p,
@@ -969,7 +1037,19 @@ mod tests {
         let c = Condition::parse(" >= -1.5").unwrap();
         assert!(c.holds(-1.5) && !c.holds(-2.0));
         assert_eq!(c.to_string(), ">= -1.5");
-        assert!(Condition::parse("= 1").is_err());
+        assert!(Condition::parse("= 1").unwrap().holds(1.0));
+        let v = Condition::parse("== supported").unwrap();
+        assert_eq!(v.holds_text(Some("supported")), Some(true));
+        assert_eq!(v.holds_text(Some("mixed")), Some(false));
+        assert_eq!(v.holds_text(None), Some(false));
+        assert_eq!(
+            Condition::parse("!= mixed").unwrap().holds_text(None),
+            Some(true)
+        );
+        assert_eq!(Condition::parse("> 1").unwrap().holds_text(Some("a")), None);
+        assert!(Condition::parse("> supported").is_err());
         assert!(Condition::parse("> inf").is_err());
+        assert!(Condition::parse("~ 1").is_err());
+        assert!(Condition::parse("=").is_err());
     }
 }

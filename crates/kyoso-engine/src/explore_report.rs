@@ -11,6 +11,10 @@ use crate::explore::{Analysis, Design, Discovery, MetricIndices, Outputs};
 
 /// Parameters shown in a ranking figure (all are in the table).
 const SHOWN: usize = 15;
+/// Scatter plots per metric: against its strongest parameters.
+const SCATTER_PARAMETERS: usize = 3;
+/// At most about this many points in a scatter plot.
+const SCATTERED: usize = 2_000;
 
 fn fmt(x: f64) -> String {
     if x == 0.0 || (1e-3..1e5).contains(&x.abs()) {
@@ -186,22 +190,30 @@ pub fn sensitivity_sections(
                 figure: Some((format!("mu-sigma-{}", n + 1), plane)),
             });
         }
-        if let Some(first) = ranked.first() {
-            let k = outputs
-                .names
-                .iter()
-                .position(|x| *x == m.metric)
-                .expect("analysed metrics are outputs");
-            let p = first.parameter;
+        let k = outputs
+            .names
+            .iter()
+            .position(|x| *x == m.metric)
+            .expect("analysed metrics are outputs");
+        // Every SCATTERED-th row, so a figure stays light for any design.
+        let every = values.len().div_ceil(SCATTERED).max(1);
+        let shown = values.len().div_ceil(every);
+        for (rank, i) in ranked.iter().take(SCATTER_PARAMETERS).enumerate() {
+            let p = i.parameter;
             let scatter = Figure {
                 title: format!("{} against {}", m.metric, keys[p]),
                 x_label: keys[p].clone(),
                 y_label: format!("{} (mean over replications)", m.metric),
                 series: vec![Series {
-                    label: format!("{} design rows", values.len()),
+                    label: if every > 1 {
+                        format!("{shown} of {} design rows", values.len())
+                    } else {
+                        format!("{} design rows", values.len())
+                    },
                     points: values
                         .iter()
                         .zip(&outputs.means[k])
+                        .step_by(every)
                         .map(|(row, &y)| (row[p], y))
                         .collect(),
                     band: None,
@@ -210,12 +222,21 @@ pub fn sensitivity_sections(
                 mode: Mode::Scatter,
             };
             sections.push(Section {
-                heading: format!("{}: against its strongest parameter", m.metric),
-                html: format!(
-                    "<p>Every design row, all other parameters varying at once: the spread around the trend is what <code>{}</code> does not explain.</p>",
-                    escape(&keys[p])
-                ),
-                figure: Some((format!("scatter-{}", n + 1), scatter)),
+                heading: format!("{} against {} (rank {})", m.metric, keys[p], rank + 1),
+                html: if rank == 0 {
+                    format!(
+                        "<p>The output at design rows against each of its {} strongest parameters, all other parameters varying at once: the spread around a trend is what that parameter does not explain.{}</p>",
+                        SCATTER_PARAMETERS.min(ranked.len()),
+                        if every > 1 {
+                            format!(" Every {every}th row is drawn ({shown} of {}); the tables hold them all.", values.len())
+                        } else {
+                            String::new()
+                        }
+                    )
+                } else {
+                    String::new()
+                },
+                figure: Some((format!("scatter-{}-{}", n + 1, rank + 1), scatter)),
             });
         }
     }
