@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use kyoso_core::experiments::{EXPERIMENTS, Runs, Test, Verdict, experiment};
+use kyoso_core::experiments::{EXPERIMENTS, RULE, Runs, Test, Verdict, experiment, verdicts};
 use kyoso_io::figure::{Figure, Series};
 use kyoso_io::report::{Section, escape};
 use serde::Serialize;
@@ -73,10 +73,14 @@ pub fn run(command: &ExperimentCommand) -> Result<(), Failure> {
 #[derive(Serialize)]
 struct VerdictOut<'a> {
     test: &'a str,
-    effect: f64,
-    ci95_low: f64,
-    ci95_high: f64,
+    /// Null when the test had no data.
+    effect: Option<f64>,
+    ci95_low: Option<f64>,
+    ci95_high: Option<f64>,
+    p_value: Option<f64>,
+    p_holm: Option<f64>,
     n: usize,
+    paired: bool,
     verdict: &'static str,
 }
 
@@ -113,6 +117,7 @@ fn run_one(args: &RunExperimentArgs) -> Result<(), Failure> {
         shard: None,
         resume: args.resume,
         keep_ticks: false,
+        common_seeds: true,
         out: out.join("sweep"),
         quiet: args.quiet,
     };
@@ -128,7 +133,7 @@ fn run_one(args: &RunExperimentArgs) -> Result<(), Failure> {
     } else {
         e.presets.iter().map(|p| Some(*p)).collect()
     };
-    let mut runs: Vec<(usize, Vec<f64>)> = Vec::new();
+    let mut runs: Vec<(usize, u32, Vec<f64>)> = Vec::new();
     let mut manifest = None;
     let mut sweep_ids = Vec::new();
     for (k, preset) in presets.iter().enumerate() {
@@ -156,7 +161,8 @@ fn run_one(args: &RunExperimentArgs) -> Result<(), Failure> {
                 } else {
                     r.point as usize
                 },
-                // A missing metric is NaN to the verdict rule (issue 15: "no data").
+                r.rep,
+                // A missing metric is NaN to the verdict rule: no data, never 0.
                 r.metrics
                     .into_iter()
                     .map(|m| m.unwrap_or(f64::NAN))
@@ -166,16 +172,14 @@ fn run_one(args: &RunExperimentArgs) -> Result<(), Failure> {
         manifest = Some(m);
     }
     let manifest = manifest.expect("at least one sweep");
+    // Every design point (and every preset's sweep, which has the same
+    // base seed) runs replication r with the same seed.
     let data = Runs {
         metric_names: &manifest.spec.metrics,
         runs: &runs,
+        common_seeds: true,
     };
-    let verdicts: Vec<Verdict> = e
-        .tests
-        .iter()
-        .map(|t| t.evaluate(&data))
-        .collect::<Result<_, _>>()
-        .map_err(Failure::runtime)?;
+    let verdicts: Vec<Verdict> = verdicts(e.tests, &data).map_err(Failure::runtime)?;
 
     let json: Vec<VerdictOut> = verdicts
         .iter()
@@ -184,7 +188,10 @@ fn run_one(args: &RunExperimentArgs) -> Result<(), Failure> {
             effect: v.effect,
             ci95_low: v.ci_low,
             ci95_high: v.ci_high,
+            p_value: v.p_value,
+            p_holm: v.p_adjusted,
             n: v.n,
+            paired: v.paired,
             verdict: v.outcome.name(),
         })
         .collect();
@@ -212,8 +219,27 @@ fn run_one(args: &RunExperimentArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The verdict rule, stated in every report.
-const RULE: &str = "Each test estimates an effect that the claim predicts to be positive, with its 95 % confidence interval (Student's t; paired within runs, or Welch between design points). Supported: the whole interval is above 0. Not supported: it is entirely below 0. Mixed: it contains 0.";
+/// A number of a verdict, or a dash without data.
+fn num(x: Option<f64>) -> String {
+    x.map_or_else(|| "—".into(), |v| format!("{v:.4}"))
+}
+
+/// The raw interval, or a dash without data.
+fn interval(v: &Verdict) -> String {
+    match (v.ci_low, v.ci_high) {
+        (Some(l), Some(h)) => format!("[{l:.4}, {h:.4}]"),
+        _ => "—".into(),
+    }
+}
+
+/// A p-value, small ones in scientific notation.
+fn pval(x: Option<f64>) -> String {
+    match x {
+        Some(p) if p < 1e-4 => format!("{p:.1e}"),
+        Some(p) => format!("{p:.4}"),
+        None => "—".into(),
+    }
+}
 
 fn markdown(
     e: &kyoso_core::experiments::Experiment,
@@ -241,17 +267,19 @@ fn markdown(
     let _ = writeln!(s, "**Rule.** {RULE}\n");
     let _ = writeln!(
         s,
-        "| test | effect | 95 % CI | n | verdict |\n|---|---|---|---|---|"
+        "| test | effect | 95 % CI | p | p (Holm) | n | verdict |\n|---|---|---|---|---|---|---|"
     );
     for v in verdicts {
         let _ = writeln!(
             s,
-            "| {} | {:.4} | [{:.4}, {:.4}] | {} | **{}** |",
+            "| {} | {} | {} | {} | {} | {}{} | **{}** |",
             v.label,
-            v.effect,
-            v.ci_low,
-            v.ci_high,
+            num(v.effect),
+            interval(v),
+            pval(v.p_value),
+            pval(v.p_adjusted),
             v.n,
+            if v.paired { " pairs" } else { "" },
             v.outcome.name()
         );
     }
@@ -266,8 +294,10 @@ fn per_point(data: &Runs<'_>, metric: &str, points: usize) -> Vec<kyoso_core::sw
         .position(|m| m == metric)
         .unwrap_or(0);
     let mut acc = vec![kyoso_core::sweep::Accumulator::default(); points];
-    for (p, m) in data.runs {
-        acc[*p].push(m[k]);
+    for (p, _, m) in data.runs {
+        if m[k].is_finite() {
+            acc[*p].push(m[k]);
+        }
     }
     acc.iter().map(|a| a.stats()).collect()
 }
@@ -427,11 +457,13 @@ fn html_report(
             Section {
                 heading: v.label.to_string(),
                 html: format!(
-                    "<p>Effect {:.4}, 95 % CI [{:.4}, {:.4}], n = {}: <span class=\"verdict {class}\">{}</span>.</p>",
-                    v.effect,
-                    v.ci_low,
-                    v.ci_high,
+                    "<p>Effect {}, 95 % CI {}, p = {} (Holm-adjusted {}), n = {}{}: <span class=\"verdict {class}\">{}</span>.</p>",
+                    num(v.effect),
+                    interval(v),
+                    pval(v.p_value),
+                    pval(v.p_adjusted),
                     v.n,
+                    if v.paired { " pairs" } else { "" },
                     v.outcome.name()
                 ),
                 figure: Some((format!("test-{}", k + 1), figure(e, t, data))),

@@ -128,9 +128,12 @@ fn print_summary(run: &RunOutput, source: &str) {
         causes.join(", "),
         s.partnerships_active
     );
+    let gap =
+        |g: Option<f64>| g.map_or_else(|| "none (no such firm)".into(), |g| format!("{g:+.3}"));
     println!(
-        "expectation gap (in-group trust minus in-group sharing): naive_ingroup {:+.3}, all firms {:+.3}",
-        s.expectation_gap_naive_ingroup, s.expectation_gap_all
+        "expectation gap (in-group trust minus in-group sharing): naive_ingroup {}, all firms {}",
+        gap(s.expectation_gap_naive_ingroup),
+        gap(s.expectation_gap_all)
     );
     println!(
         "industry capability: mean {:.2} -> {:.2}, frontier {:.2}; {} innovations, imitation gain {:.1}",

@@ -63,6 +63,9 @@ pub struct SweepArgs {
     /// Also keep every run's per-tick metrics (ticks.parquet).
     #[arg(long)]
     pub(crate) keep_ticks: bool,
+    /// Common random numbers: replication r of every design point runs with the same seed, so points can be compared pair by pair.
+    #[arg(long)]
+    pub(crate) common_seeds: bool,
     /// Output folder.
     #[arg(long, value_name = "DIR")]
     pub(crate) out: PathBuf,
@@ -106,6 +109,7 @@ impl SweepArgs {
             shard: self.shard.clone(),
             resume: self.resume,
             keep_ticks: self.keep_ticks,
+            common_seeds: self.common_seeds,
             out: self.out.clone(),
         })
     }

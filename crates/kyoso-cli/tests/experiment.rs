@@ -145,7 +145,7 @@ fn every_experiment_runs_end_to_end() {
         assert!(!verdicts.is_empty());
         for verdict in verdicts {
             assert!(
-                ["supported", "not supported", "mixed"]
+                ["supported", "not supported", "mixed", "no data"]
                     .contains(&verdict["verdict"].as_str().unwrap())
             );
         }
@@ -162,5 +162,94 @@ fn every_experiment_runs_end_to_end() {
                 .join(format!("regions/sweep-{preset}/runs.parquet"))
                 .is_file()
         );
+    }
+}
+
+#[test]
+fn a_group_without_firms_gives_no_data_not_a_verdict() {
+    // No JP firm is naive in-group, at the start or among newcomers (and
+    // no other origin has any): every test about naive firms has no data.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("ill");
+    kyoso()
+        .args([
+            "experiment",
+            "run",
+            "illusion",
+            "--reps",
+            "3",
+            "--ticks",
+            "24",
+            "--quiet",
+            "--set",
+            "origins.JP.strategy_mix.naive_ingroup=0",
+            "--set",
+            "origins.JP.strategy_mix.calibrated=0.5",
+            "--set",
+            "origins.JP.newcomer_mix.naive_ingroup=0",
+            "--set",
+            "origins.JP.newcomer_mix.calibrated=1",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let v: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("verdicts.json")).unwrap()).unwrap();
+    for verdict in v["verdicts"].as_array().unwrap() {
+        assert_eq!(verdict["verdict"], "no data", "{verdict}");
+        assert!(verdict["effect"].is_null() && verdict["p_holm"].is_null());
+        assert_eq!(verdict["n"], 0);
+    }
+    let report = fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("| — | — |"), "{report}");
+}
+
+#[test]
+fn compared_design_points_share_seeds_replication_by_replication() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("veneer");
+    kyoso()
+        .args([
+            "experiment",
+            "run",
+            "veneer",
+            "--reps",
+            "3",
+            "--ticks",
+            "12",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("sweep/manifest.json")).unwrap())
+            .unwrap();
+    assert!(
+        manifest["seed_rule"]
+            .as_str()
+            .unwrap()
+            .contains("common random numbers")
+    );
+    let journal = fs::read_to_string(out.join("sweep/journal.jsonl")).unwrap();
+    let mut seeds: std::collections::BTreeMap<u64, std::collections::BTreeSet<u64>> =
+        Default::default();
+    for line in journal.lines() {
+        let r: serde_json::Value = serde_json::from_str(line).unwrap();
+        seeds
+            .entry(r["rep"].as_u64().unwrap())
+            .or_default()
+            .insert(r["seed"].as_u64().unwrap());
+    }
+    assert_eq!(seeds.len(), 3);
+    for (rep, s) in &seeds {
+        assert_eq!(s.len(), 1, "replication {rep} has one seed at every point");
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("verdicts.json")).unwrap()).unwrap();
+    for verdict in v["verdicts"].as_array().unwrap() {
+        assert_eq!(verdict["paired"], true, "contrasts are paired: {verdict}");
     }
 }

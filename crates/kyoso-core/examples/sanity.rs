@@ -21,8 +21,8 @@ fn main() {
             m.partnerships_dissolved_by_cause
                 .values()
                 .collect::<Vec<_>>(),
-            m.expectation_gap_naive_ingroup,
-            m.expectation_gap_all,
+            m.expectation_gap_naive_ingroup.unwrap_or(f64::NAN),
+            m.expectation_gap_all.unwrap_or(f64::NAN),
             m.capability_mean_initial,
             m.capability_mean_final,
             m.innovations,
@@ -32,7 +32,7 @@ fn main() {
             m.firms_alive_by_strategy.values().collect::<Vec<_>>(),
             m.total_profit_by_initial_strategy
                 .iter()
-                .map(|(k, v)| format!("{}:{:.0}", &k[..4], v))
+                .map(|(k, v)| format!("{}:{:.0}", &k[..4], v.unwrap_or(f64::NAN)))
                 .collect::<Vec<_>>()
         );
     }

@@ -2,13 +2,21 @@
 //! rules that turn their data into verdicts. Pure: the command line runs
 //! the sweeps and hands the per-run metrics to [`Test::evaluate`].
 //!
-//! A verdict rule is always the same, stated in every report: the effect
-//! (a difference the claim predicts to be positive) is estimated with its
-//! 95 % confidence interval (Student's t). *Supported* when the whole
-//! interval is above 0; *not supported* when it is entirely below 0;
-//! *mixed* when it contains 0.
+//! A verdict rule is always the same, stated in every report ([`RULE`]):
+//! each test estimates an effect that the claim predicts to be positive,
+//! with its 95 % interval (Student's t) and a two-sided p-value; the
+//! p-values of an experiment's tests are adjusted together (Holm). Supported
+//! when the adjusted p is below 0.05 and the effect positive; not supported
+//! when it is below 0.05 and the effect negative; mixed otherwise; no data
+//! when a group the test compares has no value (never a 0 in its place).
 
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use crate::inference::{self, Estimate};
+
+/// The family-wise error rate of an experiment's verdicts.
+pub const ALPHA: f64 = 0.05;
+
+/// The verdict rule, in words, for every report.
+pub const RULE: &str = "Each test estimates an effect that the claim predicts to be positive, with its 95 % confidence interval (Student's t) and a two-sided p-value: paired within runs; paired replication by replication between design points when they share seeds (common random numbers), else Welch. The p-values of the tests run together are adjusted by Holm's method. Supported: adjusted p below 0.05 and the effect positive. Not supported: adjusted p below 0.05 and the effect negative. Mixed: adjusted p of 0.05 or more. No data: a compared group had no value in the runs (fewer than two observations), which is never read as 0. An equivalence test (two one-sided tests, margin stated with the test) is supported when both one-sided adjusted p are below 0.05, not supported when the 90 % interval lies wholly outside the margin.";
 
 /// One experiment.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,7 +48,8 @@ pub enum Test {
         a: &'static str,
         b: &'static str,
     },
-    /// Metric at design point `high` minus at design point `low` (Welch).
+    /// Metric at design point `high` minus at design point `low`: paired by
+    /// replication under common seeds, Welch otherwise.
     Contrast {
         label: &'static str,
         metric: &'static str,
@@ -52,9 +61,8 @@ pub enum Test {
         label: &'static str,
         metric: &'static str,
     },
-    /// Within each run, metrics `a` and `b` agree within `margin`: supported
-    /// when the whole interval of a − b lies inside (−margin, margin), not
-    /// supported when it lies entirely outside, mixed otherwise.
+    /// Within each run, metrics `a` and `b` agree within `margin` (two
+    /// one-sided tests).
     Equivalent {
         label: &'static str,
         a: &'static str,
@@ -69,6 +77,8 @@ pub enum Outcome {
     Supported,
     NotSupported,
     Mixed,
+    /// A compared group had no value: no verdict is made.
+    NoData,
 }
 
 impl Outcome {
@@ -78,27 +88,41 @@ impl Outcome {
             Outcome::Supported => "supported",
             Outcome::NotSupported => "not supported",
             Outcome::Mixed => "mixed",
+            Outcome::NoData => "no data",
         }
     }
 }
 
-/// A computed verdict.
+/// A computed verdict. Without data every number is `None`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
     pub label: &'static str,
     /// Estimated effect (predicted positive).
-    pub effect: f64,
-    pub ci_low: f64,
-    pub ci_high: f64,
-    /// Observations behind the estimate (runs, or runs per arm).
+    pub effect: Option<f64>,
+    /// The raw 95 % interval.
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    /// Two-sided p-value (for an equivalence test, the larger one-sided p).
+    pub p_value: Option<f64>,
+    /// The p-value after Holm's adjustment over the tests run together.
+    pub p_adjusted: Option<f64>,
+    /// Observations behind the estimate (runs, pairs, or the smaller arm).
     pub n: usize,
+    /// Whether the estimate pairs observations (within runs or by replication).
+    pub paired: bool,
     pub outcome: Outcome,
 }
 
-/// Per-run metrics as handed to the tests: (design point, metric values).
+/// One run as the tests see it: (design point, replication, metric values;
+/// NaN where a metric has no value).
+pub type RunRow = (usize, u32, Vec<f64>);
+
+/// Per-run metrics as handed to the tests.
 pub struct Runs<'a> {
     pub metric_names: &'a [String],
-    pub runs: &'a [(usize, Vec<f64>)],
+    pub runs: &'a [RunRow],
+    /// Whether replication r of every design point ran with the same seed.
+    pub common_seeds: bool,
 }
 
 impl Runs<'_> {
@@ -110,54 +134,36 @@ impl Runs<'_> {
     }
 }
 
-/// Mean and half-width of the 95 % t interval of a sample.
-fn mean_ci(xs: &[f64]) -> (f64, f64) {
-    let n = xs.len() as f64;
-    let mean = xs.iter().sum::<f64>() / n;
-    if xs.len() < 2 {
-        return (mean, f64::INFINITY);
-    }
-    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    let t = StudentsT::new(0.0, 1.0, n - 1.0)
-        .expect("n >= 2")
-        .inverse_cdf(0.975);
-    (mean, t * (var / n).sqrt())
+/// A test's estimate before adjustment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimated {
+    pub estimate: Option<Estimate>,
+    pub paired: bool,
+    /// The p-value the family adjusts (two-sided, or TOST for equivalence).
+    pub p_value: Option<f64>,
 }
 
-/// Welch's interval for mean(a) − mean(b).
-fn welch(a: &[f64], b: &[f64]) -> (f64, f64) {
-    let stats = |x: &[f64]| {
-        let n = x.len() as f64;
-        let m = x.iter().sum::<f64>() / n;
-        let v = if x.len() > 1 {
-            x.iter().map(|y| (y - m).powi(2)).sum::<f64>() / (n - 1.0)
-        } else {
-            f64::INFINITY
-        };
-        (m, v / n, n)
-    };
-    let (ma, va, na) = stats(a);
-    let (mb, vb, nb) = stats(b);
-    let se2 = va + vb;
-    if !se2.is_finite() || se2 == 0.0 {
-        return (ma - mb, if se2 == 0.0 { 0.0 } else { f64::INFINITY });
-    }
-    let df = se2 * se2 / (va * va / (na - 1.0) + vb * vb / (nb - 1.0));
-    let t = StudentsT::new(0.0, 1.0, df.max(1.0))
-        .expect("df >= 1")
-        .inverse_cdf(0.975);
-    (ma - mb, t * se2.sqrt())
-}
-
-/// The verdict rule.
-pub fn outcome(low: f64, high: f64) -> Outcome {
-    if low > 0.0 {
+/// The verdict rule on an effect and its adjusted p-value.
+pub fn outcome(effect: f64, p_adjusted: f64) -> Outcome {
+    if p_adjusted < ALPHA && effect > 0.0 {
         Outcome::Supported
-    } else if high < 0.0 {
+    } else if p_adjusted < ALPHA && effect < 0.0 {
         Outcome::NotSupported
     } else {
         Outcome::Mixed
     }
+}
+
+/// The larger one-sided p of two one-sided tests of |effect| < margin.
+fn tost_p(e: &Estimate, margin: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    if e.se == 0.0 {
+        return if e.effect.abs() < margin { 0.0 } else { 1.0 };
+    }
+    let t = StudentsT::new(0.0, 1.0, e.df).expect("df > 0");
+    let above_lower = 1.0 - t.cdf((e.effect + margin) / e.se);
+    let below_upper = t.cdf((e.effect - margin) / e.se);
+    above_lower.max(below_upper)
 }
 
 impl Test {
@@ -171,65 +177,119 @@ impl Test {
         }
     }
 
-    /// Computes the verdict from per-run metrics.
-    pub fn evaluate(&self, runs: &Runs<'_>) -> Result<Verdict, String> {
-        let (effect, half, n) = match self {
+    /// The effect from per-run metrics (missing values dropped).
+    pub fn estimate(&self, runs: &Runs<'_>) -> Result<Estimated, String> {
+        if runs.runs.is_empty() {
+            return Err("no runs".into());
+        }
+        let column = |metric: &str| -> Result<Vec<f64>, String> {
+            let i = runs.column(metric)?;
+            Ok(runs.runs.iter().map(|(_, _, m)| m[i]).collect())
+        };
+        let (estimate, paired) = match self {
             Test::Paired { a, b, .. } | Test::Equivalent { a, b, .. } => {
-                let (ia, ib) = (runs.column(a)?, runs.column(b)?);
-                let d: Vec<f64> = runs.runs.iter().map(|(_, m)| m[ia] - m[ib]).collect();
-                let (m, h) = mean_ci(&d);
-                (m, h, d.len())
+                (inference::paired(&column(a)?, &column(b)?), true)
             }
-            Test::Positive { metric, .. } => {
-                let i = runs.column(metric)?;
-                let x: Vec<f64> = runs.runs.iter().map(|(_, m)| m[i]).collect();
-                let (m, h) = mean_ci(&x);
-                (m, h, x.len())
-            }
+            Test::Positive { metric, .. } => (inference::one_sample(&column(metric)?), false),
             Test::Contrast {
                 metric, high, low, ..
             } => {
                 let i = runs.column(metric)?;
-                let arm = |p: usize| -> Vec<f64> {
+                let arm = |p: usize| -> Vec<(u32, f64)> {
                     runs.runs
                         .iter()
-                        .filter(|(q, _)| *q == p)
-                        .map(|(_, m)| m[i])
+                        .filter(|(q, _, _)| *q == p)
+                        .map(|(_, r, m)| (*r, m[i]))
                         .collect()
                 };
-                let (h, l) = (arm(*high), arm(*low));
+                let (mut h, mut l) = (arm(*high), arm(*low));
                 if h.is_empty() || l.is_empty() {
                     return Err(format!("design points {high} and {low} need runs"));
                 }
-                let (d, half) = welch(&h, &l);
-                (d, half, h.len().min(l.len()))
-            }
-        };
-        if runs.runs.is_empty() {
-            return Err("no runs".into());
-        }
-        let (low, high) = (effect - half, effect + half);
-        let verdict = match self {
-            Test::Equivalent { margin, .. } => {
-                if low > -margin && high < *margin {
-                    Outcome::Supported
-                } else if low >= *margin || high <= -margin {
-                    Outcome::NotSupported
+                if runs.common_seeds {
+                    // Replication r of both points shares its seed: pair them.
+                    h.sort_by_key(|x| x.0);
+                    l.sort_by_key(|x| x.0);
+                    let (mut a, mut b) = (Vec::new(), Vec::new());
+                    for (r, x) in &h {
+                        if let Ok(k) = l.binary_search_by_key(r, |y| y.0) {
+                            a.push(*x);
+                            b.push(l[k].1);
+                        }
+                    }
+                    (inference::paired(&a, &b), true)
                 } else {
-                    Outcome::Mixed
+                    let values = |v: &[(u32, f64)]| v.iter().map(|x| x.1).collect::<Vec<_>>();
+                    (inference::welch(&values(&h), &values(&l)), false)
                 }
             }
-            _ => outcome(low, high),
         };
-        Ok(Verdict {
-            label: self.label(),
-            effect,
-            ci_low: low,
-            ci_high: high,
-            n,
-            outcome: verdict,
+        let p_value = estimate.map(|e| match self {
+            Test::Equivalent { margin, .. } => tost_p(&e, *margin),
+            _ => e.p_value(),
+        });
+        Ok(Estimated {
+            estimate,
+            paired,
+            p_value,
         })
     }
+}
+
+/// The verdicts of tests run together: estimates, Holm's adjustment over
+/// the tests with data, and the rule.
+pub fn verdicts(tests: &[Test], runs: &Runs<'_>) -> Result<Vec<Verdict>, String> {
+    let estimated: Vec<Estimated> = tests
+        .iter()
+        .map(|t| t.estimate(runs))
+        .collect::<Result<_, _>>()?;
+    let adjusted = inference::holm(&estimated.iter().map(|e| e.p_value).collect::<Vec<_>>());
+    Ok(tests
+        .iter()
+        .zip(&estimated)
+        .zip(adjusted)
+        .map(|((t, e), p_adjusted)| {
+            let Some(est) = e.estimate else {
+                return Verdict {
+                    label: t.label(),
+                    effect: None,
+                    ci_low: None,
+                    ci_high: None,
+                    p_value: None,
+                    p_adjusted: None,
+                    n: 0,
+                    paired: e.paired,
+                    outcome: Outcome::NoData,
+                };
+            };
+            let (lo, hi) = est.interval(0.95);
+            let p = p_adjusted.expect("a test with an estimate has a p-value");
+            let result = match t {
+                Test::Equivalent { margin, .. } => {
+                    let (lo90, hi90) = est.interval(0.90);
+                    if p < ALPHA {
+                        Outcome::Supported
+                    } else if lo90 >= *margin || hi90 <= -margin {
+                        Outcome::NotSupported
+                    } else {
+                        Outcome::Mixed
+                    }
+                }
+                _ => outcome(est.effect, p),
+            };
+            Verdict {
+                label: t.label(),
+                effect: Some(est.effect),
+                ci_low: Some(lo),
+                ci_high: Some(hi),
+                p_value: e.p_value,
+                p_adjusted: Some(p),
+                n: est.n,
+                paired: e.paired,
+                outcome: result,
+            }
+        })
+        .collect())
 }
 
 /// Every experiment, in the order of the claims.
@@ -247,13 +307,15 @@ pub const EXPERIMENTS: &[Experiment] = &[
                 label: "naive in-group firms overestimate in-group help (expectation gap > 0)",
                 metric: "expectation_gap_naive_ingroup",
             },
-            Test::Paired {
-                label: "calibrated firms earn more than naive in-group firms (lifetime profit, same run)",
-                a: "total_profit_calibrated",
-                b: "total_profit_naive_ingroup",
+            // Like with like: initial firms only (entrants are all naive in
+            // the default), profit per firm-month by the strategy held, so
+            // neither lifetime nor who enters decides (issue 15).
+            Test::Positive {
+                label: "calibrated firms earn more per month than naive in-group firms (initial firms, by the strategy held that month)",
+                metric: "profit_rate_calibrated_minus_naive_ingroup",
             },
             Test::Paired {
-                label: "calibrated firms survive more often than naive in-group firms (same run)",
+                label: "initial calibrated firms survive more often than initial naive in-group firms (same run)",
                 a: "survival_calibrated",
                 b: "survival_naive_ingroup",
             },
@@ -414,143 +476,227 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_rule_reads_the_interval() {
-        assert_eq!(outcome(0.1, 0.5), Outcome::Supported);
-        assert_eq!(outcome(-0.5, -0.1), Outcome::NotSupported);
-        assert_eq!(outcome(-0.1, 0.5), Outcome::Mixed);
+    fn the_rule_reads_the_adjusted_p_and_the_sign() {
+        assert_eq!(outcome(0.3, 0.01), Outcome::Supported);
+        assert_eq!(outcome(-0.3, 0.01), Outcome::NotSupported);
+        assert_eq!(outcome(0.3, 0.2), Outcome::Mixed);
+        assert_eq!(outcome(0.3, 0.05), Outcome::Mixed);
     }
 
-    fn runs(values: &[(usize, f64, f64)]) -> (Vec<String>, Vec<(usize, Vec<f64>)>) {
+    fn rows(values: &[(usize, u32, f64, f64)]) -> (Vec<String>, Vec<RunRow>) {
         (
             vec!["x".into(), "y".into()],
-            values.iter().map(|&(p, x, y)| (p, vec![x, y])).collect(),
+            values
+                .iter()
+                .map(|&(p, r, x, y)| (p, r, vec![x, y]))
+                .collect(),
         )
+    }
+
+    fn one(test: Test, names: &[String], data: &[RunRow], common: bool) -> Verdict {
+        let r = Runs {
+            metric_names: names,
+            runs: data,
+            common_seeds: common,
+        };
+        verdicts(&[test], &r).unwrap().remove(0)
     }
 
     #[test]
     fn paired_and_positive_tests_follow_the_data() {
-        let (names, data) = runs(&[(0, 2.0, 1.0), (0, 2.1, 1.2), (0, 1.9, 0.8), (0, 2.2, 1.1)]);
-        let r = Runs {
-            metric_names: &names,
-            runs: &data,
-        };
-        let v = Test::Paired {
-            label: "",
-            a: "x",
-            b: "y",
-        }
-        .evaluate(&r)
-        .unwrap();
+        let (names, data) = rows(&[
+            (0, 0, 2.0, 1.0),
+            (0, 1, 2.1, 1.2),
+            (0, 2, 1.9, 0.8),
+            (0, 3, 2.2, 1.1),
+        ]);
+        let t = |a, b| Test::Paired { label: "", a, b };
+        let v = one(t("x", "y"), &names, &data, false);
         assert_eq!(v.outcome, Outcome::Supported);
-        assert!((v.effect - 1.025).abs() < 1e-12);
-        let v = Test::Paired {
-            label: "",
-            a: "y",
-            b: "x",
-        }
-        .evaluate(&r)
-        .unwrap();
-        assert_eq!(v.outcome, Outcome::NotSupported);
-        let (names, data) = runs(&[(0, 1.0, 0.0), (0, -1.0, 0.0), (0, 0.5, 0.0)]);
+        assert!((v.effect.unwrap() - 1.025).abs() < 1e-12);
+        assert_eq!(
+            one(t("y", "x"), &names, &data, false).outcome,
+            Outcome::NotSupported
+        );
+        let (names, data) = rows(&[(0, 0, 1.0, 0.0), (0, 1, -1.0, 0.0), (0, 2, 0.5, 0.0)]);
+        let pos = |metric| Test::Positive { label: "", metric };
+        assert_eq!(one(pos("x"), &names, &data, false).outcome, Outcome::Mixed);
         let r = Runs {
             metric_names: &names,
             runs: &data,
+            common_seeds: false,
         };
-        assert_eq!(
-            Test::Positive {
-                label: "",
-                metric: "x"
-            }
-            .evaluate(&r)
-            .unwrap()
-            .outcome,
-            Outcome::Mixed
-        );
-        assert!(
-            Test::Positive {
-                label: "",
-                metric: "nope"
-            }
-            .evaluate(&r)
-            .is_err()
-        );
+        assert!(verdicts(&[pos("nope")], &r).is_err());
     }
 
     #[test]
-    fn equivalence_needs_the_interval_inside_the_margin() {
-        let (names, data) = runs(&[
-            (0, 0.50, 0.51),
-            (0, 0.52, 0.50),
-            (0, 0.49, 0.50),
-            (0, 0.51, 0.51),
+    fn an_empty_group_is_no_data_never_a_number() {
+        // y is missing (NaN) in every run: a group without firms.
+        let (names, data) = rows(&[
+            (0, 0, 2.0, f64::NAN),
+            (0, 1, 2.1, f64::NAN),
+            (0, 2, 1.9, f64::NAN),
+        ]);
+        let v = one(
+            Test::Paired {
+                label: "",
+                a: "x",
+                b: "y",
+            },
+            &names,
+            &data,
+            false,
+        );
+        assert_eq!(v.outcome, Outcome::NoData);
+        assert_eq!(
+            (v.effect, v.ci_low, v.p_adjusted, v.n),
+            (None, None, None, 0)
+        );
+        // Runs with a missing side are dropped; the rest still decide.
+        let (names, data) = rows(&[
+            (0, 0, 2.0, 1.0),
+            (0, 1, 2.1, f64::NAN),
+            (0, 2, 1.9, 0.9),
+            (0, 3, 2.0, 1.0),
+        ]);
+        let v = one(
+            Test::Paired {
+                label: "",
+                a: "x",
+                b: "y",
+            },
+            &names,
+            &data,
+            false,
+        );
+        assert_eq!(v.n, 3);
+        assert_eq!(v.outcome, Outcome::Supported);
+    }
+
+    #[test]
+    fn holm_adjusts_the_tests_of_an_experiment_together() {
+        // Three tests of the same data: x − y has p ≈ 0.03 alone; with two
+        // other tests in the family its adjusted p is larger and it is mixed.
+        let (names, data) = rows(&[
+            (0, 0, 1.3, 0.0),
+            (0, 1, 0.2, 0.0),
+            (0, 2, 1.1, 0.0),
+            (0, 3, 0.1, 0.0),
+            (0, 4, 0.9, 0.0),
+            (0, 5, 0.4, 0.0),
         ]);
         let r = Runs {
             metric_names: &names,
             runs: &data,
+            common_seeds: false,
         };
-        assert_eq!(
-            Test::Equivalent {
-                label: "",
-                a: "x",
-                b: "y",
-                margin: 0.05
-            }
-            .evaluate(&r)
-            .unwrap()
-            .outcome,
-            Outcome::Supported
-        );
-        let (names, data) = runs(&[(0, 0.9, 0.5), (0, 0.92, 0.5), (0, 0.88, 0.5)]);
-        let r = Runs {
-            metric_names: &names,
-            runs: &data,
+        let t = Test::Positive {
+            label: "",
+            metric: "x",
         };
+        let alone = verdicts(std::slice::from_ref(&t), &r).unwrap().remove(0);
+        let p = alone.p_value.unwrap();
+        assert!(p < 0.05 && p > 0.05 / 3.0, "p = {p}");
+        assert_eq!(alone.outcome, Outcome::Supported);
+        let family = verdicts(&[t.clone(), t.clone(), t], &r).unwrap();
+        for v in &family {
+            assert!((v.p_adjusted.unwrap() - (3.0 * p).min(1.0)).abs() < 1e-12);
+            assert_eq!(v.outcome, Outcome::Mixed);
+            assert_eq!(
+                v.p_value,
+                Some(p),
+                "the raw p is kept beside the adjusted one"
+            );
+        }
+    }
+
+    #[test]
+    fn under_common_seeds_contrasts_pair_replications() {
+        // Point 0 = point 1 + 1 exactly, replication by replication, but the
+        // replications spread widely: paired, the effect is sharp; Welch
+        // (independent seeds) cannot see it.
+        let mut v = Vec::new();
+        for r in 0..6u32 {
+            let base = [0.0, 10.0, -7.0, 4.0, 12.0, -3.0][r as usize];
+            v.push((0, r, base + 1.0, 0.0));
+            v.push((1, r, base, 0.0));
+        }
+        let (names, data) = rows(&v);
+        let c = || Test::Contrast {
+            label: "",
+            metric: "x",
+            high: 0,
+            low: 1,
+        };
+        let paired = one(c(), &names, &data, true);
+        assert!(paired.paired);
+        assert_eq!(paired.outcome, Outcome::Supported);
+        assert!((paired.effect.unwrap() - 1.0).abs() < 1e-12);
+        let welch = one(c(), &names, &data, false);
+        assert!(!welch.paired);
+        assert_eq!(welch.outcome, Outcome::Mixed);
+    }
+
+    #[test]
+    fn equivalence_is_two_one_sided_tests() {
+        let (names, data) = rows(&[
+            (0, 0, 0.50, 0.51),
+            (0, 1, 0.52, 0.50),
+            (0, 2, 0.49, 0.50),
+            (0, 3, 0.51, 0.51),
+        ]);
+        let eq = || Test::Equivalent {
+            label: "",
+            a: "x",
+            b: "y",
+            margin: 0.05,
+        };
+        assert_eq!(one(eq(), &names, &data, false).outcome, Outcome::Supported);
+        let (names, data) = rows(&[(0, 0, 0.9, 0.5), (0, 1, 0.92, 0.5), (0, 2, 0.88, 0.5)]);
         assert_eq!(
-            Test::Equivalent {
-                label: "",
-                a: "x",
-                b: "y",
-                margin: 0.05
-            }
-            .evaluate(&r)
-            .unwrap()
-            .outcome,
+            one(eq(), &names, &data, false).outcome,
             Outcome::NotSupported
         );
     }
 
     #[test]
     fn contrasts_compare_design_points() {
-        let (names, data) = runs(&[
-            (0, 5.0, 0.0),
-            (0, 5.2, 0.0),
-            (0, 4.9, 0.0),
-            (1, 1.0, 0.0),
-            (1, 1.3, 0.0),
-            (1, 0.8, 0.0),
+        let (names, data) = rows(&[
+            (0, 0, 5.0, 0.0),
+            (0, 1, 5.2, 0.0),
+            (0, 2, 4.9, 0.0),
+            (1, 0, 1.0, 0.0),
+            (1, 1, 1.3, 0.0),
+            (1, 2, 0.8, 0.0),
         ]);
-        let r = Runs {
-            metric_names: &names,
-            runs: &data,
-        };
-        let v = Test::Contrast {
-            label: "",
-            metric: "x",
-            high: 0,
-            low: 1,
-        }
-        .evaluate(&r)
-        .unwrap();
-        assert_eq!(v.outcome, Outcome::Supported);
-        assert!((v.effect - 4.0).abs() < 1e-12);
-        assert!(
+        let v = one(
             Test::Contrast {
                 label: "",
                 metric: "x",
                 high: 0,
-                low: 7
-            }
-            .evaluate(&r)
+                low: 1,
+            },
+            &names,
+            &data,
+            false,
+        );
+        assert_eq!(v.outcome, Outcome::Supported);
+        assert!((v.effect.unwrap() - 4.0).abs() < 1e-12);
+        let r = Runs {
+            metric_names: &names,
+            runs: &data,
+            common_seeds: false,
+        };
+        assert!(
+            verdicts(
+                &[Test::Contrast {
+                    label: "",
+                    metric: "x",
+                    high: 0,
+                    low: 7
+                }],
+                &r
+            )
             .is_err()
         );
     }

@@ -11,6 +11,7 @@
 
 pub mod error;
 pub mod experiments;
+pub mod inference;
 pub mod params;
 pub mod plausible;
 mod prefetch;

@@ -88,7 +88,7 @@ fn default_run_shows_the_sanity_patterns_of_section_12() {
     positive(
         "naive in-group expectation gap",
         &s.iter()
-            .map(|x| x.expectation_gap_naive_ingroup)
+            .map(|x| x.expectation_gap_naive_ingroup.expect("naive firms exist"))
             .collect::<Vec<_>>(),
     );
     // Industry capability rises.
@@ -109,10 +109,10 @@ fn mean_of(r: &[RunOutput], f: impl Fn(&Summary) -> f64) -> Vec<f64> {
 fn low_detection_keeps_trust_inflated() {
     // C3: the veneer. Same seeds, detection 0.05 vs 0.9: the naive firms' gap is larger when little is seen.
     let low = mean_of(&runs(&["encounters.detect=0.05"]), |s| {
-        s.expectation_gap_naive_ingroup
+        s.expectation_gap_naive_ingroup.expect("naive firms exist")
     });
     let high = mean_of(&runs(&["encounters.detect=0.9"]), |s| {
-        s.expectation_gap_naive_ingroup
+        s.expectation_gap_naive_ingroup.expect("naive firms exist")
     });
     let diff: Vec<f64> = low.iter().zip(&high).map(|(a, b)| a - b).collect();
     positive("gap(detect 0.05) - gap(detect 0.9)", &diff);

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use kyoso_core::Scenario;
 use kyoso_core::silent_rivalry::run_scenario;
-use kyoso_core::sweep::{Design, Shard, parse_vary, run_seed};
+use kyoso_core::sweep::{Design, Shard, parse_vary};
 use kyoso_io::sweep::{Manifest, RunRecord, SweepDir, SweepSpec, read_design};
 use kyoso_io::table::Table;
 
@@ -97,6 +97,8 @@ pub struct SweepRequest {
     pub resume: bool,
     /// Also keep every run's per-step table (ticks.parquet).
     pub keep_ticks: bool,
+    /// Common random numbers: replication r of every point has the same seed.
+    pub common_seeds: bool,
     /// The sweep folder.
     pub out: PathBuf,
 }
@@ -114,6 +116,7 @@ impl SweepRequest {
             shard: None,
             resume: false,
             keep_ticks: false,
+            common_seeds: false,
             out: out.to_path_buf(),
         }
     }
@@ -190,7 +193,8 @@ pub fn run_sweep(
         &design,
         target.metric_names(),
         request.keep_ticks,
-    );
+    )
+    .with_common_seeds(request.common_seeds);
     let mut dir = SweepDir::open(&request.out, &spec, shard, request.resume)?;
     let total_in_shard = dir.shard_runs() as usize;
     let to_run = total_in_shard - dir.completed();
@@ -200,7 +204,6 @@ pub fn run_sweep(
     monitor.on_start(total_in_shard as u64, dir.completed());
 
     let reps = request.reps as u64;
-    let base_seed = spec.base_seed;
     let keep_ticks = request.keep_ticks;
     let next = AtomicUsize::new(0);
     // Bounded: workers wait for the journal rather than pile up results in memory.
@@ -210,8 +213,13 @@ pub fn run_sweep(
     let result = std::thread::scope(|scope| {
         for _ in 0..jobs.clamp(1, to_run.max(1)) {
             let tx = tx.clone();
-            let (next, done_before, target, dir_path) =
-                (&next, &done_before, &target, dir.path().to_path_buf());
+            let (next, done_before, target, spec, dir_path) = (
+                &next,
+                &done_before,
+                &target,
+                &spec,
+                dir.path().to_path_buf(),
+            );
             scope.spawn(move || {
                 loop {
                     if monitor.should_stop() {
@@ -227,7 +235,7 @@ pub fn run_sweep(
                         continue;
                     }
                     let (point, rep) = (run / reps, run % reps);
-                    let seed = run_seed(base_seed, point, rep);
+                    let seed = spec.seed_of(point, rep);
                     let done = run_one(
                         target.as_ref(),
                         run,
@@ -509,6 +517,35 @@ mod tests {
         r.shard = Some("3/2".into());
         assert_eq!(run_sweep(&r, &Silent).unwrap_err().exit_code(), 2);
         assert!(!r.out.exists());
+    }
+
+    #[test]
+    fn common_seeds_give_every_point_the_same_seed_per_replication() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut r = request(tmp.path(), 3);
+        r.common_seeds = true;
+        let out = run_sweep(&r, &Silent).unwrap();
+        let (manifest, runs) = kyoso_io::sweep::read_runs(&out.out).unwrap();
+        assert!(manifest.seed_rule.contains("common random numbers"));
+        for rep in 0..3 {
+            let seeds: Vec<u64> = runs
+                .iter()
+                .filter(|x| x.rep == rep)
+                .map(|x| x.seed)
+                .collect();
+            assert_eq!(seeds.len(), 2);
+            assert_eq!(seeds[0], seeds[1], "rep {rep}");
+        }
+        // Without: each point its own seeds, and another sweep identity.
+        let other = tempfile::tempdir().unwrap();
+        let plain = run_sweep(&request(other.path(), 3), &Silent).unwrap();
+        let (m2, runs2) = kyoso_io::sweep::read_runs(&plain.out).unwrap();
+        assert_ne!(m2.sweep_id, manifest.sweep_id);
+        assert_ne!(runs2[0].seed, runs2[3].seed);
+        // Resuming with the other seed rule is refused (another sweep).
+        let mut mixed = request(tmp.path(), 3);
+        mixed.resume = true;
+        assert_eq!(run_sweep(&mixed, &Silent).unwrap_err().exit_code(), 2);
     }
 
     #[test]

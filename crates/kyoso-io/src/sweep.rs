@@ -63,6 +63,11 @@ pub struct SweepSpec {
     /// End-of-run metric names, the metric columns of `runs.parquet`.
     pub metrics: Vec<String>,
     pub keep_ticks: bool,
+    /// Common random numbers: replication r of every point runs with the
+    /// same seed, so compared points differ only in their parameters.
+    /// Written only when on, so sweeps without it keep their identity.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub common_seeds: bool,
 }
 
 impl SweepSpec {
@@ -89,6 +94,32 @@ impl SweepSpec {
                 .collect(),
             metrics,
             keep_ticks,
+            common_seeds: false,
+        }
+    }
+
+    /// The same spec with common random numbers across points.
+    pub fn with_common_seeds(mut self, on: bool) -> SweepSpec {
+        self.common_seeds = on;
+        self
+    }
+
+    /// The seed of replication `rep` of point `point`: [`run_seed`] of the
+    /// point, or of point 0 for every point with common seeds.
+    pub fn seed_of(&self, point: u64, rep: u64) -> u64 {
+        run_seed(
+            self.base_seed,
+            if self.common_seeds { 0 } else { point },
+            rep,
+        )
+    }
+
+    /// How seeds are derived, in words (the manifest's `seed_rule`).
+    pub fn seed_rule(&self) -> String {
+        if self.common_seeds {
+            "kyoso_core::sweep::run_seed(base_seed, 0, rep): ChaCha8 keyed by base_seed, positioned by rep only (common random numbers: replication r of every point has the same seed)".into()
+        } else {
+            "kyoso_core::sweep::run_seed(base_seed, point, rep): ChaCha8 keyed by base_seed, positioned by (point, rep)".into()
         }
     }
 
@@ -127,7 +158,7 @@ impl Manifest {
             kyoso_version: kyoso_core::VERSION.to_string(),
             sweep_id: spec.id(),
             spec: spec.clone(),
-            seed_rule: "kyoso_core::sweep::run_seed(base_seed, point, rep): ChaCha8 keyed by base_seed, positioned by (point, rep)".into(),
+            seed_rule: spec.seed_rule(),
             shard: shard.to_string(),
             runs_total: total,
             runs_in_shard: shard.runs_of(total),
@@ -240,7 +271,7 @@ fn parse_line(
             r.run, r.point, r.rep
         )));
     }
-    let seed = run_seed(spec.base_seed, point, rep);
+    let seed = spec.seed_of(point, rep);
     if r.seed != seed {
         return Err(bad(format!(
             "run {} has seed {}, but the sweep's rule gives {seed}",

@@ -299,9 +299,12 @@ pub struct Totals {
     pub imitation_gain: f64,
     pub betrayals_detected: u64,
     pub strategy_switches: u64,
-    /// Σ over ticks of the in-group expectation gap: of naive in-group firms, of all firms.
+    /// Σ over ticks of the in-group expectation gap: of naive in-group firms, of all firms,
+    /// and the ticks that had any such observation (a tick without any adds nothing).
     pub gap_naive_sum: f64,
     pub gap_all_sum: f64,
+    pub gap_naive_ticks: u32,
+    pub gap_all_ticks: u32,
     pub consumer_surplus_first: f64,
     pub consumer_surplus_last: f64,
     pub capability_mean_last: f64,
@@ -527,8 +530,14 @@ impl Simulation {
         t.imitation_gain += c.imitation_gain;
         t.betrayals_detected += c.betrayals_detected;
         t.strategy_switches += c.strategy_switches;
-        t.gap_naive_sum += mean(naive.0, naive.2) - mean(naive.1, naive.2);
-        t.gap_all_sum += mean(gt, gn) - mean(gs, gn);
+        if naive.2 > 0 {
+            t.gap_naive_sum += mean(naive.0, naive.2) - mean(naive.1, naive.2);
+            t.gap_naive_ticks += 1;
+        }
+        if gn > 0 {
+            t.gap_all_sum += mean(gt, gn) - mean(gs, gn);
+            t.gap_all_ticks += 1;
+        }
         t.consumer_surplus_last = c.consumer_surplus;
         t.capability_mean_last = mean(cap_sum, total_alive);
         t.capability_max_last = cap_max;

@@ -25,19 +25,21 @@ pub struct Summary {
     pub partnerships_active: u64,
     /// Sharing rates of calibrated and naive in-group firms: with direct
     /// rivals (same segment), with other segments, in-group, out-group
-    /// (fraction of their encounters in which they shared; 0 without any).
-    pub sharing_rates: BTreeMap<String, f64>,
+    /// (fraction of their encounters in which they shared; `None` without
+    /// any such encounter).
+    pub sharing_rates: BTreeMap<String, Option<f64>>,
     /// Mean market share at the end of the entrants (not the initial firms)
     /// still in the market, by entry cohort: the first and the last third
-    /// of the run (claim C8); 0 for an empty cohort.
-    pub entrant_share_by_cohort: BTreeMap<String, f64>,
+    /// of the run (claim C8); `None` for an empty cohort.
+    pub entrant_share_by_cohort: BTreeMap<String, Option<f64>>,
     /// Mean duration (months) of the partnerships that ended by friction or
-    /// betrayal (not by a partner's exit); 0 when none ended so.
-    pub partnership_duration_mean: f64,
-    /// Mean over ticks of the in-group expectation gap of naive in-group firms.
-    pub expectation_gap_naive_ingroup: f64,
-    /// Mean over ticks of the in-group expectation gap of all firms.
-    pub expectation_gap_all: f64,
+    /// betrayal (not by a partner's exit); `None` when none ended so.
+    pub partnership_duration_mean: Option<f64>,
+    /// Mean over ticks of the in-group expectation gap of naive in-group
+    /// firms (the ticks with any in-group belief of theirs); `None` without any.
+    pub expectation_gap_naive_ingroup: Option<f64>,
+    /// Mean over ticks of the in-group expectation gap of all firms; `None` without any.
+    pub expectation_gap_all: Option<f64>,
     pub capability_mean_initial: f64,
     pub capability_mean_final: f64,
     pub capability_max_final: f64,
@@ -47,10 +49,13 @@ pub struct Summary {
     pub imitation_gain: f64,
     pub betrayals_detected: u64,
     pub strategy_switches: u64,
-    /// Mean total profit over the run of firms by their initial strategy.
-    pub total_profit_by_initial_strategy: BTreeMap<String, f64>,
-    /// Share of firms that survived to the end, by initial strategy (initial firms only).
-    pub survival_by_initial_strategy: BTreeMap<String, f64>,
+    /// Mean total profit over the run of firms (entrants included) by their
+    /// initial strategy; `None` for a strategy no firm started with.
+    pub total_profit_by_initial_strategy: BTreeMap<String, Option<f64>>,
+    /// Share of the initial firms (ids below the initial count) that
+    /// survived to the end, by initial strategy; `None` for a strategy no
+    /// initial firm started with.
+    pub survival_by_initial_strategy: BTreeMap<String, Option<f64>>,
     /// Firm-months by the strategy held in the month (all firms).
     pub firm_months_by_held_strategy: BTreeMap<String, u64>,
     /// Profit per firm-month by the strategy held in the month (all firms;
@@ -75,6 +80,7 @@ impl Summary {
     /// scalars first, then per origin, per strategy and per cause. Used as
     /// the columns of a sweep's `runs` table.
     pub fn metrics(&self) -> Vec<(String, f64)> {
+        let or_nan = |v: Option<&Option<f64>>| v.copied().flatten().unwrap_or(f64::NAN);
         let mut out: Vec<(String, f64)> = vec![
             ("firms_ever".into(), self.firms_ever as f64),
             ("firms_alive".into(), self.firms_alive as f64),
@@ -91,13 +97,16 @@ impl Summary {
             ),
             (
                 "partnership_duration_mean".into(),
-                self.partnership_duration_mean,
+                self.partnership_duration_mean.unwrap_or(f64::NAN),
             ),
             (
                 "expectation_gap_naive_ingroup".into(),
-                self.expectation_gap_naive_ingroup,
+                self.expectation_gap_naive_ingroup.unwrap_or(f64::NAN),
             ),
-            ("expectation_gap_all".into(), self.expectation_gap_all),
+            (
+                "expectation_gap_all".into(),
+                self.expectation_gap_all.unwrap_or(f64::NAN),
+            ),
             (
                 "capability_mean_initial".into(),
                 self.capability_mean_initial,
@@ -114,11 +123,12 @@ impl Summary {
         for (k, v) in &self.partnerships_dissolved_by_cause {
             out.push((format!("partnerships_dissolved_{k}"), *v as f64));
         }
+        // Missing values are NaN here, null in every file.
         for (k, v) in &self.sharing_rates {
-            out.push((format!("sharing_rate_{k}"), *v));
+            out.push((format!("sharing_rate_{k}"), v.unwrap_or(f64::NAN)));
         }
         for (k, v) in &self.entrant_share_by_cohort {
-            out.push((format!("entrant_share_{k}"), *v));
+            out.push((format!("entrant_share_{k}"), v.unwrap_or(f64::NAN)));
         }
         for (k, v) in &self.firms_alive_by_origin {
             out.push((format!("firms_alive_{k}"), *v as f64));
@@ -133,21 +143,13 @@ impl Summary {
             let k = s.name();
             out.push((
                 format!("total_profit_{k}"),
-                self.total_profit_by_initial_strategy
-                    .get(k)
-                    .copied()
-                    .unwrap_or(0.0),
+                or_nan(self.total_profit_by_initial_strategy.get(k)),
             ));
             out.push((
                 format!("survival_{k}"),
-                self.survival_by_initial_strategy
-                    .get(k)
-                    .copied()
-                    .unwrap_or(0.0),
+                or_nan(self.survival_by_initial_strategy.get(k)),
             ));
         }
-        // Missing values are NaN here, null in every file.
-        let or_nan = |v: Option<&Option<f64>>| v.copied().flatten().unwrap_or(f64::NAN);
         for s in Strategy::ALL {
             let k = s.name();
             out.push((
@@ -175,21 +177,26 @@ impl Summary {
     }
 
     /// Whether a metric of [`Summary::metrics`] may have no value (NaN):
-    /// a rate over a group that had no firm-month.
+    /// a figure of a group that is empty in the run (no firm-month, no
+    /// firm with that strategy, no encounter of that class, no entrant in
+    /// the cohort, no partnership ended).
     pub fn may_be_missing(metric: &str) -> bool {
-        metric.starts_with("profit_rate_")
+        [
+            "profit_rate_",
+            "total_profit_",
+            "survival_",
+            "sharing_rate_",
+            "entrant_share_",
+            "partnership_duration_mean",
+            "expectation_gap_",
+        ]
+        .iter()
+        .any(|p| metric.starts_with(p))
     }
 
     /// Computes the summary of a simulation from its state and running totals.
     pub fn new(sim: &Simulation) -> Summary {
         let t = sim.totals();
-        let per_tick = |sum: f64| {
-            if t.ticks == 0 {
-                0.0
-            } else {
-                sum / t.ticks as f64
-            }
-        };
         let names = sim.origin_names();
         let segments = sim.scenario().market.segments as f64;
         let mut by_origin = BTreeMap::new();
@@ -214,18 +221,26 @@ impl Summary {
                 .get_mut(f.strategy.name())
                 .expect("known strategy") += 1;
         }
-        let mut profit: BTreeMap<String, (f64, u64)> = BTreeMap::new();
-        let mut survival: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        // Every strategy is listed; one no firm started with has no value.
+        let mut profit: BTreeMap<String, (f64, u64)> = Strategy::ALL
+            .iter()
+            .map(|s| (s.name().to_string(), (0.0, 0)))
+            .collect();
+        let mut survival: BTreeMap<String, (u64, u64)> =
+            profit.keys().map(|k| (k.clone(), (0, 0))).collect();
+        // Initial firms are exactly those made at setup: ids below their
+        // count (an entrant of tick 0 also has entry_tick 0).
+        let initial_count: u32 = sim.params.origin_firms.iter().sum();
         for f in sim.firms() {
             let p = profit
-                .entry(f.initial_strategy.name().to_string())
-                .or_default();
+                .get_mut(f.initial_strategy.name())
+                .expect("every strategy is listed");
             p.0 += f.total_profit;
             p.1 += 1;
-            if f.entry_tick == 0 {
+            if f.id < initial_count {
                 let s = survival
-                    .entry(f.initial_strategy.name().to_string())
-                    .or_default();
+                    .get_mut(f.initial_strategy.name())
+                    .expect("every strategy is listed");
                 s.0 += f.alive() as u64;
                 s.1 += 1;
             }
@@ -233,7 +248,7 @@ impl Summary {
         let initial: Vec<f64> = sim
             .firms()
             .iter()
-            .filter(|f| f.entry_tick == 0)
+            .filter(|f| f.id < initial_count)
             .map(|f| f.initial_capability)
             .collect();
         Summary {
@@ -260,11 +275,7 @@ impl Summary {
                         .enumerate()
                     {
                         let n = a[k][0] + a[k][1];
-                        let rate = if n == 0 {
-                            0.0
-                        } else {
-                            a[k][1] as f64 / n as f64
-                        };
+                        let rate = (n > 0).then(|| a[k][1] as f64 / n as f64);
                         m.insert(format!("{}_{class}", s.name()), rate);
                     }
                 }
@@ -290,21 +301,23 @@ impl Summary {
                 }
                 cohorts
                     .into_iter()
-                    .map(|(k, (s, n))| (k, if n == 0 { 0.0 } else { s / n as f64 }))
+                    .map(|(k, (s, n))| (k, (n > 0).then(|| s / n as f64)))
                     .collect()
             },
             partnership_duration_mean: {
                 let n = (t.partnerships_dissolved[0] + t.partnerships_dissolved[1]) as f64;
                 let d = t.partnership_durations[0] + t.partnership_durations[1];
-                if n > 0.0 { d / n } else { 0.0 }
+                (n > 0.0).then(|| d / n)
             },
             partnerships_active: sim
                 .partnerships()
                 .iter()
                 .filter(|p| p.ended.is_none())
                 .count() as u64,
-            expectation_gap_naive_ingroup: per_tick(t.gap_naive_sum),
-            expectation_gap_all: per_tick(t.gap_all_sum),
+            expectation_gap_naive_ingroup: (t.gap_naive_ticks > 0)
+                .then(|| t.gap_naive_sum / t.gap_naive_ticks as f64),
+            expectation_gap_all: (t.gap_all_ticks > 0)
+                .then(|| t.gap_all_sum / t.gap_all_ticks as f64),
             capability_mean_initial: if initial.is_empty() {
                 0.0
             } else {
@@ -320,11 +333,11 @@ impl Summary {
             strategy_switches: t.strategy_switches,
             total_profit_by_initial_strategy: profit
                 .into_iter()
-                .map(|(k, (s, n))| (k, s / n as f64))
+                .map(|(k, (s, n))| (k, (n > 0).then(|| s / n as f64)))
                 .collect(),
             survival_by_initial_strategy: survival
                 .into_iter()
-                .map(|(k, (a, n))| (k, a as f64 / n as f64))
+                .map(|(k, (a, n))| (k, (n > 0).then(|| a as f64 / n as f64)))
                 .collect(),
             firm_months_by_held_strategy: Strategy::ALL
                 .iter()
