@@ -296,14 +296,15 @@ fn chosen(outputs: &Outputs, names: &[String], results: &Path) -> Result<Vec<usi
 }
 
 /// An analysis done: what to write of it.
-struct Analysed<'a> {
+struct Written<'a> {
     analysis: Analysis,
     design: &'a Design,
     outputs: &'a Outputs,
     all: &'a [MetricIndices],
+    skipped: &'a [kyoso_engine::explore::Skipped],
 }
 
-impl Analysed<'_> {
+impl Written<'_> {
     /// Writes indices, summary and report into a new folder `out`.
     fn write(
         &self,
@@ -318,12 +319,30 @@ impl Analysed<'_> {
             true,
         )?;
         staged.json("summary.json", &summary)?;
-        let sections = kyoso_engine::explore_report::sensitivity_sections(
+        let mut sections = kyoso_engine::explore_report::sensitivity_sections(
             self.analysis,
             self.design,
             self.outputs,
             self.all,
         );
+        if !self.skipped.is_empty() {
+            let items: String = self
+                .skipped
+                .iter()
+                .map(|s| {
+                    format!(
+                        "<li><code>{}</code>: {}</li>",
+                        escape(&s.metric),
+                        escape(&s.reason)
+                    )
+                })
+                .collect();
+            sections.push(kyoso_io::report::Section {
+                heading: "Metrics not analysed".into(),
+                html: format!("<p>These metrics have no value at some design rows, so their indices cannot be computed:</p><ul>{items}</ul>"),
+                figure: None,
+            });
+        }
         staged.report(
             &format!("kyoso explore: {} sensitivity", self.analysis.name()),
             intro,
@@ -343,17 +362,19 @@ fn analyse(a: &SensitivityArgs) -> Result<(), Failure> {
         seed: a.seed,
     };
     let analysis: Analysis = a.method.into();
-    let all = kyoso_engine::explore::analyse(analysis, &design, &outputs, &chosen, boot)
+    let done = kyoso_engine::explore::analyse(analysis, &design, &outputs, &chosen, boot)
         .map_err(|e| Failure::input(format!("{}: {e}", a.design.display())))?;
-    for m in &all {
+    for m in &done.indices {
         print_ranking(analysis, &design, m);
     }
+    warn_skipped(&done.skipped);
     let summary = serde_json::json!({
         "kyoso_version": kyoso_core::VERSION,
         "analysis": analysis.name(),
         "design": design.info,
         "results": a.results.display().to_string(),
         "bootstrap": {"resamples": a.resamples, "seed": a.seed, "confidence": 0.95},
+        "skipped": done.skipped,
     });
     let intro = format!(
         "<p>{} analysis of <code>{}</code> on the {} design <code>{}</code> ({} rows, {} parameters); 95 % bootstrap intervals from {} resamples.</p>",
@@ -365,18 +386,26 @@ fn analyse(a: &SensitivityArgs) -> Result<(), Failure> {
         design.info.space.dims(),
         a.resamples
     );
-    let analysed = Analysed {
+    let written = Written {
         analysis,
         design: &design,
         outputs: &outputs,
-        all: &all,
+        all: &done.indices,
+        skipped: &done.skipped,
     };
-    let dir = analysed.write(&a.out, a.force, summary, &intro)?;
+    let dir = written.write(&a.out, a.force, summary, &intro)?;
     println!(
         "outputs: {} (indices.parquet, indices.csv, summary.json, report.html)",
         dir.display()
     );
     Ok(())
+}
+
+/// Says on stderr which metrics were left out, and why.
+fn warn_skipped(skipped: &[kyoso_engine::explore::Skipped]) {
+    for s in skipped {
+        eprintln!("note: `{}` not analysed: {}", s.metric, s.reason);
+    }
 }
 
 fn print_ranking(analysis: Analysis, design: &Design, m: &MetricIndices) {
@@ -584,7 +613,7 @@ fn explore_run(a: &RunArgs) -> Result<(), Failure> {
         confidence: 0.95,
         seed: a.design_seed,
     };
-    let all = kyoso_engine::explore::analyse(analysis, &design, &outputs, &chosen, boot)?;
+    let done = kyoso_engine::explore::analyse(analysis, &design, &outputs, &chosen, boot)?;
     let analysis_seconds = started.elapsed().as_secs_f64();
     let command = std::iter::once("kyoso".to_string())
         .chain(std::env::args().skip(1))
@@ -602,6 +631,7 @@ fn explore_run(a: &RunArgs) -> Result<(), Failure> {
         "bootstrap": {"resamples": a.resamples, "seed": a.design_seed, "confidence": 0.95},
         "command": command,
         "seconds": {"design": design_seconds, "sweep": sweep_seconds, "analysis": analysis_seconds},
+        "skipped": done.skipped,
     });
     let intro = format!(
         "<p>{} of <code>{}</code>: a {} design of {} rows over {} parameters, {} replications each ({} runs, sweep <code>{}</code>); the mean over replications is analysed, with 95 % bootstrap intervals from {} resamples. Design {:.2} s, sweep {:.1} s, analysis {:.2} s.</p><p>Made by <code>{}</code>.</p>",
@@ -619,18 +649,20 @@ fn explore_run(a: &RunArgs) -> Result<(), Failure> {
         analysis_seconds,
         escape(&command)
     );
-    let analysed = Analysed {
+    let written = Written {
         analysis,
         design: &design,
         outputs: &outputs,
-        all: &all,
+        all: &done.indices,
+        skipped: &done.skipped,
     };
-    analysed.write(&a.out.join("analysis"), true, summary, &intro)?;
+    written.write(&a.out.join("analysis"), true, summary, &intro)?;
+    warn_skipped(&done.skipped);
     if a.quiet {
         println!("{}", a.out.display());
         return Ok(());
     }
-    for m in &all {
+    for m in &done.indices {
         print_ranking(analysis, &design, m);
     }
     println!(

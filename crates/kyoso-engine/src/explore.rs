@@ -644,19 +644,42 @@ impl MetricIndices {
     }
 }
 
-/// The indices of `analysis` for the chosen metrics (positions in `outputs`).
+/// A metric left out of an analysis, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Skipped {
+    pub metric: String,
+    pub reason: String,
+}
+
+/// The indices of `analysis` for the chosen metrics (positions in
+/// `outputs`). A metric without a value at some design row (a group that
+/// was empty in every replication there) cannot be analysed: it is left
+/// out and listed in [`Analysed::skipped`], and the others go on.
 pub fn analyse(
     analysis: Analysis,
     design: &Design,
     outputs: &Outputs,
     chosen: &[usize],
     boot: Bootstrap,
-) -> Result<Vec<MetricIndices>, EngineError> {
+) -> Result<Analysed, EngineError> {
     let info = &design.info;
     let mut all = Vec::new();
+    let mut skipped = Vec::new();
     for &k in chosen {
         let y = &outputs.means[k];
         let name = &outputs.names[k];
+        let missing: Vec<usize> = (0..y.len()).filter(|&r| !y[r].is_finite()).collect();
+        if let Some(first) = missing.first() {
+            skipped.push(Skipped {
+                metric: name.clone(),
+                reason: format!(
+                    "no value at {} of {} design rows (the first: row {first}); the group it measures was empty there",
+                    missing.len(),
+                    y.len()
+                ),
+            });
+            continue;
+        }
         let result = match (analysis, &info.method) {
             (Analysis::Morris, Method::Morris { levels, .. }) => {
                 sensitivity::morris(&design.unit.rows, y, *levels, boot)
@@ -695,7 +718,28 @@ pub fn analyse(
             noise_floor,
         });
     }
-    Ok(all)
+    if all.is_empty() && !skipped.is_empty() {
+        return Err(EngineError::input(format!(
+            "no metric can be analysed: {}",
+            skipped
+                .iter()
+                .map(|s| format!("`{}` has {}", s.metric, s.reason))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )));
+    }
+    Ok(Analysed {
+        indices: all,
+        skipped,
+    })
+}
+
+/// What an analysis gives: the indices of every metric it could analyse,
+/// and the metrics it left out.
+#[derive(Debug, Clone)]
+pub struct Analysed {
+    pub indices: Vec<MetricIndices>,
+    pub skipped: Vec<Skipped>,
 }
 
 /// Checks, before any run, that `analysis` can be made of `design` (the
@@ -1004,9 +1048,42 @@ mod tests {
             confidence: 0.95,
             seed: 1,
         };
-        let m = analyse(Analysis::Regression, &d, &from_parquet, &[0], boot).unwrap();
+        let m = analyse(Analysis::Regression, &d, &from_parquet, &[0], boot)
+            .unwrap()
+            .indices;
         let ranked = m[0].ranking(Analysis::Regression);
         assert_eq!(ranked[0].parameter, 0, "a dominates y = 3a + 0.1b");
+    }
+
+    #[test]
+    fn a_metric_without_a_value_somewhere_is_left_out_and_the_others_go_on() {
+        let d = small();
+        let (_, _, y) = table(&d);
+        let mut holed = y.clone();
+        holed[7] = f64::NAN;
+        let outputs = Outputs {
+            names: vec!["y".into(), "holed".into()],
+            means: vec![y, holed],
+            reps: vec![Vec::new(), Vec::new()],
+            labels: Vec::new(),
+        };
+        let boot = Bootstrap {
+            resamples: 10,
+            confidence: 0.95,
+            seed: 1,
+        };
+        let done = analyse(Analysis::Regression, &d, &outputs, &[0, 1], boot).unwrap();
+        assert_eq!(done.indices.len(), 1);
+        assert_eq!(done.indices[0].metric, "y");
+        assert_eq!(done.skipped.len(), 1);
+        assert_eq!(done.skipped[0].metric, "holed");
+        assert!(
+            done.skipped[0]
+                .reason
+                .contains("1 of 40 design rows (the first: row 7)")
+        );
+        let e = analyse(Analysis::Regression, &d, &outputs, &[1], boot).unwrap_err();
+        assert!(e.to_string().contains("no metric can be analysed"), "{e}");
     }
 
     #[test]
