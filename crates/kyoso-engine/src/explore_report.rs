@@ -11,8 +11,10 @@ use crate::explore::{Analysis, Design, Discovery, MetricIndices, Outputs};
 
 /// Parameters shown in a ranking figure (all are in the table).
 const SHOWN: usize = 15;
-/// Scatter plots per metric: against its strongest parameters.
-const SCATTER_PARAMETERS: usize = 3;
+/// Scatter plots per metric: against every parameter of a space this
+/// small, else against this many of its strongest.
+const SCATTER_ALL_UP_TO: usize = 8;
+const SCATTER_STRONGEST: usize = 6;
 /// At most about this many points in a scatter plot.
 const SCATTERED: usize = 2_000;
 
@@ -198,7 +200,12 @@ pub fn sensitivity_sections(
         // Every SCATTERED-th row, so a figure stays light for any design.
         let every = values.len().div_ceil(SCATTERED).max(1);
         let shown = values.len().div_ceil(every);
-        for (rank, i) in ranked.iter().take(SCATTER_PARAMETERS).enumerate() {
+        let scatters = if ranked.len() <= SCATTER_ALL_UP_TO {
+            ranked.len()
+        } else {
+            SCATTER_STRONGEST
+        };
+        for (rank, i) in ranked.iter().take(scatters).enumerate() {
             let p = i.parameter;
             let scatter = Figure {
                 title: format!("{} against {}", m.metric, keys[p]),
@@ -225,8 +232,12 @@ pub fn sensitivity_sections(
                 heading: format!("{} against {} (rank {})", m.metric, keys[p], rank + 1),
                 html: if rank == 0 {
                     format!(
-                        "<p>The output at design rows against each of its {} strongest parameters, all other parameters varying at once: the spread around a trend is what that parameter does not explain.{}</p>",
-                        SCATTER_PARAMETERS.min(ranked.len()),
+                        "<p>The output at design rows against {}, strongest first, all other parameters varying at once: the spread around a trend is what that parameter does not explain.{}</p>",
+                        if scatters == ranked.len() {
+                            "every parameter".to_string()
+                        } else {
+                            format!("each of its {scatters} strongest parameters")
+                        },
                         if every > 1 {
                             format!(" Every {every}th row is drawn ({shown} of {}); the tables hold them all.", values.len())
                         } else {
