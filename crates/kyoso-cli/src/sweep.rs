@@ -147,9 +147,20 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
 /// Runs a sweep with a progress bar on a terminal (none when `quiet`);
 /// the first SIGINT, SIGTERM or SIGHUP stops it with the runs done kept.
 pub fn run(request: &SweepRequest, quiet: bool) -> Result<SweepOutcome, Failure> {
+    with_terminal(quiet, |monitor| {
+        kyoso_engine::sweep::run_sweep(request, monitor)
+    })
+}
+
+/// Runs engine work that sweeps with the terminal's progress bar (none
+/// when `quiet`) and the process's signals as its stop request.
+pub fn with_terminal<T>(
+    quiet: bool,
+    work: impl FnOnce(&dyn Monitor) -> Result<T, kyoso_engine::EngineError>,
+) -> Result<T, Failure> {
     let _polling = crate::interrupt::Polling::start();
     let monitor = Terminal::new(quiet);
-    Ok(kyoso_engine::sweep::run_sweep(request, &monitor)?)
+    Ok(work(&monitor)?)
 }
 
 /// Progress on stderr (validation of many points, then the runs), and

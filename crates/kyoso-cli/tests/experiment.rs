@@ -253,3 +253,119 @@ fn compared_design_points_share_seeds_replication_by_replication() {
         assert_eq!(verdict["paired"], true, "contrasts are paired: {verdict}");
     }
 }
+
+/// Tests whose negative control is known not to change their verdict:
+/// they do not isolate the mechanism they name (issue 15 redesigns them).
+/// The suite test checks that each still behaves so; when a redesign
+/// fixes one, remove it here.
+const KNOWN_UNISOLATED: [(&str, usize, &str); 4] = [
+    (
+        "business-logic",
+        1,
+        "the calibrated rule treats origins alike by construction",
+    ),
+    (
+        "business-logic",
+        2,
+        "naive firms' rule favours their origin whatever their prior",
+    ),
+    (
+        "waiting-loses",
+        0,
+        "the share gap is firm age and capability, not share inertia",
+    ),
+    (
+        "regions",
+        1,
+        "the JP share gap stays with equal firm counts: other preset parameters make it",
+    ),
+];
+
+#[test]
+fn the_suite_runs_every_control_and_adjusts_over_every_test() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("suite");
+    kyoso()
+        .args(["experiment", "run", "all", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("# The claims suite"));
+    let suite: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("verdicts.json")).unwrap()).unwrap();
+    let lines = suite["tests"].as_array().unwrap();
+    assert_eq!(lines.len(), 16);
+    for l in lines {
+        // The suite's family is larger: its adjusted p is never smaller.
+        let (pe, ps) = (l["p_holm_experiment"].as_f64(), l["p_holm_suite"].as_f64());
+        if let (Some(pe), Some(ps)) = (pe, ps) {
+            assert!(ps >= pe - 1e-15, "{l}");
+        }
+    }
+    for name in [
+        "illusion",
+        "veneer",
+        "rivalry-lifts-industry",
+        "partnerships",
+        "business-logic",
+        "waiting-loses",
+        "regions",
+    ] {
+        let v: serde_json::Value = serde_json::from_str(
+            &fs::read_to_string(out.join(name).join("verdicts.json")).unwrap(),
+        )
+        .unwrap();
+        for (i, t) in v["verdicts"].as_array().unwrap().iter().enumerate() {
+            assert!(!t["falsifier"].as_str().unwrap().is_empty());
+            let control = &t["control"];
+            let changes = control["changes_the_verdict"].as_bool().unwrap();
+            let known = KNOWN_UNISOLATED
+                .iter()
+                .find(|(e, k, _)| *e == name && *k == i);
+            match known {
+                Some((_, _, why)) => assert!(
+                    !changes,
+                    "{name} test {i} ({why}) now isolates its mechanism: update KNOWN_UNISOLATED"
+                ),
+                None => assert!(
+                    changes,
+                    "{name} test {i}: its negative control {} leaves the verdict `{}`",
+                    control["sets"], t["verdict"]
+                ),
+            }
+        }
+        assert!(
+            out.join(name).join("control-1").is_dir(),
+            "{name}: control sweeps"
+        );
+    }
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("illusion/report.html"));
+}
+
+#[test]
+fn verdicts_do_not_depend_on_the_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |jobs: &str| {
+        let out = tmp.path().join(format!("j{jobs}"));
+        kyoso()
+            .args([
+                "experiment",
+                "run",
+                "partnerships",
+                "--reps",
+                "4",
+                "--ticks",
+                "36",
+                "--quiet",
+                "--jobs",
+                jobs,
+                "--out",
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+        fs::read(out.join("verdicts.json")).unwrap()
+    };
+    assert_eq!(run("1"), run("2"));
+}

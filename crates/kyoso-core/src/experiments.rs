@@ -36,7 +36,22 @@ pub struct Experiment {
     /// each; design point k is preset k).
     pub presets: &'static [&'static str],
     /// What the data must show.
-    pub tests: &'static [Test],
+    pub tests: &'static [Check],
+}
+
+/// A test with what would refute it and its negative control.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    pub test: Test,
+    /// The result that would make the claim fail in the model.
+    pub falsifier: &'static str,
+    /// The negative control: overrides (`key=value`) that switch the
+    /// claimed mechanism off. The experiment runs them too, with the same
+    /// seeds; under them the verdict must change, or the test does not
+    /// measure what it claims.
+    pub control: &'static [&'static str],
+    /// What the control switches off, in words.
+    pub control_reason: &'static str,
 }
 
 /// A prediction that a difference is positive.
@@ -236,6 +251,22 @@ impl Test {
     }
 }
 
+/// A verdict again under a p-value adjusted over a larger family (a
+/// suite run): the rule applied to the new p. An equivalence test that is
+/// not supported stays so (that reads its 90 % interval, not p); no data
+/// stays no data.
+pub fn rejudge(test: &Test, v: &Verdict, p_adjusted: Option<f64>) -> Outcome {
+    let (Some(effect), Some(p)) = (v.effect, p_adjusted) else {
+        return Outcome::NoData;
+    };
+    match test {
+        Test::Equivalent { .. } if p < ALPHA => Outcome::Supported,
+        Test::Equivalent { .. } if v.outcome == Outcome::NotSupported => Outcome::NotSupported,
+        Test::Equivalent { .. } => Outcome::Mixed,
+        _ => outcome(effect, p),
+    }
+}
+
 /// The verdicts of tests run together: estimates, Holm's adjustment over
 /// the tests with data, and the rule.
 pub fn verdicts(tests: &[Test], runs: &Runs<'_>) -> Result<Vec<Verdict>, String> {
@@ -303,21 +334,36 @@ pub const EXPERIMENTS: &[Experiment] = &[
         reps: 30,
         presets: &[],
         tests: &[
-            Test::Positive {
-                label: "naive in-group firms overestimate in-group help (expectation gap > 0)",
-                metric: "expectation_gap_naive_ingroup",
+            Check {
+                test: Test::Positive {
+                    label: "naive in-group firms overestimate in-group help (expectation gap > 0)",
+                    metric: "expectation_gap_naive_ingroup",
+                },
+                falsifier: "naive firms' in-group trust at or below the in-group sharing they meet (a gap not above 0)",
+                control: &["mechanisms.in_group_prior=false"],
+                control_reason: "no in-group prior: naive firms start from their out-group prior",
             },
             // Like with like: initial firms only (entrants are all naive in
             // the default), profit per firm-month by the strategy held, so
             // neither lifetime nor who enters decides (issue 15).
-            Test::Positive {
-                label: "calibrated firms earn more per month than naive in-group firms (initial firms, by the strategy held that month)",
-                metric: "profit_rate_calibrated_minus_naive_ingroup",
+            Check {
+                test: Test::Positive {
+                    label: "calibrated firms earn more per month than naive in-group firms (initial firms, by the strategy held that month)",
+                    metric: "profit_rate_calibrated_minus_naive_ingroup",
+                },
+                falsifier: "initial firms earning no more per firm-month while calibrated than while naive in-group",
+                control: &["mechanisms.sharing=false"],
+                control_reason: "no encounters and no sharing: the strategies no longer act differently",
             },
-            Test::Paired {
-                label: "initial calibrated firms survive more often than initial naive in-group firms (same run)",
-                a: "survival_calibrated",
-                b: "survival_naive_ingroup",
+            Check {
+                test: Test::Paired {
+                    label: "initial calibrated firms survive more often than initial naive in-group firms (same run)",
+                    a: "survival_calibrated",
+                    b: "survival_naive_ingroup",
+                },
+                falsifier: "initial calibrated firms surviving no more often than initial naive in-group firms",
+                control: &["mechanisms.sharing=false"],
+                control_reason: "no encounters and no sharing: the strategies no longer act differently",
             },
         ],
     },
@@ -330,23 +376,38 @@ pub const EXPERIMENTS: &[Experiment] = &[
         reps: 20,
         presets: &[],
         tests: &[
-            Test::Contrast {
-                label: "the expectation gap is larger at detection 0.05 than at 0.95",
-                metric: "expectation_gap_naive_ingroup",
-                high: 0,
-                low: 4,
+            Check {
+                test: Test::Contrast {
+                    label: "the expectation gap is larger at detection 0.05 than at 0.95",
+                    metric: "expectation_gap_naive_ingroup",
+                    high: 0,
+                    low: 4,
+                },
+                falsifier: "an expectation gap no larger when withholding is rarely detected",
+                control: &["mechanisms.veneer=false"],
+                control_reason: "no veneer: every withholding and leak is seen whatever the detection parameter",
             },
-            Test::Contrast {
-                label: "betrayals by opportunist partners are caught less often at detection 0.05 than at 0.95 (fewer detected)",
-                metric: "betrayals_detected",
-                high: 4,
-                low: 0,
+            Check {
+                test: Test::Contrast {
+                    label: "betrayals by opportunist partners are caught less often at detection 0.05 than at 0.95 (fewer detected)",
+                    metric: "betrayals_detected",
+                    high: 4,
+                    low: 0,
+                },
+                falsifier: "no fewer betrayals detected at low detection",
+                control: &["mechanisms.veneer=false"],
+                control_reason: "no veneer: every withholding and leak is seen whatever the detection parameter",
             },
-            Test::Contrast {
-                label: "exploitation pays: opportunists earn more at detection 0.05 than at 0.95",
-                metric: "total_profit_opportunist",
-                high: 0,
-                low: 4,
+            Check {
+                test: Test::Contrast {
+                    label: "exploitation pays: opportunists earn more at detection 0.05 than at 0.95",
+                    metric: "total_profit_opportunist",
+                    high: 0,
+                    low: 4,
+                },
+                falsifier: "opportunists earning no more when rarely caught",
+                control: &["mechanisms.veneer=false"],
+                control_reason: "no veneer: every withholding and leak is seen whatever the detection parameter",
             },
         ],
     },
@@ -359,17 +420,27 @@ pub const EXPERIMENTS: &[Experiment] = &[
         reps: 20,
         presets: &[],
         tests: &[
-            Test::Contrast {
-                label: "mean capability is higher with strong escape-competition pressure (3 vs 0)",
-                metric: "capability_mean_final",
-                high: 3,
-                low: 0,
+            Check {
+                test: Test::Contrast {
+                    label: "mean capability is higher with strong escape-competition pressure (3 vs 0)",
+                    metric: "capability_mean_final",
+                    high: 3,
+                    low: 0,
+                },
+                falsifier: "no higher mean capability with strong escape-competition pressure",
+                control: &["mechanisms.escape_competition=false"],
+                control_reason: "no escape competition: the pressure parameter does nothing",
             },
-            Test::Contrast {
-                label: "consumer surplus is higher with strong escape-competition pressure (3 vs 0)",
-                metric: "consumer_surplus_last",
-                high: 3,
-                low: 0,
+            Check {
+                test: Test::Contrast {
+                    label: "consumer surplus is higher with strong escape-competition pressure (3 vs 0)",
+                    metric: "consumer_surplus_last",
+                    high: 3,
+                    low: 0,
+                },
+                falsifier: "no higher consumer surplus with strong escape-competition pressure",
+                control: &["mechanisms.escape_competition=false"],
+                control_reason: "no escape competition: the pressure parameter does nothing",
             },
         ],
     },
@@ -386,17 +457,27 @@ pub const EXPERIMENTS: &[Experiment] = &[
         reps: 20,
         presets: &[],
         tests: &[
-            Test::Contrast {
-                label: "partnerships last longer among similar cultures (culture spread 0.02 vs 0.35, default horizons)",
-                metric: "partnership_duration_mean",
-                high: 0,
-                low: 4,
+            Check {
+                test: Test::Contrast {
+                    label: "partnerships last longer among similar cultures (culture spread 0.02 vs 0.35, default horizons)",
+                    metric: "partnership_duration_mean",
+                    high: 0,
+                    low: 4,
+                },
+                falsifier: "partnerships among similar cultures lasting no longer",
+                control: &["partnerships.friction_culture=0"],
+                control_reason: "cultural distance adds no friction",
             },
-            Test::Contrast {
-                label: "partnerships last longer without a horizon gap (discounts 0.98/0.98 vs 0.98/0.90, culture spread 0.15)",
-                metric: "partnership_duration_mean",
-                high: 3,
-                low: 2,
+            Check {
+                test: Test::Contrast {
+                    label: "partnerships last longer without a horizon gap (discounts 0.98/0.98 vs 0.98/0.90, culture spread 0.15)",
+                    metric: "partnership_duration_mean",
+                    high: 3,
+                    low: 2,
+                },
+                falsifier: "partnerships without a horizon gap lasting no longer",
+                control: &["partnerships.friction_horizon=0"],
+                control_reason: "a horizon gap adds no friction",
             },
         ],
     },
@@ -409,21 +490,36 @@ pub const EXPERIMENTS: &[Experiment] = &[
         reps: 20,
         presets: &[],
         tests: &[
-            Test::Paired {
-                label: "calibrated firms share more with other segments than with direct rivals",
-                a: "sharing_rate_calibrated_cross_segment",
-                b: "sharing_rate_calibrated_same_segment",
+            Check {
+                test: Test::Paired {
+                    label: "calibrated firms share more with other segments than with direct rivals",
+                    a: "sharing_rate_calibrated_cross_segment",
+                    b: "sharing_rate_calibrated_same_segment",
+                },
+                falsifier: "calibrated firms sharing no more with other segments than with direct rivals",
+                control: &["market.omega_cross=1"],
+                control_reason: "firms of other segments are as much rivals as those of the same segment",
             },
-            Test::Equivalent {
-                label: "calibrated firms share as much with other origins as with their own (within 5 points)",
-                a: "sharing_rate_calibrated_in_group",
-                b: "sharing_rate_calibrated_out_group",
-                margin: 0.05,
+            Check {
+                test: Test::Equivalent {
+                    label: "calibrated firms share as much with other origins as with their own (within 5 points)",
+                    a: "sharing_rate_calibrated_in_group",
+                    b: "sharing_rate_calibrated_out_group",
+                    margin: 0.05,
+                },
+                falsifier: "calibrated firms' in- and out-group sharing rates differing by 5 points or more",
+                control: &["mechanisms.in_group_prior=false"],
+                control_reason: "no in-group prior for any strategy",
             },
-            Test::Paired {
-                label: "naive in-group firms, by contrast, share more with their own origin",
-                a: "sharing_rate_naive_ingroup_in_group",
-                b: "sharing_rate_naive_ingroup_out_group",
+            Check {
+                test: Test::Paired {
+                    label: "naive in-group firms, by contrast, share more with their own origin",
+                    a: "sharing_rate_naive_ingroup_in_group",
+                    b: "sharing_rate_naive_ingroup_out_group",
+                },
+                falsifier: "naive in-group firms sharing no more with their own origin",
+                control: &["mechanisms.in_group_prior=false"],
+                control_reason: "no in-group prior for any strategy",
             },
         ],
     },
@@ -435,10 +531,15 @@ pub const EXPERIMENTS: &[Experiment] = &[
         vary: &[],
         reps: 30,
         presets: &[],
-        tests: &[Test::Paired {
-            label: "entrants of the first third of the run end with more share than entrants of the last third",
-            a: "entrant_share_early",
-            b: "entrant_share_late",
+        tests: &[Check {
+            test: Test::Paired {
+                label: "entrants of the first third of the run end with more share than entrants of the last third",
+                a: "entrant_share_early",
+                b: "entrant_share_late",
+            },
+            falsifier: "early entrants ending with no more share than late entrants",
+            control: &["mechanisms.inertia=false"],
+            control_reason: "no share inertia: shares jump to their target, so arriving first holds nothing",
         }],
     },
     Experiment {
@@ -450,17 +551,31 @@ pub const EXPERIMENTS: &[Experiment] = &[
         reps: 20,
         presets: &["china", "southeast-asia", "us-west-coast"],
         tests: &[
-            Test::Contrast {
-                label: "the expectation gap of naive in-group firms is larger in china than in us-west-coast",
-                metric: "expectation_gap_naive_ingroup",
-                high: 0,
-                low: 2,
+            Check {
+                test: Test::Contrast {
+                    label: "the expectation gap of naive in-group firms is larger in china than in us-west-coast",
+                    metric: "expectation_gap_naive_ingroup",
+                    high: 0,
+                    low: 2,
+                },
+                falsifier: "an expectation gap in china no larger than in us-west-coast",
+                control: &["encounters.detect=0.5"],
+                control_reason: "the same detection in every region",
             },
-            Test::Contrast {
-                label: "expatriate (JP) firms hold a larger market share in southeast-asia than in us-west-coast",
-                metric: "market_share_JP",
-                high: 1,
-                low: 2,
+            Check {
+                test: Test::Contrast {
+                    label: "expatriate (JP) firms hold a larger market share in southeast-asia than in us-west-coast",
+                    metric: "market_share_JP",
+                    high: 1,
+                    low: 2,
+                },
+                falsifier: "JP firms holding no larger share in southeast-asia",
+                control: &[
+                    "origins.JP.firms=30",
+                    "origins.LOCAL.firms=20",
+                    "origins.OTHER.firms=10",
+                ],
+                control_reason: "the same firm counts by origin in every region",
             },
         ],
     },
@@ -719,8 +834,19 @@ mod tests {
                 }
                 e.presets.len()
             };
-            for t in e.tests {
-                if let Test::Contrast { high, low, .. } = t {
+            for c in e.tests {
+                assert!(
+                    !c.falsifier.is_empty() && !c.control.is_empty(),
+                    "{}",
+                    e.name
+                );
+                for kv in c.control {
+                    crate::ScenarioBuilder::new()
+                        .set(kv)
+                        .and_then(|b| b.build())
+                        .unwrap_or_else(|err| panic!("{}: control {kv}: {err}", e.name));
+                }
+                if let Test::Contrast { high, low, .. } = &c.test {
                     assert!(
                         *high < points && *low < points,
                         "{}: contrast outside the design",

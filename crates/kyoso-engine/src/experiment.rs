@@ -1,0 +1,890 @@
+//! Experiments: the article's claims as sweeps with verdicts. Each test
+//! runs beside its negative control (the claimed mechanism switched off,
+//! the same seeds), and the verdicts follow the one rule of
+//! [`kyoso_core::experiments`]. Writes `verdicts.json`, `report.md` and
+//! `report.html` (with `figures/`) next to the sweeps.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use kyoso_core::experiments::{
+    Check, EXPERIMENTS, Experiment, Outcome, RULE, RunRow, Runs, Test, Verdict, experiment,
+    rejudge, verdicts,
+};
+use kyoso_io::figure::{Figure, Series};
+use kyoso_io::report::{Section, escape};
+use serde::Serialize;
+
+use crate::sweep::{Monitor, SweepModel, SweepRequest, run_sweep};
+use crate::{EngineError, ScenarioInputs};
+
+/// One experiment as a face asks for it.
+#[derive(Debug, Clone)]
+pub struct ExperimentRequest {
+    pub name: String,
+    /// Replications per design point (default: the experiment's).
+    pub reps: Option<u32>,
+    pub jobs: Option<usize>,
+    /// Months per run (default: the scenario's).
+    pub ticks: Option<u32>,
+    /// Base seed (default: the scenario's).
+    pub seed: Option<u64>,
+    /// Overrides of the experiment's base scenario.
+    pub sets: Vec<String>,
+    /// The experiment's folder.
+    pub out: PathBuf,
+    /// Continue an interrupted experiment in `out`.
+    pub resume: bool,
+    /// Run each test's negative control too (default on).
+    pub controls: bool,
+}
+
+impl ExperimentRequest {
+    /// A request with the experiment's defaults and its controls.
+    pub fn new(name: &str, out: &Path) -> ExperimentRequest {
+        ExperimentRequest {
+            name: name.to_string(),
+            reps: None,
+            jobs: None,
+            ticks: None,
+            seed: None,
+            sets: Vec::new(),
+            out: out.to_path_buf(),
+            resume: false,
+            controls: true,
+        }
+    }
+}
+
+/// A test's verdict under its negative control.
+#[derive(Debug, Clone)]
+pub struct ControlResult {
+    /// The control's overrides.
+    pub sets: Vec<String>,
+    pub verdict: Verdict,
+    /// Whether the control's verdict differs from the test's.
+    pub changes: bool,
+}
+
+/// A test, its verdict and its control's.
+#[derive(Debug, Clone)]
+pub struct TestResult {
+    pub check: &'static Check,
+    pub verdict: Verdict,
+    pub control: Option<ControlResult>,
+}
+
+/// A finished experiment.
+#[derive(Debug, Clone)]
+pub struct ExperimentOutcome {
+    pub experiment: &'static Experiment,
+    pub results: Vec<TestResult>,
+    pub reps: u32,
+    /// The base overrides: the experiment's, then the request's.
+    pub sets: Vec<String>,
+    pub sweep_ids: Vec<String>,
+    /// report.md's text.
+    pub report: String,
+    pub out: PathBuf,
+}
+
+/// The experiment named `name`, or an input error listing them all.
+pub fn find(name: &str) -> Result<&'static Experiment, EngineError> {
+    experiment(name).ok_or_else(|| {
+        let names: Vec<&str> = EXPERIMENTS.iter().map(|e| e.name).collect();
+        EngineError::input(format!(
+            "unknown experiment `{name}`; available: {}",
+            names.join(", ")
+        ))
+    })
+}
+
+/// An experiment's folder: absent, empty, or (with `resume`) one that
+/// holds only what an experiment writes. Nothing is written into a
+/// user's folder or another command's output.
+pub fn check_out(out: &Path, resume: bool) -> Result<(), EngineError> {
+    if kyoso_io::folder::check_folder_can_exist(out).is_err() || (out.exists() && !out.is_dir()) {
+        return Err(EngineError::input(format!(
+            "{}: exists and is not a folder (or lies under a file)",
+            out.display()
+        )));
+    }
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return Ok(());
+    };
+    let names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    if !resume {
+        return Err(EngineError::input(format!(
+            "{}: folder exists and is not empty; use --resume to continue that experiment, or another --out",
+            out.display()
+        )));
+    }
+    let ours = |n: &str| {
+        n == "sweep"
+            || n.starts_with("sweep-")
+            || n.starts_with("control-")
+            || ["verdicts.json", "report.md", "report.html", "figures"].contains(&n)
+    };
+    if let Some(other) = names.iter().find(|n| !ours(n)) {
+        return Err(EngineError::input(format!(
+            "{}: --resume: `{other}` is not something an experiment writes; this is not an experiment folder",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The runs of one condition (the base, or a control): one sweep, or
+/// one per preset, every one with common seeds.
+struct Condition {
+    metric_names: Vec<String>,
+    runs: Vec<RunRow>,
+    sweep_ids: Vec<String>,
+}
+
+impl Condition {
+    fn runs(&self) -> Runs<'_> {
+        Runs {
+            metric_names: &self.metric_names,
+            runs: &self.runs,
+            // Every design point, and every preset's sweep (same base
+            // seed), runs replication r with the same seed.
+            common_seeds: true,
+        }
+    }
+}
+
+fn run_condition(
+    e: &Experiment,
+    request: &ExperimentRequest,
+    sets: &[String],
+    reps: u32,
+    dir: &Path,
+    monitor: &dyn Monitor,
+) -> Result<Condition, EngineError> {
+    let presets: Vec<Option<&str>> = if e.presets.is_empty() {
+        vec![None]
+    } else {
+        e.presets.iter().map(|p| Some(*p)).collect()
+    };
+    let mut runs = Vec::new();
+    let mut metric_names: Option<Vec<String>> = None;
+    let mut sweep_ids = Vec::new();
+    for (k, preset) in presets.iter().enumerate() {
+        let inputs = ScenarioInputs {
+            preset: preset.map(str::to_string),
+            file: None,
+            sets: sets.to_vec(),
+            seed: request.seed,
+            ticks: request.ticks,
+        };
+        let out = match preset {
+            Some(p) => dir.join(format!("sweep-{p}")),
+            None => dir.join("sweep"),
+        };
+        let mut sweep = SweepRequest::new(SweepModel::SilentRivalry, inputs, reps, &out);
+        sweep.vary = e.vary.iter().map(|s| s.to_string()).collect();
+        sweep.jobs = request.jobs;
+        sweep.resume = request.resume && out.exists();
+        sweep.common_seeds = true;
+        let done = run_sweep(&sweep, monitor)?;
+        let (m, records) = kyoso_io::sweep::read_runs(&done.out)?;
+        if metric_names
+            .as_ref()
+            .is_some_and(|first| *first != m.spec.metrics)
+        {
+            return Err(EngineError::runtime(
+                "the presets report different metrics; they cannot be compared",
+            ));
+        }
+        sweep_ids.push(m.sweep_id.clone());
+        runs.extend(records.into_iter().map(|r| {
+            (
+                if preset.is_some() {
+                    k
+                } else {
+                    r.point as usize
+                },
+                r.rep,
+                // A missing metric is NaN to the verdict rule: no data, never 0.
+                r.metrics
+                    .into_iter()
+                    .map(|m| m.unwrap_or(f64::NAN))
+                    .collect(),
+            )
+        }));
+        metric_names = Some(m.spec.metrics);
+    }
+    Ok(Condition {
+        metric_names: metric_names.expect("at least one sweep"),
+        runs,
+        sweep_ids,
+    })
+}
+
+/// Runs an experiment and its controls, and writes its verdicts and reports.
+pub fn run_experiment(
+    request: &ExperimentRequest,
+    monitor: &dyn Monitor,
+) -> Result<ExperimentOutcome, EngineError> {
+    let e = find(&request.name)?;
+    check_out(&request.out, request.resume)?;
+    let out = &request.out;
+    let mut sets: Vec<String> = e.sets.iter().map(|s| s.to_string()).collect();
+    sets.extend(request.sets.iter().cloned());
+    let reps = request.reps.unwrap_or(e.reps);
+    // Every override is checked before any run.
+    for s in e
+        .tests
+        .iter()
+        .flat_map(|c| c.control)
+        .map(|s| s.to_string())
+        .chain(sets.clone())
+    {
+        kyoso_core::ScenarioBuilder::new()
+            .set(&s)
+            .map_err(EngineError::input)?;
+    }
+    let base = run_condition(e, request, &sets, reps, out, monitor)?;
+    let tests: Vec<Test> = e.tests.iter().map(|c| c.test.clone()).collect();
+    let main = verdicts(&tests, &base.runs()).map_err(EngineError::runtime)?;
+    let mut sweep_ids = base.sweep_ids.clone();
+
+    // Tests that share a control share its sweeps and its Holm family.
+    let mut controls: Vec<(&'static [&'static str], Vec<usize>)> = Vec::new();
+    for (i, c) in e.tests.iter().enumerate() {
+        match controls.iter_mut().find(|(s, _)| *s == c.control) {
+            Some((_, members)) => members.push(i),
+            None => controls.push((c.control, vec![i])),
+        }
+    }
+    let mut under_control: Vec<Option<ControlResult>> = vec![None; e.tests.len()];
+    if request.controls {
+        for (k, (control, members)) in controls.iter().enumerate() {
+            let mut control_sets = sets.clone();
+            control_sets.extend(control.iter().map(|s| s.to_string()));
+            let dir = out.join(format!("control-{}", k + 1));
+            let data = run_condition(e, request, &control_sets, reps, &dir, monitor)?;
+            let family: Vec<Test> = members.iter().map(|&i| tests[i].clone()).collect();
+            let found = verdicts(&family, &data.runs()).map_err(EngineError::runtime)?;
+            for (&i, v) in members.iter().zip(found) {
+                under_control[i] = Some(ControlResult {
+                    sets: control.iter().map(|s| s.to_string()).collect(),
+                    changes: v.outcome != main[i].outcome,
+                    verdict: v,
+                });
+            }
+            sweep_ids.extend(data.sweep_ids);
+        }
+    }
+    let results: Vec<TestResult> = e
+        .tests
+        .iter()
+        .zip(main)
+        .zip(under_control)
+        .map(|((check, verdict), control)| TestResult {
+            check,
+            verdict,
+            control,
+        })
+        .collect();
+    let outcome = ExperimentOutcome {
+        experiment: e,
+        report: markdown(e, &sets, reps, &results),
+        results,
+        reps,
+        sets,
+        sweep_ids,
+        out: out.clone(),
+    };
+    write_outputs(&outcome, &base)?;
+    Ok(outcome)
+}
+
+#[derive(Serialize)]
+struct VerdictJson<'a> {
+    test: &'a str,
+    falsifier: &'a str,
+    /// Null when the test had no data.
+    effect: Option<f64>,
+    ci95_low: Option<f64>,
+    ci95_high: Option<f64>,
+    p_value: Option<f64>,
+    p_holm: Option<f64>,
+    n: usize,
+    paired: bool,
+    verdict: &'static str,
+    control: Option<ControlJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ControlJson<'a> {
+    sets: &'a [String],
+    reason: &'a str,
+    effect: Option<f64>,
+    ci95_low: Option<f64>,
+    ci95_high: Option<f64>,
+    p_holm: Option<f64>,
+    verdict: &'static str,
+    changes_the_verdict: bool,
+}
+
+fn write_outputs(o: &ExperimentOutcome, base: &Condition) -> Result<(), EngineError> {
+    let e = o.experiment;
+    let json: Vec<VerdictJson> = o
+        .results
+        .iter()
+        .map(|r| {
+            let v = &r.verdict;
+            VerdictJson {
+                test: v.label,
+                falsifier: r.check.falsifier,
+                effect: v.effect,
+                ci95_low: v.ci_low,
+                ci95_high: v.ci_high,
+                p_value: v.p_value,
+                p_holm: v.p_adjusted,
+                n: v.n,
+                paired: v.paired,
+                verdict: v.outcome.name(),
+                control: r.control.as_ref().map(|c| ControlJson {
+                    sets: &c.sets,
+                    reason: r.check.control_reason,
+                    effect: c.verdict.effect,
+                    ci95_low: c.verdict.ci_low,
+                    ci95_high: c.verdict.ci_high,
+                    p_holm: c.verdict.p_adjusted,
+                    verdict: c.verdict.outcome.name(),
+                    changes_the_verdict: c.changes,
+                }),
+            }
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&serde_json::json!({
+        "kyoso_version": kyoso_core::VERSION,
+        "experiment": e.name,
+        "claims": e.claims,
+        "claim": e.claim,
+        "design": { "base_overrides": o.sets, "vary": e.vary, "reps": o.reps, "presets": e.presets, "sweep_ids": o.sweep_ids },
+        "rule": RULE,
+        "verdicts": json,
+    }))
+    .expect("serialisable");
+    text.push('\n');
+    let write = |name: &str, bytes: &[u8]| {
+        kyoso_io::write::bytes(&o.out.join(name), bytes).map_err(EngineError::from)
+    };
+    write("verdicts.json", text.as_bytes())?;
+    html_report(o, &base.runs())?;
+    write("report.md", o.report.as_bytes())
+}
+
+/// A number of a verdict, or a dash without data.
+fn num(x: Option<f64>) -> String {
+    x.map_or_else(|| "—".into(), |v| format!("{v:.4}"))
+}
+
+/// The raw interval, or a dash without data.
+fn interval(v: &Verdict) -> String {
+    match (v.ci_low, v.ci_high) {
+        (Some(l), Some(h)) => format!("[{l:.4}, {h:.4}]"),
+        _ => "—".into(),
+    }
+}
+
+/// A p-value, small ones in scientific notation.
+fn pval(x: Option<f64>) -> String {
+    match x {
+        Some(p) if p < 1e-4 => format!("{p:.1e}"),
+        Some(p) => format!("{p:.4}"),
+        None => "—".into(),
+    }
+}
+
+/// What a control's verdict says about its test.
+fn control_reading(main: Outcome, c: &ControlResult) -> &'static str {
+    match (c.changes, main) {
+        (true, _) => "changes the verdict: the test depends on the mechanism",
+        (false, Outcome::Supported) => {
+            "does not change the verdict: the test does not isolate the mechanism"
+        }
+        (false, _) => "does not change the verdict",
+    }
+}
+
+fn design_text(e: &Experiment) -> String {
+    if !e.presets.is_empty() {
+        format!("presets {}", e.presets.join(", "))
+    } else if e.vary.is_empty() {
+        "the default scenario".to_string()
+    } else {
+        e.vary.join(" × ")
+    }
+}
+
+fn markdown(e: &Experiment, sets: &[String], reps: u32, results: &[TestResult]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# Experiment `{}` ({})\n", e.name, e.claims);
+    let _ = writeln!(s, "**Claim.** {}\n", e.claim);
+    let overrides = if sets.is_empty() {
+        String::new()
+    } else {
+        format!(", with {}", sets.join(", "))
+    };
+    let _ = writeln!(
+        s,
+        "**Design.** {}{overrides}; {reps} replications per design point, common seeds.\n",
+        design_text(e)
+    );
+    let _ = writeln!(s, "**Rule.** {RULE}\n");
+    let _ = writeln!(
+        s,
+        "| test | effect | 95 % CI | p | p (Holm) | n | verdict | under its control | control changes it |\n|---|---|---|---|---|---|---|---|---|"
+    );
+    for r in results {
+        let v = &r.verdict;
+        let (cv, changes) = match &r.control {
+            Some(c) => (
+                format!("{} ({})", c.verdict.outcome.name(), num(c.verdict.effect)),
+                if c.changes { "yes" } else { "**no**" },
+            ),
+            None => ("not run".into(), "—"),
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {}{} | **{}** | {cv} | {changes} |",
+            v.label,
+            num(v.effect),
+            interval(v),
+            pval(v.p_value),
+            pval(v.p_adjusted),
+            v.n,
+            if v.paired { " pairs" } else { "" },
+            v.outcome.name()
+        );
+    }
+    let _ = writeln!(s, "\n**Falsifiers and controls.**\n");
+    for r in results {
+        let _ = writeln!(
+            s,
+            "- {}: refuted by {}. Control: `{}` ({}).",
+            r.verdict.label,
+            r.check.falsifier,
+            r.check.control.join(" "),
+            r.check.control_reason
+        );
+    }
+    s
+}
+
+/// Mean and 95 % interval of one metric over the runs of each design point.
+fn per_point(data: &Runs<'_>, metric: &str, points: usize) -> Vec<kyoso_core::sweep::Stats> {
+    let k = data
+        .metric_names
+        .iter()
+        .position(|m| m == metric)
+        .unwrap_or(0);
+    let mut acc = vec![kyoso_core::sweep::Accumulator::default(); points];
+    for (p, _, m) in data.runs {
+        if m[k].is_finite() {
+            acc[*p].push(m[k]);
+        }
+    }
+    acc.iter().map(|a| a.stats()).collect()
+}
+
+/// The figure of one test.
+fn figure(e: &Experiment, test: &Test, data: &Runs<'_>) -> Figure {
+    let axes: Vec<(String, Vec<toml::Value>)> = e
+        .vary
+        .iter()
+        .filter_map(|v| kyoso_core::sweep::parse_vary(v).ok())
+        .collect();
+    let points = if e.presets.is_empty() {
+        axes.iter().map(|a| a.1.len()).product::<usize>().max(1)
+    } else {
+        e.presets.len()
+    };
+    let category = |metrics: &[&str], y_label: &str| {
+        let series = metrics
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let s = per_point(data, m, points)[0];
+                Series {
+                    label: m.to_string(),
+                    points: vec![(i as f64, s.mean)],
+                    band: Some(vec![(s.ci_low, s.ci_high)]),
+                }
+            })
+            .collect();
+        Figure {
+            title: test.label().to_string(),
+            x_label: "metric (mean over runs, 95 % CI)".into(),
+            y_label: y_label.into(),
+            series,
+            categories: Some(metrics.iter().map(|m| m.to_string()).collect()),
+            mode: kyoso_io::figure::Mode::Auto,
+        }
+    };
+    match test {
+        Test::Paired { a, b, .. } | Test::Equivalent { a, b, .. } => {
+            category(&[a, b], "value per run")
+        }
+        Test::Contrast { metric, .. } if !e.presets.is_empty() => {
+            let stats = per_point(data, metric, points);
+            Figure {
+                title: test.label().to_string(),
+                x_label: "region preset".into(),
+                y_label: format!("{metric} (mean, 95 % CI)"),
+                series: vec![Series {
+                    label: metric.to_string(),
+                    points: stats
+                        .iter()
+                        .enumerate()
+                        .map(|(k, s)| (k as f64, s.mean))
+                        .collect(),
+                    band: Some(stats.iter().map(|s| (s.ci_low, s.ci_high)).collect()),
+                }],
+                categories: Some(e.presets.iter().map(|p| p.to_string()).collect()),
+                mode: kyoso_io::figure::Mode::Auto,
+            }
+        }
+        Test::Positive { metric, .. } => category(&[metric], "value per run"),
+        Test::Contrast { metric, .. } => {
+            // x: the first varied key; one line per combination of the others.
+            let (key, values) = axes.first().cloned().unwrap_or_default();
+            let stats = per_point(data, metric, points);
+            let x_of = |v: &toml::Value| {
+                v.as_float()
+                    .or_else(|| v.as_integer().map(|i| i as f64))
+                    .unwrap_or(0.0)
+            };
+            let inner: usize = axes
+                .iter()
+                .skip(1)
+                .map(|a| a.1.len())
+                .product::<usize>()
+                .max(1);
+            let series = (0..inner)
+                .map(|j| {
+                    // Point p = i * inner + j for the i-th value of the first key.
+                    let mut label = Vec::new();
+                    let mut rest = j;
+                    for (k, v) in axes.iter().skip(1).rev() {
+                        label.push(format!(
+                            "{k}={}",
+                            kyoso_core::sweep::value_text(&v[rest % v.len()])
+                        ));
+                        rest /= v.len();
+                    }
+                    label.reverse();
+                    let idx: Vec<usize> = (0..values.len()).map(|i| i * inner + j).collect();
+                    Series {
+                        label: if label.is_empty() {
+                            metric.to_string()
+                        } else {
+                            label.join(", ")
+                        },
+                        points: idx
+                            .iter()
+                            .map(|&p| (x_of(&values[p / inner]), stats[p].mean))
+                            .collect(),
+                        band: Some(
+                            idx.iter()
+                                .map(|&p| (stats[p].ci_low, stats[p].ci_high))
+                                .collect(),
+                        ),
+                    }
+                })
+                .collect();
+            Figure {
+                title: test.label().to_string(),
+                x_label: key,
+                y_label: format!("{metric} (mean, 95 % CI)"),
+                series,
+                categories: None,
+                mode: kyoso_io::figure::Mode::Auto,
+            }
+        }
+    }
+}
+
+fn html_report(o: &ExperimentOutcome, data: &Runs<'_>) -> Result<(), EngineError> {
+    let e = o.experiment;
+    let overrides = if o.sets.is_empty() {
+        String::new()
+    } else {
+        format!(", with <code>{}</code>", escape(&o.sets.join(", ")))
+    };
+    let intro = format!(
+        "<p><strong>Claim ({}).</strong> {}</p>\n<p><strong>Design.</strong> {}{overrides}; {} replications per design point, common seeds, 120-month runs unless overridden. Data: <code>sweep/runs.parquet</code>; each control's in <code>control-K/</code>.</p>\n<p><strong>Rule.</strong> {}</p>",
+        escape(e.claims),
+        escape(e.claim),
+        escape(&design_text(e)),
+        o.reps,
+        escape(RULE)
+    );
+    let sections: Vec<Section> = o
+        .results
+        .iter()
+        .enumerate()
+        .map(|(k, r)| {
+            let v = &r.verdict;
+            let class = v.outcome.name().replace(' ', "-");
+            let control = match &r.control {
+                Some(c) => format!(
+                    "<p><strong>Negative control</strong> (<code>{}</code>: {}): effect {}, 95 % CI {}, Holm-adjusted p = {}: <span class=\"verdict {}\">{}</span>; the control {}.</p>",
+                    escape(&c.sets.join(" ")),
+                    escape(r.check.control_reason),
+                    num(c.verdict.effect),
+                    interval(&c.verdict),
+                    pval(c.verdict.p_adjusted),
+                    c.verdict.outcome.name().replace(' ', "-"),
+                    c.verdict.outcome.name(),
+                    control_reading(v.outcome, c)
+                ),
+                None => "<p>Negative control not run.</p>".into(),
+            };
+            Section {
+                heading: v.label.to_string(),
+                html: format!(
+                    "<p>Effect {}, 95 % CI {}, p = {} (Holm-adjusted {}), n = {}{}: <span class=\"verdict {class}\">{}</span>.</p><p><strong>Refuted by</strong> {}.</p>{control}",
+                    num(v.effect),
+                    interval(v),
+                    pval(v.p_value),
+                    pval(v.p_adjusted),
+                    v.n,
+                    if v.paired { " pairs" } else { "" },
+                    v.outcome.name(),
+                    escape(r.check.falsifier),
+                ),
+                figure: Some((format!("test-{}", k + 1), figure(e, &r.check.test, data))),
+            }
+        })
+        .collect();
+    kyoso_io::report::write(
+        &o.out,
+        &format!("kyoso experiment: {}", e.name),
+        &intro,
+        &sections,
+    )
+    .map_err(EngineError::from)
+}
+
+/// One line of a suite's summary: a test, its verdict within its
+/// experiment, and again with Holm's adjustment over the whole suite.
+#[derive(Debug, Clone, Serialize)]
+pub struct SuiteLine {
+    pub experiment: &'static str,
+    pub claims: &'static str,
+    pub test: &'static str,
+    pub effect: Option<f64>,
+    pub ci95_low: Option<f64>,
+    pub ci95_high: Option<f64>,
+    pub p_value: Option<f64>,
+    /// Holm over the experiment's tests.
+    pub p_holm_experiment: Option<f64>,
+    /// Holm over every test of the suite.
+    pub p_holm_suite: Option<f64>,
+    pub verdict_experiment: &'static str,
+    pub verdict: &'static str,
+    pub control_verdict: Option<&'static str>,
+    pub control_changes_the_verdict: Option<bool>,
+}
+
+/// A finished suite.
+#[derive(Debug, Clone)]
+pub struct SuiteOutcome {
+    pub experiments: Vec<ExperimentOutcome>,
+    pub lines: Vec<SuiteLine>,
+    pub report: String,
+    pub out: PathBuf,
+}
+
+/// Runs every experiment (each into `out/NAME`, as `run_experiment`
+/// would) and writes the suite's summary: `verdicts.json`, `report.md`
+/// and `report.html` with a table of every test, its p-value adjusted by
+/// Holm over the whole suite, and its control.
+pub fn run_suite(
+    request: &ExperimentRequest,
+    monitor: &dyn Monitor,
+) -> Result<SuiteOutcome, EngineError> {
+    let out = &request.out;
+    // The suite folder holds the experiments' folders and its summary.
+    if kyoso_io::folder::check_folder_can_exist(out).is_err() || (out.exists() && !out.is_dir()) {
+        return Err(EngineError::input(format!(
+            "{}: exists and is not a folder (or lies under a file)",
+            out.display()
+        )));
+    }
+    if let Ok(entries) = std::fs::read_dir(out) {
+        let names: Vec<String> = entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        let ours = |n: &str| {
+            EXPERIMENTS.iter().any(|e| e.name == n)
+                || ["verdicts.json", "report.md", "report.html"].contains(&n)
+        };
+        if !names.is_empty() && !request.resume {
+            return Err(EngineError::input(format!(
+                "{}: folder exists and is not empty; use --resume to continue that suite, or another --out",
+                out.display()
+            )));
+        }
+        if let Some(other) = names.iter().find(|n| !ours(n)) {
+            return Err(EngineError::input(format!(
+                "{}: --resume: `{other}` is not something a suite run writes",
+                out.display()
+            )));
+        }
+    }
+    for s in &request.sets {
+        kyoso_core::ScenarioBuilder::new()
+            .set(s)
+            .map_err(EngineError::input)?;
+    }
+    let mut experiments = Vec::new();
+    for e in EXPERIMENTS {
+        let mut one = request.clone();
+        one.name = e.name.to_string();
+        one.out = out.join(e.name);
+        one.resume = request.resume && one.out.exists();
+        experiments.push(run_experiment(&one, monitor)?);
+    }
+    let all: Vec<(&ExperimentOutcome, &TestResult)> = experiments
+        .iter()
+        .flat_map(|o| o.results.iter().map(move |r| (o, r)))
+        .collect();
+    let suite_p = kyoso_core::inference::holm(
+        &all.iter()
+            .map(|(_, r)| r.verdict.p_value)
+            .collect::<Vec<_>>(),
+    );
+    let lines: Vec<SuiteLine> = all
+        .iter()
+        .zip(suite_p)
+        .map(|((o, r), p)| {
+            let v = &r.verdict;
+            SuiteLine {
+                experiment: o.experiment.name,
+                claims: o.experiment.claims,
+                test: v.label,
+                effect: v.effect,
+                ci95_low: v.ci_low,
+                ci95_high: v.ci_high,
+                p_value: v.p_value,
+                p_holm_experiment: v.p_adjusted,
+                p_holm_suite: p,
+                verdict_experiment: v.outcome.name(),
+                verdict: rejudge(&r.check.test, v, p).name(),
+                control_verdict: r.control.as_ref().map(|c| c.verdict.outcome.name()),
+                control_changes_the_verdict: r.control.as_ref().map(|c| c.changes),
+            }
+        })
+        .collect();
+    let report = suite_markdown(&lines, request.controls);
+    let mut json = serde_json::to_string_pretty(&serde_json::json!({
+        "kyoso_version": kyoso_core::VERSION,
+        "suite": "every experiment",
+        "rule": RULE,
+        "adjustment": "Holm over every test of the suite (p_holm_suite); each experiment's own report adjusts over its tests (p_holm_experiment)",
+        "tests": lines,
+    }))
+    .expect("serialisable");
+    json.push('\n');
+    let write = |name: &str, bytes: &[u8]| {
+        kyoso_io::write::bytes(&out.join(name), bytes).map_err(EngineError::from)
+    };
+    write("verdicts.json", json.as_bytes())?;
+    write("report.md", report.as_bytes())?;
+    write("report.html", suite_html(&lines).as_bytes())?;
+    Ok(SuiteOutcome {
+        experiments,
+        lines,
+        report,
+        out: out.clone(),
+    })
+}
+
+fn suite_markdown(lines: &[SuiteLine], controls: bool) -> String {
+    let mut s = String::from("# The claims suite\n\n");
+    let _ = writeln!(
+        s,
+        "**Rule.** {RULE} Here the p-values are adjusted over all {} tests of the suite.\n",
+        lines.len()
+    );
+    let _ = writeln!(
+        s,
+        "| experiment | claims | test | effect [95 % CI] | p (Holm, suite) | verdict | control changes it |\n|---|---|---|---|---|---|---|"
+    );
+    for l in lines {
+        let ci = match (l.ci95_low, l.ci95_high) {
+            (Some(a), Some(b)) => format!(" [{a:.4}, {b:.4}]"),
+            _ => String::new(),
+        };
+        let control = match (controls, l.control_changes_the_verdict) {
+            (false, _) | (_, None) => "not run",
+            (true, Some(true)) => "yes",
+            (true, Some(false)) => "**no**",
+        };
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | {} | {}{ci} | {} | **{}** | {control} |",
+            l.experiment,
+            l.claims,
+            l.test,
+            num(l.effect),
+            pval(l.p_holm_suite),
+            l.verdict
+        );
+    }
+    let count = |w: &str| lines.iter().filter(|l| l.verdict == w).count();
+    let _ = writeln!(
+        s,
+        "\n{} supported, {} not supported, {} mixed, {} without data. Each experiment's folder has its report, its sweeps and its controls.",
+        count("supported"),
+        count("not supported"),
+        count("mixed"),
+        count("no data")
+    );
+    s
+}
+
+fn suite_html(lines: &[SuiteLine]) -> String {
+    let mut rows = String::new();
+    for l in lines {
+        let ci = match (l.ci95_low, l.ci95_high) {
+            (Some(a), Some(b)) => format!(" [{a:.4}, {b:.4}]"),
+            _ => String::new(),
+        };
+        let control = match l.control_changes_the_verdict {
+            None => "not run",
+            Some(true) => "yes",
+            Some(false) => "no",
+        };
+        rows.push_str(&format!(
+            "<tr><td><a href=\"{0}/report.html\"><code>{0}</code></a></td><td>{1}</td><td>{2}</td><td>{3}{ci}</td><td>{4}</td><td><span class=\"verdict {5}\">{6}</span></td><td>{control}</td></tr>",
+            escape(l.experiment),
+            escape(l.claims),
+            escape(l.test),
+            num(l.effect),
+            pval(l.p_holm_suite),
+            l.verdict.replace(' ', "-"),
+            l.verdict
+        ));
+    }
+    let intro = format!(
+        "<p><strong>Rule.</strong> {} Here the p-values are adjusted over all {} tests of the suite.</p><table><tr><th>experiment</th><th>claims</th><th>test</th><th>effect [95 % CI]</th><th>p (Holm, suite)</th><th>verdict</th><th>control changes it</th></tr>{rows}</table>",
+        escape(RULE),
+        lines.len()
+    );
+    kyoso_io::report::html("kyoso: the claims suite", &intro, &[])
+}
