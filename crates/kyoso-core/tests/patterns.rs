@@ -283,11 +283,9 @@ fn switched_off_mechanisms_are_neutral_as_documented() {
     assert!(l.iter().sum::<f64>() > 2.0 * b.iter().sum::<f64>());
 }
 
-/// ARCHITECTURE.md: "off means neutral". With innovation off, docs/model.md
-/// still has R&D spent (it keeps setting absorptive capacity A, so it still
-/// feeds imitation): the switch is not neutral. Not fixed here.
+/// ARCHITECTURE.md: "off means neutral". With innovation off no R&D is
+/// spent (docs/model.md §7.4), so it cannot feed imitation either.
 #[test]
-#[ignore = "innovation=false still spends R&D and keeps it feeding imitation; issue 15"]
 fn innovation_off_spends_no_rd() {
     let r = one_run(&["mechanisms.innovation=false"]);
     assert!(series(&r, "rd_spend", "all").iter().all(|&x| x == 0.0));

@@ -134,7 +134,13 @@ impl Simulation {
                     self.firms[ahead as usize].prefetch_hot_lines();
                 }
                 let firm = &self.firms[id as usize];
-                let r = rd_spend(firm.rd_intensity, firm.last_revenue, escape, pressures[k]);
+                // Innovation off is neutral: no R&D is spent, so nothing
+                // innovates and nothing is absorbed for imitation (A = 0).
+                let r = if self.params.innovation {
+                    rd_spend(firm.rd_intensity, firm.last_revenue, escape, pressures[k])
+                } else {
+                    0.0
+                };
                 let theta_eff = cfg.imitation + cfg.imitation_info * firm.shares_received as f64;
                 let mut innovation = 0.0;
                 if self.params.innovation && r > 0.0 {
