@@ -46,6 +46,12 @@ pub struct RunExperimentArgs {
     /// Skip the negative controls (faster; the report says they were not run).
     #[arg(long)]
     no_controls: bool,
+    /// Also map each verdict at N points of a Latin hypercube over the plausible range of every parameter the experiment does not manipulate.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=100_000))]
+    robustness: Option<u32>,
+    /// Replications at each robustness point (default: the experiment's).
+    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u32).range(2..))]
+    robustness_reps: Option<u32>,
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
@@ -90,6 +96,8 @@ fn run_one(args: &RunExperimentArgs) -> Result<(), Failure> {
         out,
         resume: args.resume,
         controls: !args.no_controls,
+        robustness: args.robustness.map(|n| n as usize),
+        robustness_reps: args.robustness_reps,
     };
     if !args.quiet {
         eprintln!(
@@ -130,6 +138,8 @@ fn run_all(args: &RunExperimentArgs) -> Result<(), Failure> {
             .unwrap_or_else(|| PathBuf::from("experiments")),
         resume: args.resume,
         controls: !args.no_controls,
+        robustness: args.robustness.map(|n| n as usize),
+        robustness_reps: args.robustness_reps,
     };
     if !args.quiet {
         eprintln!(

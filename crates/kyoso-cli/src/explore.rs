@@ -193,6 +193,8 @@ pub enum AnalysisMethod {
     Sobol,
     /// Standardised regression and partial rank correlation coefficients (any design).
     Regression,
+    /// Spearman rank correlation, one parameter at a time (any design, even with fewer rows than parameters).
+    Correlation,
 }
 
 #[derive(Debug, Args)]
@@ -245,6 +247,7 @@ impl From<AnalysisMethod> for Analysis {
             AnalysisMethod::Morris => Analysis::Morris,
             AnalysisMethod::Sobol => Analysis::Sobol,
             AnalysisMethod::Regression => Analysis::Regression,
+            AnalysisMethod::Correlation => Analysis::Correlation,
         }
     }
 }

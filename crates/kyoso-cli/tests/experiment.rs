@@ -369,3 +369,71 @@ fn verdicts_do_not_depend_on_the_thread_count() {
     };
     assert_eq!(run("1"), run("2"));
 }
+
+#[test]
+fn a_robustness_map_is_the_same_for_any_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |jobs: &str| {
+        let out = tmp.path().join(format!("j{jobs}"));
+        kyoso()
+            .args([
+                "experiment",
+                "run",
+                "veneer",
+                "--reps",
+                "2",
+                "--ticks",
+                "12",
+                "--robustness",
+                "6",
+                "--robustness-reps",
+                "2",
+                "--no-controls",
+                "--quiet",
+                "--jobs",
+                jobs,
+                "--out",
+            ])
+            .arg(&out)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(
+                "**Robustness.** Each test at 6 points",
+            ));
+        out
+    };
+    let (one, two) = (run("1"), run("2"));
+    for file in [
+        "verdicts.json",
+        "robustness/effects.csv",
+        "robustness/design.csv",
+    ] {
+        assert_eq!(
+            fs::read(one.join(file)).unwrap(),
+            fs::read(two.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(one.join("verdicts.json")).unwrap()).unwrap();
+    let map = &v["robustness"];
+    assert_eq!(map["points"], 6);
+    // The manipulated key is not in the map's space.
+    let design = fs::read_to_string(one.join("robustness/design.csv")).unwrap();
+    assert!(!design.lines().next().unwrap().contains("encounters.detect"));
+    for t in map["tests"].as_array().unwrap() {
+        let total: f64 = [
+            "share_supported",
+            "share_not_supported",
+            "share_mixed",
+            "share_no_data",
+        ]
+        .iter()
+        .map(|k| t[k].as_f64().unwrap())
+        .sum();
+        assert!((total - 1.0).abs() < 1e-12, "{t}");
+        assert_eq!(t["sensitivity_index"], "SRCC", "6 points for 78 parameters");
+    }
+    let effects = fs::read_to_string(one.join("robustness/effects.csv")).unwrap();
+    assert_eq!(effects.lines().count(), 1 + 6 * 3);
+}

@@ -15,6 +15,7 @@ use kyoso_io::figure::{Figure, Series};
 use kyoso_io::report::{Section, escape};
 use serde::Serialize;
 
+use crate::explore::{Analysis, Condition as Where, Design, Discovery, MetricIndices, Outputs};
 use crate::sweep::{Monitor, SweepModel, SweepRequest, run_sweep};
 use crate::{EngineError, ScenarioInputs};
 
@@ -37,6 +38,12 @@ pub struct ExperimentRequest {
     pub resume: bool,
     /// Run each test's negative control too (default on).
     pub controls: bool,
+    /// Evaluate every test at this many points of a Latin hypercube over
+    /// the plausible range of every parameter the experiment does not
+    /// manipulate (a robustness map); `None`: not.
+    pub robustness: Option<usize>,
+    /// Replications at each robustness point (default: the experiment's).
+    pub robustness_reps: Option<u32>,
 }
 
 impl ExperimentRequest {
@@ -52,6 +59,8 @@ impl ExperimentRequest {
             out: out.to_path_buf(),
             resume: false,
             controls: true,
+            robustness: None,
+            robustness_reps: None,
         }
     }
 }
@@ -74,11 +83,45 @@ pub struct TestResult {
     pub control: Option<ControlResult>,
 }
 
+/// Where in the plausible space a test's verdict holds.
+#[derive(Debug, Clone)]
+pub struct TestRobustness {
+    pub label: &'static str,
+    /// Points of the map with each outcome: supported, not supported,
+    /// mixed, no data.
+    pub counts: [usize; 4],
+    /// The parameters that move the effect most (PRCC with 95 % bootstrap
+    /// intervals); `None` when the effect is missing at some point.
+    pub indices: Option<MetricIndices>,
+    /// The region where the test is supported (PRIM), when it is
+    /// supported at some points and not at others.
+    pub discovery: Option<Discovery>,
+}
+
+impl TestRobustness {
+    /// The share of the map's points with each outcome.
+    pub fn shares(&self) -> [f64; 4] {
+        let n = self.counts.iter().sum::<usize>().max(1) as f64;
+        self.counts.map(|c| c as f64 / n)
+    }
+}
+
+/// A robustness map: the design over the plausible space and each test's.
+#[derive(Debug, Clone)]
+pub struct Robustness {
+    pub design: Design,
+    pub outputs: Outputs,
+    pub tests: Vec<TestRobustness>,
+    pub reps: u32,
+    pub runs: u64,
+}
+
 /// A finished experiment.
 #[derive(Debug, Clone)]
 pub struct ExperimentOutcome {
     pub experiment: &'static Experiment,
     pub results: Vec<TestResult>,
+    pub robustness: Option<Robustness>,
     pub reps: u32,
     /// The base overrides: the experiment's, then the request's.
     pub sets: Vec<String>,
@@ -129,6 +172,7 @@ pub fn check_out(out: &Path, resume: bool) -> Result<(), EngineError> {
         n == "sweep"
             || n.starts_with("sweep-")
             || n.starts_with("control-")
+            || n == "robustness"
             || ["verdicts.json", "report.md", "report.html", "figures"].contains(&n)
     };
     if let Some(other) = names.iter().find(|n| !ours(n)) {
@@ -145,6 +189,9 @@ pub fn check_out(out: &Path, resume: bool) -> Result<(), EngineError> {
 struct Condition {
     metric_names: Vec<String>,
     runs: Vec<RunRow>,
+    /// Each run's design point within its own sweep (with presets, `runs`
+    /// holds the preset's index as the point instead).
+    sweep_points: Vec<usize>,
     sweep_ids: Vec<String>,
 }
 
@@ -166,6 +213,7 @@ fn run_condition(
     sets: &[String],
     reps: u32,
     dir: &Path,
+    design: Option<&Path>,
     monitor: &dyn Monitor,
 ) -> Result<Condition, EngineError> {
     let presets: Vec<Option<&str>> = if e.presets.is_empty() {
@@ -174,6 +222,7 @@ fn run_condition(
         e.presets.iter().map(|p| Some(*p)).collect()
     };
     let mut runs = Vec::new();
+    let mut sweep_points = Vec::new();
     let mut metric_names: Option<Vec<String>> = None;
     let mut sweep_ids = Vec::new();
     for (k, preset) in presets.iter().enumerate() {
@@ -190,6 +239,7 @@ fn run_condition(
         };
         let mut sweep = SweepRequest::new(SweepModel::SilentRivalry, inputs, reps, &out);
         sweep.vary = e.vary.iter().map(|s| s.to_string()).collect();
+        sweep.design = design.map(Path::to_path_buf);
         sweep.jobs = request.jobs;
         sweep.resume = request.resume && out.exists();
         sweep.common_seeds = true;
@@ -204,6 +254,7 @@ fn run_condition(
             ));
         }
         sweep_ids.push(m.sweep_id.clone());
+        sweep_points.extend(records.iter().map(|r| r.point as usize));
         runs.extend(records.into_iter().map(|r| {
             (
                 if preset.is_some() {
@@ -224,6 +275,7 @@ fn run_condition(
     Ok(Condition {
         metric_names: metric_names.expect("at least one sweep"),
         runs,
+        sweep_points,
         sweep_ids,
     })
 }
@@ -251,7 +303,7 @@ pub fn run_experiment(
             .set(&s)
             .map_err(EngineError::input)?;
     }
-    let base = run_condition(e, request, &sets, reps, out, monitor)?;
+    let base = run_condition(e, request, &sets, reps, out, None, monitor)?;
     let tests: Vec<Test> = e.tests.iter().map(|c| c.test.clone()).collect();
     let main = verdicts(&tests, &base.runs()).map_err(EngineError::runtime)?;
     let mut sweep_ids = base.sweep_ids.clone();
@@ -270,7 +322,7 @@ pub fn run_experiment(
             let mut control_sets = sets.clone();
             control_sets.extend(control.iter().map(|s| s.to_string()));
             let dir = out.join(format!("control-{}", k + 1));
-            let data = run_condition(e, request, &control_sets, reps, &dir, monitor)?;
+            let data = run_condition(e, request, &control_sets, reps, &dir, None, monitor)?;
             let family: Vec<Test> = members.iter().map(|&i| tests[i].clone()).collect();
             let found = verdicts(&family, &data.runs()).map_err(EngineError::runtime)?;
             for (&i, v) in members.iter().zip(found) {
@@ -294,9 +346,14 @@ pub fn run_experiment(
             control,
         })
         .collect();
+    let robustness = match request.robustness {
+        Some(n) => Some(robustness(e, request, &sets, &tests, n, monitor)?),
+        None => None,
+    };
     let outcome = ExperimentOutcome {
         experiment: e,
-        report: markdown(e, &sets, reps, &results),
+        report: markdown(e, &sets, reps, &results, robustness.as_ref()),
+        robustness,
         results,
         reps,
         sets,
@@ -374,6 +431,44 @@ fn write_outputs(o: &ExperimentOutcome, base: &Condition) -> Result<(), EngineEr
         "design": { "base_overrides": o.sets, "vary": e.vary, "reps": o.reps, "presets": e.presets, "sweep_ids": o.sweep_ids },
         "rule": RULE,
         "verdicts": json,
+        "robustness": o.robustness.as_ref().map(|map| {
+            let keys = map.design.info.space.keys();
+            serde_json::json!({
+                "points": map.design.info.rows,
+                "parameters": map.design.info.space.dims(),
+                "reps": map.reps,
+                "runs": map.runs,
+                "design": "robustness/design.csv",
+                "effects": "robustness/effects.parquet",
+                "tests": map.tests.iter().map(|t| {
+                    let [a, b, c, d] = t.shares();
+                    serde_json::json!({
+                        "test": t.label,
+                        "share_supported": a,
+                        "share_not_supported": b,
+                        "share_mixed": c,
+                        "share_no_data": d,
+                        "sensitivity_index": robustness_analysis(map.design.info.rows, map.design.info.space.dims()).lead_index(),
+                        "sensitivity": t.indices.as_ref().map(|m| m.ranking(robustness_analysis(map.design.info.rows, map.design.info.space.dims())).iter().map(|i| serde_json::json!({
+                            "parameter": keys[i.parameter],
+                            "estimate": i.estimate,
+                            "ci95_low": i.ci.map(|c| c.0),
+                            "ci95_high": i.ci.map(|c| c.1),
+                        })).collect::<Vec<_>>()),
+                        "supported_region": t.discovery.as_ref().map(|d| serde_json::json!({
+                            "coverage": d.prim.chosen.coverage,
+                            "density": d.prim.chosen.density,
+                            "mass": d.prim.chosen.mass,
+                            "restricted": d.prim.chosen.restricted.iter().map(|&k| serde_json::json!({
+                                "parameter": keys[k],
+                                "low": d.prim.chosen.limits[k].0,
+                                "high": d.prim.chosen.limits[k].1,
+                            })).collect::<Vec<_>>(),
+                        })),
+                    })
+                }).collect::<Vec<_>>(),
+            })
+        }),
     }))
     .expect("serialisable");
     text.push('\n');
@@ -428,7 +523,13 @@ fn design_text(e: &Experiment) -> String {
     }
 }
 
-fn markdown(e: &Experiment, sets: &[String], reps: u32, results: &[TestResult]) -> String {
+fn markdown(
+    e: &Experiment,
+    sets: &[String],
+    reps: u32,
+    results: &[TestResult],
+    robustness: Option<&Robustness>,
+) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# Experiment `{}` ({})\n", e.name, e.claims);
     let _ = writeln!(s, "**Claim.** {}\n", e.claim);
@@ -480,7 +581,293 @@ fn markdown(e: &Experiment, sets: &[String], reps: u32, results: &[TestResult]) 
             r.check.control_reason
         );
     }
+    if let Some(map) = robustness {
+        let _ = writeln!(
+            s,
+            "\n**Robustness.** Each test at {} points of a Latin hypercube over the plausible range of the {} parameters the experiment does not manipulate, {} replications each ({} runs; `robustness/`).\n",
+            map.design.info.rows,
+            map.design.info.space.dims(),
+            map.reps,
+            map.runs
+        );
+        let analysis = robustness_analysis(map.design.info.rows, map.design.info.space.dims());
+        let _ = writeln!(
+            s,
+            "| test | supported | not supported | mixed | no data | moves the effect most ({}) |\n|---|---|---|---|---|---|",
+            analysis.lead_index()
+        );
+        let keys = map.design.info.space.keys();
+        for t in &map.tests {
+            let [a, b, c, d] = t.shares();
+            let movers = t
+                .indices
+                .as_ref()
+                .map(|m| {
+                    m.ranking(analysis)
+                        .iter()
+                        .take(3)
+                        .map(|i| format!("`{}` {:+.2}", keys[i.parameter], i.estimate))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_else(|| "—".into());
+            let _ = writeln!(
+                s,
+                "| {} | {:.0} % | {:.0} % | {:.0} % | {:.0} % | {movers} |",
+                t.label,
+                a * 100.0,
+                b * 100.0,
+                c * 100.0,
+                d * 100.0
+            );
+        }
+    }
     s
+}
+
+/// Keys a `key=value` assignment sets.
+fn key_of(assignment: &str) -> &str {
+    assignment.split('=').next().unwrap_or("").trim()
+}
+
+/// The dotted keys a preset sets.
+fn preset_keys(name: &str) -> Vec<String> {
+    fn walk(prefix: &str, t: &toml::Table, out: &mut Vec<String>) {
+        for (k, v) in t {
+            let key = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            match v {
+                toml::Value::Table(inner) => walk(&key, inner, out),
+                _ => out.push(key),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(p) = kyoso_core::scenario::preset(name) {
+        let table: toml::Table = toml::from_str(p.toml).expect("embedded presets are valid TOML");
+        walk("", &table, &mut out);
+    }
+    out
+}
+
+/// The robustness map of an experiment's tests.
+fn robustness(
+    e: &Experiment,
+    request: &ExperimentRequest,
+    sets: &[String],
+    tests: &[Test],
+    n: usize,
+    monitor: &dyn Monitor,
+) -> Result<Robustness, EngineError> {
+    use kyoso_explore::design::Method;
+    let mut fixed: Vec<String> = e
+        .vary
+        .iter()
+        .map(|v| key_of(v).to_string())
+        .chain(sets.iter().map(|s| key_of(s).to_string()))
+        .collect();
+    for p in e.presets {
+        fixed.extend(preset_keys(p));
+    }
+    let mut space = crate::explore::plausible();
+    space.parameters.retain(|p| !fixed.contains(&p.key));
+    if request.ticks.is_some() {
+        space.parameters.retain(|p| p.key != "run.ticks");
+    }
+    let seed = request.seed.unwrap_or(1);
+    let design = Design::make(
+        Method::LatinHypercube {
+            maximin_candidates: 1,
+        },
+        space,
+        n,
+        seed,
+    )?;
+    let dir = request.out.join("robustness");
+    std::fs::create_dir_all(&dir)
+        .map_err(|err| EngineError::runtime(format!("{}: {err}", dir.display())))?;
+    let path = dir.join("design.csv");
+    if path.exists() {
+        let before = Design::load(&path)?;
+        if before.csv() != design.csv() {
+            return Err(EngineError::input(format!(
+                "{}: --resume: this folder holds another robustness design; give the flags it was started with",
+                dir.display()
+            )));
+        }
+    } else {
+        design.write(&path, false)?;
+    }
+    let reps = request.robustness_reps.unwrap_or(e.reps);
+    let data = run_condition(e, request, sets, reps, &dir, Some(&path), monitor)?;
+    // Point p of a sweep is (hypercube row p / grid, grid point p % grid);
+    // with presets, each preset's sweep is the grid's one point.
+    let grid: usize = if e.presets.is_empty() {
+        e.vary
+            .iter()
+            .map(|v| kyoso_core::sweep::parse_vary(v).map_or(1, |a| a.1.len()))
+            .product::<usize>()
+            .max(1)
+    } else {
+        1
+    };
+    let rows = design.info.rows;
+    let mut per_row: Vec<Vec<RunRow>> = vec![Vec::new(); rows];
+    for ((point, rep, m), &within) in data.runs.iter().zip(&data.sweep_points) {
+        // The test's design point: the grid cell, or the preset's index.
+        let cell = if e.presets.is_empty() {
+            within % grid
+        } else {
+            *point
+        };
+        per_row[within / grid].push((cell, *rep, m.clone()));
+    }
+    let mut effects = vec![vec![f64::NAN; rows]; tests.len()];
+    let mut verdict_words = vec![vec![None; rows]; tests.len()];
+    let mut counts = vec![[0usize; 4]; tests.len()];
+    for (row, runs) in per_row.iter().enumerate() {
+        let at = Runs {
+            metric_names: &data.metric_names,
+            runs,
+            common_seeds: true,
+        };
+        let found = verdicts(tests, &at).map_err(EngineError::runtime)?;
+        for (k, v) in found.iter().enumerate() {
+            effects[k][row] = v.effect.unwrap_or(f64::NAN);
+            verdict_words[k][row] = Some(v.outcome.name().to_string());
+            counts[k][match v.outcome {
+                Outcome::Supported => 0,
+                Outcome::NotSupported => 1,
+                Outcome::Mixed => 2,
+                Outcome::NoData => 3,
+            }] += 1;
+        }
+    }
+    let outputs = Outputs {
+        names: (1..=tests.len()).map(|k| format!("effect_{k}")).collect(),
+        means: effects,
+        reps: vec![Vec::new(); tests.len()],
+        labels: verdict_words
+            .into_iter()
+            .enumerate()
+            .map(|(k, v)| (format!("verdict_{}", k + 1), v))
+            .collect(),
+    };
+    let boot = kyoso_explore::sensitivity::Bootstrap {
+        resamples: 500,
+        confidence: 0.95,
+        seed,
+    };
+    let mut results = Vec::new();
+    for (k, t) in tests.iter().enumerate() {
+        // PRCC needs more points than parameters; below that, Spearman's
+        // correlation one parameter at a time.
+        let analysis = robustness_analysis(rows, design.info.space.dims());
+        let indices = crate::explore::analyse(analysis, &design, &outputs, &[k], boot)
+            .ok()
+            .and_then(|a| a.indices.into_iter().next());
+        let supported = counts[k][0];
+        let discovery = if supported > 0 && supported < rows {
+            crate::explore::discover(
+                &design,
+                &outputs,
+                &format!("verdict_{}", k + 1),
+                &dir,
+                Where::parse("= supported")?,
+                0.5,
+            )
+            .ok()
+            .map(|mut d| {
+                d.metric = t.label().to_string();
+                d
+            })
+        } else {
+            None
+        };
+        results.push(TestRobustness {
+            label: t.label(),
+            counts: counts[k],
+            indices,
+            discovery,
+        });
+    }
+    write_robustness(&dir, &design, &outputs, tests)?;
+    Ok(Robustness {
+        design,
+        outputs,
+        tests: results,
+        reps,
+        runs: data.runs.len() as u64,
+    })
+}
+
+/// The sensitivity measure of a robustness map: PRCC where the points
+/// allow it, else Spearman's rank correlation.
+fn robustness_analysis(points: usize, parameters: usize) -> Analysis {
+    if points >= parameters + 3 {
+        Analysis::Regression
+    } else {
+        Analysis::Correlation
+    }
+}
+
+/// `robustness/effects.csv` and `.parquet`: one row per point of the map
+/// and test.
+fn write_robustness(
+    dir: &Path,
+    design: &Design,
+    outputs: &Outputs,
+    tests: &[Test],
+) -> Result<(), EngineError> {
+    use kyoso_io::table::{Table, Values};
+    let rows = design.info.rows;
+    let mut point = Vec::new();
+    let mut test = Vec::new();
+    let mut label = Vec::new();
+    let mut effect = Vec::new();
+    let mut verdict = Vec::new();
+    for (k, t) in tests.iter().enumerate() {
+        for r in 0..rows {
+            point.push(r as u32);
+            test.push(k as u32 + 1);
+            label.push(t.label().to_string());
+            let x = outputs.means[k][r];
+            effect.push(x.is_finite().then_some(x));
+            verdict.push(outputs.labels[k].1[r].clone().unwrap_or_default());
+        }
+    }
+    let table = Table::new("effects")
+        .column(
+            "point",
+            "index",
+            "row of robustness/design.csv (0-based): the parameter values",
+            Values::U32(point),
+        )
+        .column(
+            "test",
+            "index",
+            "the test, 1-based, in the order of verdicts.json",
+            Values::U32(test),
+        )
+        .column("label", "", "the test", Values::Str(label))
+        .column(
+            "effect",
+            "the test's unit",
+            "the effect at this point (mean over its replications); null without data",
+            Values::OptF64(effect),
+        )
+        .column(
+            "verdict",
+            "",
+            "the verdict at this point (Holm over the experiment's tests there)",
+            Values::Str(verdict),
+        );
+    kyoso_io::write::parquet(&table, &dir.join("effects.parquet"))?;
+    kyoso_io::write::csv(&table, &dir.join("effects.csv"))?;
+    Ok(())
 }
 
 /// Mean and 95 % interval of one metric over the runs of each design point.
@@ -631,7 +1018,7 @@ fn html_report(o: &ExperimentOutcome, data: &Runs<'_>) -> Result<(), EngineError
         o.reps,
         escape(RULE)
     );
-    let sections: Vec<Section> = o
+    let mut sections: Vec<Section> = o
         .results
         .iter()
         .enumerate()
@@ -669,6 +1056,9 @@ fn html_report(o: &ExperimentOutcome, data: &Runs<'_>) -> Result<(), EngineError
             }
         })
         .collect();
+    if let Some(map) = &o.robustness {
+        sections.extend(robustness_sections(map));
+    }
     kyoso_io::report::write(
         &o.out,
         &format!("kyoso experiment: {}", e.name),
@@ -887,4 +1277,62 @@ fn suite_html(lines: &[SuiteLine]) -> String {
         lines.len()
     );
     kyoso_io::report::html("kyoso: the claims suite", &intro, &[])
+}
+
+/// The robustness sections of an experiment's report: per test, the
+/// shares of outcomes, the parameters that move the effect (PRCC) and the
+/// region where it is supported (PRIM).
+fn robustness_sections(map: &Robustness) -> Vec<Section> {
+    let mut out = vec![Section {
+        heading: "Robustness".into(),
+        html: format!(
+            "<p>Every test again at {} points of a Latin hypercube over the plausible range (docs/model.md §8) of the {} parameters the experiment does not manipulate, {} replications each ({} runs). Data: <code>robustness/effects.parquet</code> and <code>robustness/design.csv</code>.</p>",
+            map.design.info.rows,
+            map.design.info.space.dims(),
+            map.reps,
+            map.runs
+        ),
+        figure: None,
+    }];
+    for (k, t) in map.tests.iter().enumerate() {
+        let [a, b, c, d] = t.shares();
+        out.push(Section {
+            heading: format!("Robustness of test {}: {}", k + 1, t.label),
+            html: format!(
+                "<p>Supported at {:.0} % of the points, not supported at {:.0} %, mixed at {:.0} %, no data at {:.0} %. Its effect is <code>effect_{}</code> below.</p>",
+                a * 100.0,
+                b * 100.0,
+                c * 100.0,
+                d * 100.0,
+                k + 1
+            ),
+            figure: None,
+        });
+        if let Some(m) = &t.indices {
+            let mut s = crate::explore_report::sensitivity_sections(
+                robustness_analysis(map.design.info.rows, map.design.info.space.dims()),
+                &map.design,
+                &map.outputs,
+                std::slice::from_ref(m),
+            );
+            // The ranking only, with figure names of its own.
+            s.truncate(1);
+            for section in &mut s {
+                if let Some((name, _)) = &mut section.figure {
+                    *name = format!("robustness-{}-{name}", k + 1);
+                }
+            }
+            out.extend(s);
+        }
+        if let Some(found) = &t.discovery {
+            let mut s = crate::explore_report::discovery_sections(&map.design, found);
+            for section in &mut s {
+                if let Some((name, _)) = &mut section.figure {
+                    *name = format!("robustness-{}-{name}", k + 1);
+                }
+            }
+            out.extend(s);
+        }
+    }
+    out
 }

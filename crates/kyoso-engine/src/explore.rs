@@ -590,6 +590,9 @@ pub enum Analysis {
     Sobol,
     /// Standardised regression and partial rank correlation coefficients (any design).
     Regression,
+    /// Spearman rank correlation, one parameter at a time (any design, even
+    /// with fewer rows than parameters).
+    Correlation,
 }
 
 impl Analysis {
@@ -598,6 +601,7 @@ impl Analysis {
             Analysis::Morris => "morris",
             Analysis::Sobol => "sobol",
             Analysis::Regression => "regression",
+            Analysis::Correlation => "correlation",
         }
     }
 
@@ -607,6 +611,7 @@ impl Analysis {
             Analysis::Morris => "mu_star",
             Analysis::Sobol => "ST",
             Analysis::Regression => "PRCC",
+            Analysis::Correlation => "SRCC",
         }
     }
 
@@ -688,6 +693,9 @@ pub fn analyse(
                 sensitivity::sobol(y, info.space.dims(), *second_order, boot)
             }
             (Analysis::Regression, _) => sensitivity::regression(&design.numeric_rows(), y, boot),
+            (Analysis::Correlation, _) => {
+                sensitivity::rank_correlation(&design.numeric_rows(), y, boot)
+            }
             (analysis, method) => {
                 return Err(EngineError::input(format!(
                     "a {} design; {} analysis needs a {} design",
@@ -801,7 +809,7 @@ pub fn indices_table(analysis: Analysis, design: &Design, all: &[MetricIndices])
         .column("metric", "", "the output analysed (a sweep metric, see docs/outputs.md, or a table column)", Values::Str(metric))
         .column("parameter", "", "the parameter (scenario key); null for a noise floor, which is the metric's", Values::OptStr(parameter))
         .column("parameter_2", "", "the second parameter of a second-order index (S2); null otherwise", Values::OptStr(parameter_2))
-        .column("index", "", "mu, mu_star, sigma (Morris; elementary effects per unit of the parameter's range), S1, ST, S2 (Sobol'), SRC, PRCC (regression); mu_star_noise_floor, ST_noise_floor: the index replication noise alone gives a parameter without any effect", Values::OptStr(index))
+        .column("index", "", "mu, mu_star, sigma (Morris; elementary effects per unit of the parameter's range), S1, ST, S2 (Sobol'), SRC, PRCC (regression), SRCC (correlation); mu_star_noise_floor, ST_noise_floor: the index replication noise alone gives a parameter without any effect", Values::OptStr(index))
         .column("estimate", "index", "the index's estimate", Values::OptF64(estimate))
         .column("ci_low", "index", "lower end of the 95 % bootstrap interval (estimate − 1.96 bootstrap sd); null where the method gives none", Values::OptF64(ci_low))
         .column("ci_high", "index", "upper end of the 95 % bootstrap interval; null where the method gives none", Values::OptF64(ci_high))

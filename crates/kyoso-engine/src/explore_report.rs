@@ -70,6 +70,7 @@ pub fn sensitivity_sections(
             Analysis::Morris => &["mu_star", "mu", "sigma"],
             Analysis::Sobol => &["ST", "S1"],
             Analysis::Regression => &["PRCC", "SRC"],
+            Analysis::Correlation => &["SRCC"],
         };
         let floor = m.noise_floor;
         let floor_text = floor
@@ -139,6 +140,7 @@ pub fn sensitivity_sections(
             Analysis::Sobol => vec![series_of("ST"), series_of("S1")],
             Analysis::Regression => vec![series_of("PRCC"), series_of("SRC")],
             Analysis::Morris => vec![series_of("mu_star")],
+            Analysis::Correlation => vec![series_of("SRCC")],
         };
         if let Some(f) = floor {
             series.push(Series {

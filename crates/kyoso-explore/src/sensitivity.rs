@@ -455,6 +455,55 @@ pub fn regression(
     Ok(out)
 }
 
+/// Spearman's rank correlation (SRCC) of the output with each parameter,
+/// one at a time, for any design, even one with fewer rows than
+/// parameters (where SRC and PRCC cannot be computed). It measures a
+/// monotone association and ignores the other parameters, which a design
+/// of independent columns (a Latin hypercube) makes fair.
+pub fn rank_correlation(
+    rows: &[Vec<f64>],
+    y: &[f64],
+    boot: Bootstrap,
+) -> Result<Vec<Index>, ExploreError> {
+    check_outputs(y, rows.len())?;
+    let dims = rows.first().map_or(0, Vec::len);
+    if rows.len() < 4 {
+        return Err(err(
+            "correlation",
+            format!("{} rows; at least 4 are needed", rows.len()),
+        ));
+    }
+    let srcc = |idx: &[usize], d: usize| {
+        let x: Vec<f64> = idx.iter().map(|&r| rows[r][d]).collect();
+        let yy: Vec<f64> = idx.iter().map(|&r| y[r]).collect();
+        correlation(&ranks(&x), &ranks(&yy))
+    };
+    let all: Vec<usize> = (0..rows.len()).collect();
+    let mut r = rng(boot.seed, 13);
+    let samples: Vec<Vec<usize>> = (0..boot.resamples)
+        .map(|_| resample(&mut r, rows.len()))
+        .collect();
+    let zq = z(boot.confidence);
+    let mut out = Vec::new();
+    for d in 0..dims {
+        let est = srcc(&all, d);
+        let b: Vec<f64> = samples
+            .iter()
+            .map(|idx| srcc(idx, d))
+            .filter(|v| v.is_finite())
+            .collect();
+        out.push(Index {
+            parameter: d,
+            other: None,
+            index: "SRCC",
+            // A constant column has no rank correlation.
+            estimate: if est.is_finite() { est } else { 0.0 },
+            ci: band(est, zq * sd(&b)),
+        });
+    }
+    Ok(out)
+}
+
 /// How much of an output's variance is replication noise: the mean of the
 /// within-point variances over the variance of all runs (a one-way
 /// decomposition; 0 for a deterministic model, near 1 when the parameters
@@ -510,6 +559,33 @@ mod tests {
     use super::*;
     use crate::design::{Method, generate};
     use std::f64::consts::PI;
+
+    #[test]
+    fn rank_correlation_works_with_fewer_rows_than_parameters() {
+        // 30 rows, 40 parameters: y rises with x0, falls with x1.
+        let unit = generate(
+            &Method::LatinHypercube {
+                maximin_candidates: 1,
+            },
+            40,
+            30,
+            2,
+        )
+        .unwrap();
+        let y: Vec<f64> = unit.rows.iter().map(|r| r[0].powi(3) - r[1]).collect();
+        let boot = Bootstrap {
+            resamples: 200,
+            confidence: 0.95,
+            seed: 1,
+        };
+        assert!(regression(&unit.rows, &y, boot).is_err());
+        let ix = rank_correlation(&unit.rows, &y, boot).unwrap();
+        assert_eq!(ix.len(), 40);
+        assert!(get(&ix, "SRCC", 0) > 0.4, "{}", get(&ix, "SRCC", 0));
+        assert!(get(&ix, "SRCC", 1) < -0.4);
+        let (lo, hi) = ix[5].ci.unwrap();
+        assert!(lo < get(&ix, "SRCC", 5) && get(&ix, "SRCC", 5) < hi);
+    }
 
     #[test]
     fn the_noise_floor_is_the_mu_star_of_a_parameter_without_effect() {
