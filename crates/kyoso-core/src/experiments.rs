@@ -35,6 +35,10 @@ pub struct Experiment {
     /// When not empty, the design is these presets side by side (one sweep
     /// each; design point k is preset k).
     pub presets: &'static [&'static str],
+    /// When not empty, the design is these points (design point k sets
+    /// every assignment of `points[k]`): for keys that must move together,
+    /// which a grid (`vary`) cannot do.
+    pub points: &'static [&'static [&'static str]],
     /// What the data must show.
     pub tests: &'static [Check],
 }
@@ -333,6 +337,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         vary: &[],
         reps: 30,
         presets: &[],
+        points: &[],
         tests: &[
             Check {
                 test: Test::Positive {
@@ -375,6 +380,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         vary: &["encounters.detect=0.05,0.25,0.5,0.75,0.95"],
         reps: 20,
         presets: &[],
+        points: &[],
         tests: &[
             Check {
                 test: Test::Contrast {
@@ -414,11 +420,52 @@ pub const EXPERIMENTS: &[Experiment] = &[
     Experiment {
         name: "rivalry-lifts-industry",
         claims: "C7",
-        claim: "Rivalry invigorates the industry: firms neck and neck invest to escape competition, capabilities rise and consumers gain.",
+        claim: "Rivalry invigorates the industry: with more rivals in each market, firms invest to escape competition and imitate the leaders, capabilities rise and consumers gain.",
+        sets: &[],
+        vary: &[],
+        reps: 20,
+        presets: &[],
+        // The same firms and the same total demand (400) in 2, 4 or 8
+        // segments: 30, 15 or 7.5 rivals per segment. Only rivalry moves.
+        points: &[
+            &["market.segments=2", "market.demand0=200"],
+            &["market.segments=4", "market.demand0=100"],
+            &["market.segments=8", "market.demand0=50"],
+        ],
+        tests: &[
+            Check {
+                test: Test::Contrast {
+                    label: "mean capability is higher with 30 rivals per segment than with 7.5 (same firms, same total demand)",
+                    metric: "capability_mean_final",
+                    high: 0,
+                    low: 2,
+                },
+                falsifier: "mean capability no higher with more rivals per segment",
+                control: &["mechanisms.innovation=false"],
+                control_reason: "no R&D: nothing innovates and nothing is absorbed for imitation",
+            },
+            Check {
+                test: Test::Contrast {
+                    label: "consumer surplus is higher with 30 rivals per segment than with 7.5 (same firms, same total demand)",
+                    metric: "consumer_surplus_last",
+                    high: 0,
+                    low: 2,
+                },
+                falsifier: "consumer surplus no higher with more rivals per segment",
+                control: &["mechanisms.innovation=false"],
+                control_reason: "no R&D: nothing innovates and nothing is absorbed for imitation",
+            },
+        ],
+    },
+    Experiment {
+        name: "escape-competition",
+        claims: "C5, C7",
+        claim: "A mechanism test, not a test of rivalry: neck-and-neck rivals raise R&D (the escape-competition multiplier), and so capability and consumer surplus.",
         sets: &[],
         vary: &["innovation.escape_pressure=0,1,2,3"],
         reps: 20,
         presets: &[],
+        points: &[],
         tests: &[
             Check {
                 test: Test::Contrast {
@@ -456,6 +503,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         ],
         reps: 20,
         presets: &[],
+        points: &[],
         tests: &[
             Check {
                 test: Test::Contrast {
@@ -489,6 +537,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         vary: &[],
         reps: 20,
         presets: &[],
+        points: &[],
         tests: &[
             Check {
                 test: Test::Paired {
@@ -531,6 +580,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         vary: &[],
         reps: 30,
         presets: &[],
+        points: &[],
         tests: &[Check {
             test: Test::Paired {
                 label: "entrants of the first third of the run end with more share than entrants of the last third",
@@ -550,6 +600,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         vary: &[],
         reps: 20,
         presets: &["china", "southeast-asia", "us-west-coast"],
+        points: &[],
         tests: &[
             Check {
                 test: Test::Contrast {
@@ -819,7 +870,27 @@ mod tests {
     #[test]
     fn every_experiment_is_well_formed() {
         for e in EXPERIMENTS {
-            let points: usize = if e.presets.is_empty() {
+            for point in e.points {
+                let mut b = crate::ScenarioBuilder::new();
+                for kv in *point {
+                    b = b.set(kv).unwrap();
+                }
+                b.build()
+                    .unwrap_or_else(|err| panic!("{}: point {point:?}: {err}", e.name));
+                let keys: Vec<&str> = point
+                    .iter()
+                    .map(|kv| kv.split('=').next().unwrap())
+                    .collect();
+                let first: Vec<&str> = e.points[0]
+                    .iter()
+                    .map(|kv| kv.split('=').next().unwrap())
+                    .collect();
+                assert_eq!(keys, first, "{}: every point sets the same keys", e.name);
+            }
+            assert!(e.points.is_empty() || (e.vary.is_empty() && e.presets.is_empty()));
+            let points: usize = if !e.points.is_empty() {
+                e.points.len()
+            } else if e.presets.is_empty() {
                 e.vary
                     .iter()
                     .map(|v| crate::sweep::parse_vary(v).unwrap().1.len())

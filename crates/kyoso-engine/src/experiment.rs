@@ -73,6 +73,9 @@ pub struct ControlResult {
     pub verdict: Verdict,
     /// Whether the control's verdict differs from the test's.
     pub changes: bool,
+    /// The control's effect over the test's: how much of the effect
+    /// remains with the mechanism off (`None` without both effects).
+    pub effect_kept: Option<f64>,
 }
 
 /// A test, its verdict and its control's.
@@ -173,6 +176,7 @@ pub fn check_out(out: &Path, resume: bool) -> Result<(), EngineError> {
             || n.starts_with("sweep-")
             || n.starts_with("control-")
             || n == "robustness"
+            || n == "design.csv"
             || ["verdicts.json", "report.md", "report.html", "figures"].contains(&n)
     };
     if let Some(other) = names.iter().find(|n| !ours(n)) {
@@ -221,6 +225,18 @@ fn run_condition(
     } else {
         e.presets.iter().map(|p| Some(*p)).collect()
     };
+    // Explicit points are a design file of their own.
+    let points_file = dir.join("design.csv");
+    let design = match design {
+        Some(d) => Some(d.to_path_buf()),
+        None if !e.points.is_empty() => {
+            std::fs::create_dir_all(dir)
+                .map_err(|err| EngineError::runtime(format!("{}: {err}", dir.display())))?;
+            kyoso_io::write::bytes(&points_file, points_csv(e.points, None).as_bytes())?;
+            Some(points_file)
+        }
+        None => None,
+    };
     let mut runs = Vec::new();
     let mut sweep_points = Vec::new();
     let mut metric_names: Option<Vec<String>> = None;
@@ -239,7 +255,7 @@ fn run_condition(
         };
         let mut sweep = SweepRequest::new(SweepModel::SilentRivalry, inputs, reps, &out);
         sweep.vary = e.vary.iter().map(|s| s.to_string()).collect();
-        sweep.design = design.map(Path::to_path_buf);
+        sweep.design = design.clone();
         sweep.jobs = request.jobs;
         sweep.resume = request.resume && out.exists();
         sweep.common_seeds = true;
@@ -278,6 +294,32 @@ fn run_condition(
         sweep_points,
         sweep_ids,
     })
+}
+
+/// The CSV of an experiment's explicit points (a header of their keys, a
+/// row each), or of `hypercube` rows × those points (row j, point i is
+/// design row j·points + i).
+fn points_csv(points: &[&[&str]], hypercube: Option<&Design>) -> String {
+    let split = |kv: &str| {
+        let (k, v) = kv.split_once('=').expect("points are key=value");
+        (k.trim().to_string(), v.trim().to_string())
+    };
+    let mut keys: Vec<String> = hypercube.map(|d| d.info.space.keys()).unwrap_or_default();
+    keys.extend(points[0].iter().map(|kv| split(kv).0));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&keys).expect("writes to memory");
+    let lhs_rows: Vec<Vec<String>> = match hypercube {
+        Some(d) => d.cells.clone(),
+        None => vec![Vec::new()],
+    };
+    for row in &lhs_rows {
+        for point in points {
+            let mut record = row.clone();
+            record.extend(point.iter().map(|kv| split(kv).1));
+            w.write_record(&record).expect("writes to memory");
+        }
+    }
+    String::from_utf8(w.into_inner().expect("writes to memory")).expect("UTF-8")
 }
 
 /// Runs an experiment and its controls, and writes its verdicts and reports.
@@ -326,9 +368,14 @@ pub fn run_experiment(
             let family: Vec<Test> = members.iter().map(|&i| tests[i].clone()).collect();
             let found = verdicts(&family, &data.runs()).map_err(EngineError::runtime)?;
             for (&i, v) in members.iter().zip(found) {
+                let effect_kept = match (v.effect, main[i].effect) {
+                    (Some(c), Some(m)) if m != 0.0 => Some(c / m),
+                    _ => None,
+                };
                 under_control[i] = Some(ControlResult {
                     sets: control.iter().map(|s| s.to_string()).collect(),
                     changes: v.outcome != main[i].outcome,
+                    effect_kept,
                     verdict: v,
                 });
             }
@@ -390,6 +437,8 @@ struct ControlJson<'a> {
     p_holm: Option<f64>,
     verdict: &'static str,
     changes_the_verdict: bool,
+    /// The control's effect over the test's.
+    effect_kept: Option<f64>,
 }
 
 fn write_outputs(o: &ExperimentOutcome, base: &Condition) -> Result<(), EngineError> {
@@ -419,6 +468,7 @@ fn write_outputs(o: &ExperimentOutcome, base: &Condition) -> Result<(), EngineEr
                     p_holm: c.verdict.p_adjusted,
                     verdict: c.verdict.outcome.name(),
                     changes_the_verdict: c.changes,
+                    effect_kept: c.effect_kept,
                 }),
             }
         })
@@ -514,7 +564,13 @@ fn control_reading(main: Outcome, c: &ControlResult) -> &'static str {
 }
 
 fn design_text(e: &Experiment) -> String {
-    if !e.presets.is_empty() {
+    if !e.points.is_empty() {
+        e.points
+            .iter()
+            .map(|p| format!("({})", p.join(", ")))
+            .collect::<Vec<_>>()
+            .join(" vs ")
+    } else if !e.presets.is_empty() {
         format!("presets {}", e.presets.join(", "))
     } else if e.vary.is_empty() {
         "the default scenario".to_string()
@@ -546,20 +602,22 @@ fn markdown(
     let _ = writeln!(s, "**Rule.** {RULE}\n");
     let _ = writeln!(
         s,
-        "| test | effect | 95 % CI | p | p (Holm) | n | verdict | under its control | control changes it |\n|---|---|---|---|---|---|---|---|---|"
+        "| test | effect | 95 % CI | p | p (Holm) | n | verdict | under its control | effect kept | control changes it |\n|---|---|---|---|---|---|---|---|---|---|"
     );
     for r in results {
         let v = &r.verdict;
-        let (cv, changes) = match &r.control {
+        let (cv, kept, changes) = match &r.control {
             Some(c) => (
                 format!("{} ({})", c.verdict.outcome.name(), num(c.verdict.effect)),
+                c.effect_kept
+                    .map_or_else(|| "—".into(), |k| format!("{:.0} %", k * 100.0)),
                 if c.changes { "yes" } else { "**no**" },
             ),
-            None => ("not run".into(), "—"),
+            None => ("not run".into(), "—".into(), "—"),
         };
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {}{} | **{}** | {cv} | {changes} |",
+            "| {} | {} | {} | {} | {} | {}{} | **{}** | {cv} | {kept} | {changes} |",
             v.label,
             num(v.effect),
             interval(v),
@@ -666,6 +724,7 @@ fn robustness(
     let mut fixed: Vec<String> = e
         .vary
         .iter()
+        .chain(e.points.iter().flat_map(|p| p.iter()))
         .map(|v| key_of(v).to_string())
         .chain(sets.iter().map(|s| key_of(s).to_string()))
         .collect();
@@ -702,10 +761,20 @@ fn robustness(
         design.write(&path, false)?;
     }
     let reps = request.robustness_reps.unwrap_or(e.reps);
-    let data = run_condition(e, request, sets, reps, &dir, Some(&path), monitor)?;
+    // Explicit points are crossed with the hypercube in one design file.
+    let sweep_design = if e.points.is_empty() {
+        path.clone()
+    } else {
+        let crossed = dir.join("sweep-design.csv");
+        kyoso_io::write::bytes(&crossed, points_csv(e.points, Some(&design)).as_bytes())?;
+        crossed
+    };
+    let data = run_condition(e, request, sets, reps, &dir, Some(&sweep_design), monitor)?;
     // Point p of a sweep is (hypercube row p / grid, grid point p % grid);
     // with presets, each preset's sweep is the grid's one point.
-    let grid: usize = if e.presets.is_empty() {
+    let grid: usize = if !e.points.is_empty() {
+        e.points.len()
+    } else if e.presets.is_empty() {
         e.vary
             .iter()
             .map(|v| kyoso_core::sweep::parse_vary(v).map_or(1, |a| a.1.len()))
@@ -893,7 +962,9 @@ fn figure(e: &Experiment, test: &Test, data: &Runs<'_>) -> Figure {
         .iter()
         .filter_map(|v| kyoso_core::sweep::parse_vary(v).ok())
         .collect();
-    let points = if e.presets.is_empty() {
+    let points = if !e.points.is_empty() {
+        e.points.len()
+    } else if e.presets.is_empty() {
         axes.iter().map(|a| a.1.len()).product::<usize>().max(1)
     } else {
         e.presets.len()
@@ -924,11 +995,20 @@ fn figure(e: &Experiment, test: &Test, data: &Runs<'_>) -> Figure {
         Test::Paired { a, b, .. } | Test::Equivalent { a, b, .. } => {
             category(&[a, b], "value per run")
         }
-        Test::Contrast { metric, .. } if !e.presets.is_empty() => {
+        Test::Contrast { metric, .. } if !e.presets.is_empty() || !e.points.is_empty() => {
             let stats = per_point(data, metric, points);
+            let names: Vec<String> = if e.points.is_empty() {
+                e.presets.iter().map(|p| p.to_string()).collect()
+            } else {
+                e.points.iter().map(|p| p.join(", ")).collect()
+            };
             Figure {
                 title: test.label().to_string(),
-                x_label: "region preset".into(),
+                x_label: if e.points.is_empty() {
+                    "region preset".into()
+                } else {
+                    "design point".into()
+                },
                 y_label: format!("{metric} (mean, 95 % CI)"),
                 series: vec![Series {
                     label: metric.to_string(),
@@ -939,7 +1019,7 @@ fn figure(e: &Experiment, test: &Test, data: &Runs<'_>) -> Figure {
                         .collect(),
                     band: Some(stats.iter().map(|s| (s.ci_low, s.ci_high)).collect()),
                 }],
-                categories: Some(e.presets.iter().map(|p| p.to_string()).collect()),
+                categories: Some(names),
                 mode: kyoso_io::figure::Mode::Auto,
             }
         }
@@ -1027,10 +1107,13 @@ fn html_report(o: &ExperimentOutcome, data: &Runs<'_>) -> Result<(), EngineError
             let class = v.outcome.name().replace(' ', "-");
             let control = match &r.control {
                 Some(c) => format!(
-                    "<p><strong>Negative control</strong> (<code>{}</code>: {}): effect {}, 95 % CI {}, Holm-adjusted p = {}: <span class=\"verdict {}\">{}</span>; the control {}.</p>",
+                    "<p><strong>Negative control</strong> (<code>{}</code>: {}): effect {}{}, 95 % CI {}, Holm-adjusted p = {}: <span class=\"verdict {}\">{}</span>; the control {}.</p>",
                     escape(&c.sets.join(" ")),
                     escape(r.check.control_reason),
                     num(c.verdict.effect),
+                    c.effect_kept
+                        .map(|k| format!(" ({:.0} % of the test's)", k * 100.0))
+                        .unwrap_or_default(),
                     interval(&c.verdict),
                     pval(c.verdict.p_adjusted),
                     c.verdict.outcome.name().replace(' ', "-"),
