@@ -120,6 +120,8 @@ fn every_experiment_runs_end_to_end() {
         "business-logic",
         "rivalry-lifts-industry",
         "escape-competition",
+        "head-to-head",
+        "invasion",
         "partnerships",
         "waiting-loses",
         "regions",
@@ -305,7 +307,7 @@ fn the_suite_runs_every_control_and_adjusts_over_every_test() {
     let suite: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(out.join("verdicts.json")).unwrap()).unwrap();
     let lines = suite["tests"].as_array().unwrap();
-    assert_eq!(lines.len(), 18);
+    assert_eq!(lines.len(), 22);
     for l in lines {
         // The suite's family is larger: its adjusted p is never smaller.
         let (pe, ps) = (l["p_holm_experiment"].as_f64(), l["p_holm_suite"].as_f64());
@@ -318,6 +320,8 @@ fn the_suite_runs_every_control_and_adjusts_over_every_test() {
         "veneer",
         "rivalry-lifts-industry",
         "escape-competition",
+        "head-to-head",
+        "invasion",
         "partnerships",
         "business-logic",
         "waiting-loses",
@@ -334,6 +338,15 @@ fn the_suite_runs_every_control_and_adjusts_over_every_test() {
             let known = KNOWN_UNISOLATED
                 .iter()
                 .find(|(e, k, _)| *e == name && *k == i);
+            // A negative control must undo a decisive verdict; a mixed one
+            // has nothing to undo.
+            if !["supported", "not supported"].contains(&t["verdict"].as_str().unwrap()) {
+                assert!(
+                    known.is_none(),
+                    "{name} test {i} is listed but not decisive"
+                );
+                continue;
+            }
             match known {
                 Some((_, _, why)) => assert!(
                     !changes,

@@ -80,6 +80,12 @@ pub enum Test {
         label: &'static str,
         metric: &'static str,
     },
+    /// The metric at design point `point` is positive.
+    PositiveAt {
+        label: &'static str,
+        metric: &'static str,
+        point: usize,
+    },
     /// Within each run, metrics `a` and `b` agree within `margin` (two
     /// one-sided tests).
     Equivalent {
@@ -192,6 +198,7 @@ impl Test {
             Test::Paired { label, .. }
             | Test::Contrast { label, .. }
             | Test::Positive { label, .. }
+            | Test::PositiveAt { label, .. }
             | Test::Equivalent { label, .. } => label,
         }
     }
@@ -210,6 +217,19 @@ impl Test {
                 (inference::paired(&column(a)?, &column(b)?), true)
             }
             Test::Positive { metric, .. } => (inference::one_sample(&column(metric)?), false),
+            Test::PositiveAt { metric, point, .. } => {
+                let i = runs.column(metric)?;
+                let x: Vec<f64> = runs
+                    .runs
+                    .iter()
+                    .filter(|(p, _, _)| p == point)
+                    .map(|(_, _, m)| m[i])
+                    .collect();
+                if x.is_empty() {
+                    return Err(format!("design point {point} needs runs"));
+                }
+                (inference::one_sample(&x), false)
+            }
             Test::Contrast {
                 metric, high, low, ..
             } => {
@@ -488,6 +508,94 @@ pub const EXPERIMENTS: &[Experiment] = &[
                 falsifier: "no higher consumer surplus with strong escape-competition pressure",
                 control: &["mechanisms.escape_competition=false"],
                 control_reason: "no escape competition: the pressure parameter does nothing",
+            },
+        ],
+    },
+    Experiment {
+        name: "head-to-head",
+        claims: "C9",
+        claim: "Calibrated trust wins: in one market, fellow nationals that differ only in how they trust, calibrated or naive in-group, do not fare alike; the calibrated earn more and survive more often.",
+        // A matched cohort: JP's initial firms are half calibrated, half
+        // naive, with the same origin, culture and horizon mix, and keep
+        // their strategy (no adaptation).
+        sets: &[
+            "origins.JP.strategy_mix={calibrated=0.5,naive_ingroup=0.5}",
+            "mechanisms.adaptation=false",
+        ],
+        vary: &[],
+        reps: 30,
+        presets: &[],
+        points: &[],
+        tests: &[
+            Check {
+                test: Test::Positive {
+                    label: "calibrated JP firms earn more per month than their naive in-group twins (initial firms)",
+                    metric: "profit_rate_calibrated_minus_naive_ingroup",
+                },
+                falsifier: "calibrated firms earning no more per firm-month than naive in-group firms of the same cohort",
+                control: &["mechanisms.sharing=false"],
+                control_reason: "no encounters and no sharing: the two strategies no longer act differently",
+            },
+            Check {
+                test: Test::Paired {
+                    label: "calibrated JP firms survive more often than their naive in-group twins",
+                    a: "survival_calibrated",
+                    b: "survival_naive_ingroup",
+                },
+                falsifier: "calibrated firms surviving no more often than naive in-group firms of the same cohort",
+                control: &["mechanisms.sharing=false"],
+                control_reason: "no encounters and no sharing: the two strategies no longer act differently",
+            },
+        ],
+    },
+    Experiment {
+        name: "invasion",
+        claims: "C9",
+        claim: "Calibrated trust spreads: through adaptation (imitating the more successful) a few calibrated firms take over a naive in-group population, and a few naive firms cannot take over a calibrated one.",
+        sets: &[],
+        vary: &[],
+        reps: 30,
+        presets: &[],
+        // Every origin, at the start and among newcomers: 10 % of one
+        // strategy in a population of the other.
+        points: &[
+            &[
+                "origins.JP.strategy_mix={calibrated=0.1,naive_ingroup=0.9}",
+                "origins.JP.newcomer_mix={calibrated=0.1,naive_ingroup=0.9}",
+                "origins.LOCAL.strategy_mix={calibrated=0.1,naive_ingroup=0.9}",
+                "origins.LOCAL.newcomer_mix={calibrated=0.1,naive_ingroup=0.9}",
+                "origins.OTHER.strategy_mix={calibrated=0.1,naive_ingroup=0.9}",
+                "origins.OTHER.newcomer_mix={calibrated=0.1,naive_ingroup=0.9}",
+            ],
+            &[
+                "origins.JP.strategy_mix={calibrated=0.9,naive_ingroup=0.1}",
+                "origins.JP.newcomer_mix={calibrated=0.9,naive_ingroup=0.1}",
+                "origins.LOCAL.strategy_mix={calibrated=0.9,naive_ingroup=0.1}",
+                "origins.LOCAL.newcomer_mix={calibrated=0.9,naive_ingroup=0.1}",
+                "origins.OTHER.strategy_mix={calibrated=0.9,naive_ingroup=0.1}",
+                "origins.OTHER.newcomer_mix={calibrated=0.9,naive_ingroup=0.1}",
+            ],
+        ],
+        tests: &[
+            Check {
+                test: Test::PositiveAt {
+                    label: "a few calibrated firms spread in a naive in-group population (their share of firms grows)",
+                    metric: "strategy_share_gain_calibrated",
+                    point: 0,
+                },
+                falsifier: "the calibrated share of firms not growing from 10 %",
+                control: &["mechanisms.sharing=false"],
+                control_reason: "no sharing: the strategies act alike, so only chance moves their shares",
+            },
+            Check {
+                test: Test::PositiveAt {
+                    label: "a few naive in-group firms do not spread in a calibrated population (the calibrated share grows or holds)",
+                    metric: "strategy_share_gain_calibrated",
+                    point: 1,
+                },
+                falsifier: "the calibrated share of firms falling from 90 %",
+                control: &["mechanisms.sharing=false"],
+                control_reason: "no sharing: the strategies act alike, so only chance moves their shares",
             },
         ],
     },
@@ -916,6 +1024,9 @@ mod tests {
                         .set(kv)
                         .and_then(|b| b.build())
                         .unwrap_or_else(|err| panic!("{}: control {kv}: {err}", e.name));
+                }
+                if let Test::PositiveAt { point, .. } = &c.test {
+                    assert!(*point < points, "{}: a point outside the design", e.name);
                 }
                 if let Test::Contrast { high, low, .. } = &c.test {
                     assert!(

@@ -1024,6 +1024,21 @@ fn figure(e: &Experiment, test: &Test, data: &Runs<'_>) -> Figure {
             }
         }
         Test::Positive { metric, .. } => category(&[metric], "value per run"),
+        Test::PositiveAt { metric, point, .. } => {
+            let s = per_point(data, metric, points)[*point];
+            Figure {
+                title: test.label().to_string(),
+                x_label: format!("design point {point} (mean over runs, 95 % CI)"),
+                y_label: "value per run".into(),
+                series: vec![Series {
+                    label: metric.to_string(),
+                    points: vec![(0.0, s.mean)],
+                    band: Some(vec![(s.ci_low, s.ci_high)]),
+                }],
+                categories: Some(vec![metric.to_string()]),
+                mode: kyoso_io::figure::Mode::Auto,
+            }
+        }
         Test::Contrast { metric, .. } => {
             // x: the first varied key; one line per combination of the others.
             let (key, values) = axes.first().cloned().unwrap_or_default();

@@ -56,6 +56,10 @@ pub struct Summary {
     /// survived to the end, by initial strategy; `None` for a strategy no
     /// initial firm started with.
     pub survival_by_initial_strategy: BTreeMap<String, Option<f64>>,
+    /// Share of the alive firms holding each strategy at the end minus
+    /// the share of the initial firms that started with it: how far a
+    /// strategy spread (or shrank) through adaptation, entry and exit.
+    pub strategy_share_gain: BTreeMap<String, f64>,
     /// Firm-months by the strategy held in the month (all firms).
     pub firm_months_by_held_strategy: BTreeMap<String, u64>,
     /// Profit per firm-month by the strategy held in the month (all firms;
@@ -149,6 +153,9 @@ impl Summary {
                 format!("survival_{k}"),
                 or_nan(self.survival_by_initial_strategy.get(k)),
             ));
+        }
+        for (k, v) in &self.strategy_share_gain {
+            out.push((format!("strategy_share_gain_{k}"), *v));
         }
         for s in Strategy::ALL {
             let k = s.name();
@@ -339,6 +346,26 @@ impl Summary {
                 .into_iter()
                 .map(|(k, (a, n))| (k, (n > 0).then(|| a as f64 / n as f64)))
                 .collect(),
+            strategy_share_gain: {
+                let alive = sim.alive().len().max(1) as f64;
+                let initial = initial_count.max(1) as f64;
+                Strategy::ALL
+                    .iter()
+                    .map(|&st| {
+                        let now = sim
+                            .alive()
+                            .iter()
+                            .filter(|&&id| sim.firms()[id as usize].strategy == st)
+                            .count() as f64;
+                        let start = sim
+                            .firms()
+                            .iter()
+                            .filter(|f| f.id < initial_count && f.initial_strategy == st)
+                            .count() as f64;
+                        (st.name().to_string(), now / alive - start / initial)
+                    })
+                    .collect()
+            },
             firm_months_by_held_strategy: Strategy::ALL
                 .iter()
                 .map(|&s| (s.name().to_string(), t.firm_months[s as usize]))
