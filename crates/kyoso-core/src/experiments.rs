@@ -683,22 +683,53 @@ pub const EXPERIMENTS: &[Experiment] = &[
     Experiment {
         name: "waiting-loses",
         claims: "C8",
-        claim: "In a smaller, fiercer market than at home, waiting means losing: firms that enter early hold more of the market than firms that enter late.",
+        claim: "In a smaller, fiercer market than at home, waiting means losing: firms that enter early hold more of the market than firms that enter late, because shares are sticky.",
         sets: &[],
-        vary: &[],
+        // Point 0: inertia and R&D on; 1: inertia on, no R&D; 2: inertia
+        // off, R&D on; 3: neither. Without R&D, capability does not
+        // accumulate, so what is left of the early entrants' lead is
+        // stickiness (and selection).
+        vary: &[
+            "mechanisms.inertia=true,false",
+            "mechanisms.innovation=true,false",
+        ],
         reps: 30,
         presets: &[],
         points: &[],
-        tests: &[Check {
-            test: Test::Paired {
-                label: "entrants of the first third of the run end with more share than entrants of the last third",
-                a: "entrant_share_early",
-                b: "entrant_share_late",
+        tests: &[
+            Check {
+                test: Test::PositiveAt {
+                    label: "with every mechanism on, entrants of the first third end with more share than entrants of the last third",
+                    metric: "entrant_share_gap",
+                    point: 0,
+                },
+                falsifier: "early entrants ending with no more share than late entrants",
+                control: &["mechanisms.inertia=false"],
+                control_reason: "no share inertia: shares jump to their target, so arriving first holds nothing",
             },
-            falsifier: "early entrants ending with no more share than late entrants",
-            control: &["mechanisms.inertia=false"],
-            control_reason: "no share inertia: shares jump to their target, so arriving first holds nothing",
-        }],
+            Check {
+                test: Test::Contrast {
+                    label: "share inertia widens the early entrants' lead when capability cannot accumulate (inertia on vs off, no R&D)",
+                    metric: "entrant_share_gap",
+                    high: 1,
+                    low: 3,
+                },
+                falsifier: "no wider early-entrant lead with share inertia than without",
+                control: &["mechanisms.inertia=false"],
+                control_reason: "no share inertia in either condition",
+            },
+            Check {
+                test: Test::Contrast {
+                    label: "accumulated capability widens the early entrants' lead (R&D on vs off, inertia on)",
+                    metric: "entrant_share_gap",
+                    high: 0,
+                    low: 1,
+                },
+                falsifier: "no wider early-entrant lead with R&D than without",
+                control: &["mechanisms.innovation=false"],
+                control_reason: "no R&D in either condition",
+            },
+        ],
     },
     Experiment {
         name: "regions",

@@ -254,7 +254,7 @@ fn run_condition(
             None => dir.join("sweep"),
         };
         let mut sweep = SweepRequest::new(SweepModel::SilentRivalry, inputs, reps, &out);
-        sweep.vary = e.vary.iter().map(|s| s.to_string()).collect();
+        sweep.vary = e.vary.iter().map(|v| pin_axis(v, sets)).collect();
         sweep.design = design.clone();
         sweep.jobs = request.jobs;
         sweep.resume = request.resume && out.exists();
@@ -294,6 +294,24 @@ fn run_condition(
         sweep_points,
         sweep_ids,
     })
+}
+
+/// A grid axis `key=v1,v2,…` with every value replaced by the value an
+/// assignment of `sets` gives its key, if any (so a control that switches
+/// a varied key off reaches every design point, and the points keep their
+/// numbers); else the axis unchanged.
+fn pin_axis(axis: &str, sets: &[String]) -> String {
+    let key = key_of(axis);
+    let Some(value) = sets
+        .iter()
+        .rev()
+        .find(|s| key_of(s) == key)
+        .and_then(|s| s.split_once('=').map(|(_, v)| v.trim().to_string()))
+    else {
+        return axis.to_string();
+    };
+    let count = kyoso_core::sweep::parse_vary(axis).map_or(1, |a| a.1.len());
+    format!("{key}={}", vec![value; count].join(","))
 }
 
 /// The CSV of an experiment's explicit points (a header of their keys, a

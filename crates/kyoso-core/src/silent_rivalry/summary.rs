@@ -134,6 +134,15 @@ impl Summary {
         for (k, v) in &self.entrant_share_by_cohort {
             out.push((format!("entrant_share_{k}"), v.unwrap_or(f64::NAN)));
         }
+        // Early minus late entrants' share (claim C8); missing with either.
+        let cohort = |k: &str| self.entrant_share_by_cohort.get(k).copied().flatten();
+        out.push((
+            "entrant_share_gap".into(),
+            match (cohort("early"), cohort("late")) {
+                (Some(e), Some(l)) => e - l,
+                _ => f64::NAN,
+            },
+        ));
         for (k, v) in &self.firms_alive_by_origin {
             out.push((format!("firms_alive_{k}"), *v as f64));
         }
