@@ -462,3 +462,39 @@ fn a_robustness_map_is_the_same_for_any_thread_count() {
     let effects = fs::read_to_string(one.join("robustness/effects.csv")).unwrap();
     assert_eq!(effects.lines().count(), 1 + 6 * 3);
 }
+
+#[test]
+fn the_suite_with_robustness_maps_shows_the_supported_share_of_every_test() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("suite");
+    kyoso()
+        .args([
+            "experiment",
+            "run",
+            "all",
+            "--reps",
+            "2",
+            "--ticks",
+            "6",
+            "--robustness",
+            "2",
+            "--robustness-reps",
+            "2",
+            "--no-controls",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "supported across the robustness map",
+        ));
+    let suite: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("verdicts.json")).unwrap()).unwrap();
+    for l in suite["tests"].as_array().unwrap() {
+        let share = l["robustness_share_supported"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&share), "{l}");
+        assert!(l["control_verdict"].is_null(), "controls were not run");
+    }
+}

@@ -1203,6 +1203,9 @@ pub struct SuiteLine {
     pub verdict: &'static str,
     pub control_verdict: Option<&'static str>,
     pub control_changes_the_verdict: Option<bool>,
+    /// With `--robustness`: the share of the map's points where the test
+    /// is supported.
+    pub robustness_share_supported: Option<f64>,
 }
 
 /// A finished suite.
@@ -1265,19 +1268,19 @@ pub fn run_suite(
         one.resume = request.resume && one.out.exists();
         experiments.push(run_experiment(&one, monitor)?);
     }
-    let all: Vec<(&ExperimentOutcome, &TestResult)> = experiments
+    let all: Vec<(&ExperimentOutcome, usize, &TestResult)> = experiments
         .iter()
-        .flat_map(|o| o.results.iter().map(move |r| (o, r)))
+        .flat_map(|o| o.results.iter().enumerate().map(move |(k, r)| (o, k, r)))
         .collect();
     let suite_p = kyoso_core::inference::holm(
         &all.iter()
-            .map(|(_, r)| r.verdict.p_value)
+            .map(|(_, _, r)| r.verdict.p_value)
             .collect::<Vec<_>>(),
     );
     let lines: Vec<SuiteLine> = all
         .iter()
         .zip(suite_p)
-        .map(|((o, r), p)| {
+        .map(|((o, k, r), p)| {
             let v = &r.verdict;
             SuiteLine {
                 experiment: o.experiment.name,
@@ -1293,6 +1296,10 @@ pub fn run_suite(
                 verdict: rejudge(&r.check.test, v, p).name(),
                 control_verdict: r.control.as_ref().map(|c| c.verdict.outcome.name()),
                 control_changes_the_verdict: r.control.as_ref().map(|c| c.changes),
+                robustness_share_supported: o
+                    .robustness
+                    .as_ref()
+                    .map(|map| map.tests[*k].shares()[0]),
             }
         })
         .collect();
@@ -1327,9 +1334,16 @@ fn suite_markdown(lines: &[SuiteLine], controls: bool) -> String {
         "**Rule.** {RULE} Here the p-values are adjusted over all {} tests of the suite.\n",
         lines.len()
     );
+    let robust = lines.iter().any(|l| l.robustness_share_supported.is_some());
     let _ = writeln!(
         s,
-        "| experiment | claims | test | effect [95 % CI] | p (Holm, suite) | verdict | control changes it |\n|---|---|---|---|---|---|---|"
+        "| experiment | claims | test | effect [95 % CI] | p (Holm, suite) | verdict | control changes it |{}\n|---|---|---|---|---|---|---|{}",
+        if robust {
+            " supported across the robustness map |"
+        } else {
+            ""
+        },
+        if robust { "---|" } else { "" }
     );
     for l in lines {
         let ci = match (l.ci95_low, l.ci95_high) {
@@ -1341,9 +1355,14 @@ fn suite_markdown(lines: &[SuiteLine], controls: bool) -> String {
             (true, Some(true)) => "yes",
             (true, Some(false)) => "**no**",
         };
+        let map = match (robust, l.robustness_share_supported) {
+            (true, Some(share)) => format!(" {:.0} % |", share * 100.0),
+            (true, None) => " — |".into(),
+            _ => String::new(),
+        };
         let _ = writeln!(
             s,
-            "| `{}` | {} | {} | {}{ci} | {} | **{}** | {control} |",
+            "| `{}` | {} | {} | {}{ci} | {} | **{}** | {control} |{map}",
             l.experiment,
             l.claims,
             l.test,
