@@ -640,43 +640,52 @@ pub const EXPERIMENTS: &[Experiment] = &[
     Experiment {
         name: "business-logic",
         claims: "C2",
-        claim: "Risky information is not shared; help follows business logic, not nationality: calibrated firms share with firms that are not their direct rivals, and as much with other origins as with their own.",
+        claim: "Help follows business logic, not nationality: firms that trust by evidence share with those who prove trustworthy, whatever their origin, and stop sharing with those who do not.",
         sets: &[],
         vary: &[],
-        reps: 20,
+        reps: 30,
         presets: &[],
-        points: &[],
+        // Point 0: the default market. Point 1: every LOCAL and OTHER firm
+        // (and newcomer) is guarded, never sharing; only JP firms can be
+        // trusted. What calibrated JP firms do then is learned, not given
+        // by a rule: their rule reads trust, and trust follows what they
+        // see. (That calibrated firms never share with direct rivals
+        // follows from the rule; a unit test checks it, not this suite.)
+        points: &[
+            &[
+                "origins.LOCAL.strategy_mix={calibrated=0.3,guarded=0.2,open=0.1,opportunist=0.1,reciprocal=0.3}",
+                "origins.LOCAL.newcomer_mix={calibrated=0.3,guarded=0.2,open=0.1,opportunist=0.1,reciprocal=0.3}",
+                "origins.OTHER.strategy_mix={calibrated=0.3,guarded=0.2,opportunist=0.2,reciprocal=0.3}",
+                "origins.OTHER.newcomer_mix={calibrated=0.3,guarded=0.2,opportunist=0.2,reciprocal=0.3}",
+            ],
+            &[
+                "origins.LOCAL.strategy_mix={guarded=1.0}",
+                "origins.LOCAL.newcomer_mix={guarded=1.0}",
+                "origins.OTHER.strategy_mix={guarded=1.0}",
+                "origins.OTHER.newcomer_mix={guarded=1.0}",
+            ],
+        ],
         tests: &[
             Check {
-                test: Test::Paired {
-                    label: "calibrated firms share more with other segments than with direct rivals",
-                    a: "sharing_rate_calibrated_cross_segment",
-                    b: "sharing_rate_calibrated_same_segment",
+                test: Test::PositiveAt {
+                    label: "when only fellow nationals ever share, calibrated JP firms share more with them than with the others (in-group minus out-group sharing rate)",
+                    metric: "sharing_gap_calibrated",
+                    point: 1,
                 },
-                falsifier: "calibrated firms sharing no more with other segments than with direct rivals",
-                control: &["market.omega_cross=1"],
-                control_reason: "firms of other segments are as much rivals as those of the same segment",
+                falsifier: "calibrated firms sharing no less with origins whose firms never share back",
+                control: &["trust.calibrated.prior_weight=1000000"],
+                control_reason: "calibrated firms never learn: their trust stays at its prior",
             },
             Check {
-                test: Test::Equivalent {
-                    label: "calibrated firms share as much with other origins as with their own (within 5 points)",
-                    a: "sharing_rate_calibrated_in_group",
-                    b: "sharing_rate_calibrated_out_group",
-                    margin: 0.05,
+                test: Test::Contrast {
+                    label: "calibrated firms' in-group preference opens when the other origins stop sharing (guarded others vs the default)",
+                    metric: "sharing_gap_calibrated",
+                    high: 1,
+                    low: 0,
                 },
-                falsifier: "calibrated firms' in- and out-group sharing rates differing by 5 points or more",
-                control: &["mechanisms.in_group_prior=false"],
-                control_reason: "no in-group prior for any strategy",
-            },
-            Check {
-                test: Test::Paired {
-                    label: "naive in-group firms, by contrast, share more with their own origin",
-                    a: "sharing_rate_naive_ingroup_in_group",
-                    b: "sharing_rate_naive_ingroup_out_group",
-                },
-                falsifier: "naive in-group firms sharing no more with their own origin",
-                control: &["mechanisms.in_group_prior=false"],
-                control_reason: "no in-group prior for any strategy",
+                falsifier: "no larger in-group preference of calibrated firms when the others never share",
+                control: &["trust.calibrated.prior_weight=1000000"],
+                control_reason: "calibrated firms never learn: their trust stays at its prior",
             },
         ],
     },

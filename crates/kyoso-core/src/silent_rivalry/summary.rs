@@ -134,6 +134,16 @@ impl Summary {
         for (k, v) in &self.entrant_share_by_cohort {
             out.push((format!("entrant_share_{k}"), v.unwrap_or(f64::NAN)));
         }
+        // Calibrated firms' in-group minus out-group sharing rate (claim
+        // C2); missing with either.
+        let rate = |k: &str| self.sharing_rates.get(k).copied().flatten();
+        out.push((
+            "sharing_gap_calibrated".into(),
+            match (rate("calibrated_in_group"), rate("calibrated_out_group")) {
+                (Some(i), Some(o)) => i - o,
+                _ => f64::NAN,
+            },
+        ));
         // Early minus late entrants' share (claim C8); missing with either.
         let cohort = |k: &str| self.entrant_share_by_cohort.get(k).copied().flatten();
         out.push((
@@ -205,6 +215,8 @@ impl Summary {
             "entrant_share_",
             "partnership_duration_mean",
             "expectation_gap_",
+            "sharing_gap_",
+            "entrant_share_gap",
         ]
         .iter()
         .any(|p| metric.starts_with(p))
