@@ -261,7 +261,7 @@ fn compared_design_points_share_seeds_replication_by_replication() {
 /// they do not isolate the mechanism they name (issue 15 redesigns them).
 /// The suite test checks that each still behaves so; when a redesign
 /// fixes one, remove it here.
-const KNOWN_UNISOLATED: [(&str, usize, &str); 4] = [
+const KNOWN_UNISOLATED: [(&str, usize, &str); 3] = [
     (
         "rivalry-lifts-industry",
         0,
@@ -276,11 +276,6 @@ const KNOWN_UNISOLATED: [(&str, usize, &str); 4] = [
         "waiting-loses",
         0,
         "the lead is mostly accumulated capability: 91 % of it stays without share inertia",
-    ),
-    (
-        "regions",
-        1,
-        "the JP share gap stays with equal firm counts: other preset parameters make it",
     ),
 ];
 

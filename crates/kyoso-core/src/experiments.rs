@@ -743,7 +743,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
     Experiment {
         name: "regions",
         claims: "C10",
-        claim: "Regions differ (China, Southeast Asia, North America's West Coast): where withholding is seldom noticed (China) the illusion of in-group help is stronger than where it is often noticed (US West Coast).",
+        claim: "Regions differ (China, Southeast Asia, North America's West Coast): where withholding is seldom noticed (China) the illusion of in-group help is stronger than where it is often noticed (US West Coast), and where the expatriate network is tight (Southeast Asia) its firms do better.",
         sets: &[],
         vary: &[],
         reps: 20,
@@ -763,18 +763,14 @@ pub const EXPERIMENTS: &[Experiment] = &[
             },
             Check {
                 test: Test::Contrast {
-                    label: "expatriate (JP) firms hold a larger market share in southeast-asia than in us-west-coast",
-                    metric: "market_share_JP",
+                    label: "expatriate (JP) firms hold more market per firm in southeast-asia than in us-west-coast (share over JP's fraction of the firms)",
+                    metric: "market_share_per_firm_JP",
                     high: 1,
                     low: 2,
                 },
-                falsifier: "JP firms holding no larger share in southeast-asia",
-                control: &[
-                    "origins.JP.firms=30",
-                    "origins.LOCAL.firms=20",
-                    "origins.OTHER.firms=10",
-                ],
-                control_reason: "the same firm counts by origin in every region",
+                falsifier: "JP firms holding no more share per firm in southeast-asia, once the presets' firm counts are divided out",
+                control: &["encounters.homophily=0"],
+                control_reason: "no expatriate network: encounters are drawn from all firms alike",
             },
         ],
     },

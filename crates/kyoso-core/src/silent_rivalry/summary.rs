@@ -159,6 +159,20 @@ impl Summary {
         for (k, v) in &self.market_share_by_origin {
             out.push((format!("market_share_{k}"), *v));
         }
+        // An origin's share over its fraction of the alive firms: 1 when
+        // its firms hold an average firm's share (claim C10, normalised
+        // for firm counts); missing when it has no firm left.
+        for (k, v) in &self.market_share_by_origin {
+            let firms = self.firms_alive_by_origin.get(k).copied().unwrap_or(0);
+            out.push((
+                format!("market_share_per_firm_{k}"),
+                if firms == 0 {
+                    f64::NAN
+                } else {
+                    v / (firms as f64 / self.firms_alive as f64)
+                },
+            ));
+        }
         for (k, v) in &self.firms_alive_by_strategy {
             out.push((format!("firms_alive_{k}"), *v as f64));
         }
@@ -216,6 +230,7 @@ impl Summary {
             "partnership_duration_mean",
             "expectation_gap_",
             "sharing_gap_",
+            "market_share_per_firm_",
             "entrant_share_gap",
         ]
         .iter()
