@@ -2374,6 +2374,7 @@ fn assert_finite(v: &serde_json::Value, path: &str) {
                 ".entrant_share_by_cohort.",
                 ".partnership_duration_mean",
                 ".expectation_gap_",
+                ".trust_in_",
             ]
             .iter()
             .any(|p| path.contains(p)) => {}

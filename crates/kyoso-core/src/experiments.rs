@@ -413,14 +413,16 @@ pub const EXPERIMENTS: &[Experiment] = &[
                 control: &["mechanisms.veneer=false"],
                 control_reason: "no veneer: every withholding and leak is seen whatever the detection parameter",
             },
+            // Not "fewer betrayals are detected at low detection": that is
+            // the parameter itself. What the firms come to believe is not.
             Check {
                 test: Test::Contrast {
-                    label: "betrayals by opportunist partners are caught less often at detection 0.05 than at 0.95 (fewer detected)",
-                    metric: "betrayals_detected",
-                    high: 4,
-                    low: 0,
+                    label: "opportunists stay more trusted at detection 0.05 than at 0.95 (mean trust held in them at the end)",
+                    metric: "trust_in_opportunists",
+                    high: 0,
+                    low: 4,
                 },
-                falsifier: "no fewer betrayals detected at low detection",
+                falsifier: "opportunists no more trusted when withholding is rarely detected",
                 control: &["mechanisms.veneer=false"],
                 control_reason: "no veneer: every withholding and leak is seen whatever the detection parameter",
             },

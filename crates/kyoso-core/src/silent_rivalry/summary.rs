@@ -56,6 +56,11 @@ pub struct Summary {
     /// survived to the end, by initial strategy; `None` for a strategy no
     /// initial firm started with.
     pub survival_by_initial_strategy: BTreeMap<String, Option<f64>>,
+    /// At the end, mean trust held in alive opportunists, and in the other
+    /// alive firms, over every pair that has met (claim C3: how well the
+    /// veneer keeps opportunists trusted); `None` without such a pair.
+    pub trust_in_opportunists: Option<f64>,
+    pub trust_in_others: Option<f64>,
     /// Share of the alive firms holding each strategy at the end minus
     /// the share of the initial firms that started with it: how far a
     /// strategy spread (or shrank) through adaptation, entry and exit.
@@ -187,6 +192,14 @@ impl Summary {
                 or_nan(self.survival_by_initial_strategy.get(k)),
             ));
         }
+        out.push((
+            "trust_in_opportunists".into(),
+            self.trust_in_opportunists.unwrap_or(f64::NAN),
+        ));
+        out.push((
+            "trust_in_others".into(),
+            self.trust_in_others.unwrap_or(f64::NAN),
+        ));
         for (k, v) in &self.strategy_share_gain {
             out.push((format!("strategy_share_gain_{k}"), *v));
         }
@@ -231,6 +244,7 @@ impl Summary {
             "expectation_gap_",
             "sharing_gap_",
             "market_share_per_firm_",
+            "trust_in_",
             "entrant_share_gap",
         ]
         .iter()
@@ -294,6 +308,30 @@ impl Summary {
             .filter(|f| f.id < initial_count)
             .map(|f| f.initial_capability)
             .collect();
+        // Mean trust held in alive opportunists and in other alive firms.
+        let trust_in = {
+            let (mut opp, mut others) = ((0.0, 0u64), (0.0, 0u64));
+            for (lo, hi, _, _) in sim.trust_pairs() {
+                for (truster, trustee) in [(lo, hi), (hi, lo)] {
+                    let (a, b) = (
+                        &sim.firms()[truster as usize],
+                        &sim.firms()[trustee as usize],
+                    );
+                    if !a.alive() || !b.alive() {
+                        continue;
+                    }
+                    let bucket = if b.strategy == Strategy::Opportunist {
+                        &mut opp
+                    } else {
+                        &mut others
+                    };
+                    bucket.0 += sim.trust(truster, trustee);
+                    bucket.1 += 1;
+                }
+            }
+            let mean = |(sum, n): (f64, u64)| (n > 0).then(|| sum / n as f64);
+            (mean(opp), mean(others))
+        };
         Summary {
             ticks: sim.ticks_done(),
             firms_ever: sim.firms().len() as u64,
@@ -382,6 +420,8 @@ impl Summary {
                 .into_iter()
                 .map(|(k, (a, n))| (k, (n > 0).then(|| a as f64 / n as f64)))
                 .collect(),
+            trust_in_opportunists: trust_in.0,
+            trust_in_others: trust_in.1,
             strategy_share_gain: {
                 let alive = sim.alive().len().max(1) as f64;
                 let initial = initial_count.max(1) as f64;
