@@ -510,35 +510,13 @@ fn discover(a: &DiscoverArgs) -> Result<(), Failure> {
 const RUN_ENTRIES: [&str; 4] = ["design.csv", "design.csv.json", "sweep", "analysis"];
 
 fn check_run_folder(out: &Path, resume: bool) -> Result<(), Failure> {
-    if kyoso_io::folder::check_folder_can_exist(out).is_err() || (out.exists() && !out.is_dir()) {
-        return Err(Failure::input(format!(
-            "{}: exists and is not a folder (or lies under a file)",
-            out.display()
-        )));
-    }
-    let Ok(entries) = std::fs::read_dir(out) else {
-        return Ok(());
-    };
-    let names: Vec<String> = entries
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    if names.is_empty() {
-        return Ok(());
-    }
-    if !resume {
-        return Err(Failure::input(format!(
-            "{}: folder exists and is not empty; use --resume to continue that exploration, or another --out",
-            out.display()
-        )));
-    }
-    if let Some(other) = names.iter().find(|n| !RUN_ENTRIES.contains(&n.as_str())) {
-        return Err(Failure::input(format!(
-            "{}: --resume: `{other}` is not something `kyoso explore run` writes; this is not an exploration folder",
-            out.display()
-        )));
-    }
-    Ok(())
+    Ok(kyoso_engine::check_work_folder(
+        out,
+        resume,
+        "an exploration",
+        "`kyoso explore run`",
+        |n| RUN_ENTRIES.contains(&n),
+    )?)
 }
 
 fn explore_run(a: &RunArgs) -> Result<(), Failure> {

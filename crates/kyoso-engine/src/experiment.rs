@@ -149,43 +149,14 @@ pub fn find(name: &str) -> Result<&'static Experiment, EngineError> {
 /// holds only what an experiment writes. Nothing is written into a
 /// user's folder or another command's output.
 pub fn check_out(out: &Path, resume: bool) -> Result<(), EngineError> {
-    if kyoso_io::folder::check_folder_can_exist(out).is_err() || (out.exists() && !out.is_dir()) {
-        return Err(EngineError::input(format!(
-            "{}: exists and is not a folder (or lies under a file)",
-            out.display()
-        )));
-    }
-    let Ok(entries) = std::fs::read_dir(out) else {
-        return Ok(());
-    };
-    let names: Vec<String> = entries
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    if names.is_empty() {
-        return Ok(());
-    }
-    if !resume {
-        return Err(EngineError::input(format!(
-            "{}: folder exists and is not empty; use --resume to continue that experiment, or another --out",
-            out.display()
-        )));
-    }
-    let ours = |n: &str| {
+    crate::check_work_folder(out, resume, "an experiment", "an experiment", |n| {
         n == "sweep"
             || n.starts_with("sweep-")
             || n.starts_with("control-")
             || n == "robustness"
             || n == "design.csv"
             || ["verdicts.json", "report.md", "report.html", "figures"].contains(&n)
-    };
-    if let Some(other) = names.iter().find(|n| !ours(n)) {
-        return Err(EngineError::input(format!(
-            "{}: --resume: `{other}` is not something an experiment writes; this is not an experiment folder",
-            out.display()
-        )));
-    }
-    Ok(())
+    })
 }
 
 /// The runs of one condition (the base, or a control): one sweep, or
@@ -1227,34 +1198,10 @@ pub fn run_suite(
 ) -> Result<SuiteOutcome, EngineError> {
     let out = &request.out;
     // The suite folder holds the experiments' folders and its summary.
-    if kyoso_io::folder::check_folder_can_exist(out).is_err() || (out.exists() && !out.is_dir()) {
-        return Err(EngineError::input(format!(
-            "{}: exists and is not a folder (or lies under a file)",
-            out.display()
-        )));
-    }
-    if let Ok(entries) = std::fs::read_dir(out) {
-        let names: Vec<String> = entries
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        let ours = |n: &str| {
-            EXPERIMENTS.iter().any(|e| e.name == n)
-                || ["verdicts.json", "report.md", "report.html"].contains(&n)
-        };
-        if !names.is_empty() && !request.resume {
-            return Err(EngineError::input(format!(
-                "{}: folder exists and is not empty; use --resume to continue that suite, or another --out",
-                out.display()
-            )));
-        }
-        if let Some(other) = names.iter().find(|n| !ours(n)) {
-            return Err(EngineError::input(format!(
-                "{}: --resume: `{other}` is not something a suite run writes",
-                out.display()
-            )));
-        }
-    }
+    crate::check_work_folder(out, request.resume, "a suite", "a suite run", |n| {
+        EXPERIMENTS.iter().any(|e| e.name == n)
+            || ["verdicts.json", "report.md", "report.html"].contains(&n)
+    })?;
     for s in &request.sets {
         kyoso_core::ScenarioBuilder::new()
             .set(s)

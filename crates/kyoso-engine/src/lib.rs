@@ -13,6 +13,50 @@ pub mod sweep;
 
 pub use scenario::{SCENARIO_FILE_LIMIT, ScenarioFile, ScenarioInputs};
 
+/// Checks the folder a resumable command works in: absent, empty, or
+/// (with `resume`) one that holds only entries `ours` accepts, so nothing
+/// is written into a user's folder or another command's output. `kind` is
+/// what the folder holds, with its article ("an experiment"), and
+/// `writer` the command ("`kyoso explore run`").
+pub fn check_work_folder(
+    out: &std::path::Path,
+    resume: bool,
+    kind: &str,
+    writer: &str,
+    ours: impl Fn(&str) -> bool,
+) -> Result<(), EngineError> {
+    if kyoso_io::folder::check_folder_can_exist(out).is_err() || (out.exists() && !out.is_dir()) {
+        return Err(EngineError::input(format!(
+            "{}: exists and is not a folder (or lies under a file)",
+            out.display()
+        )));
+    }
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return Ok(());
+    };
+    let names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    let noun = kind.split_once(' ').map_or(kind, |(_, n)| n);
+    if !resume {
+        return Err(EngineError::input(format!(
+            "{}: folder exists and is not empty; use --resume to continue that {noun}, or another --out",
+            out.display()
+        )));
+    }
+    if let Some(other) = names.iter().find(|n| !ours(n)) {
+        return Err(EngineError::input(format!(
+            "{}: --resume: `{other}` is not something {writer} writes; this is not {kind} folder",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
 /// What went wrong, and so which exit status a command line gives.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
