@@ -2375,6 +2375,7 @@ fn assert_finite(v: &serde_json::Value, path: &str) {
                 ".partnership_duration_mean",
                 ".expectation_gap_",
                 ".trust_in_",
+                ".exit_hazard_",
             ]
             .iter()
             .any(|p| path.contains(p)) => {}

@@ -540,11 +540,11 @@ pub const EXPERIMENTS: &[Experiment] = &[
             },
             Check {
                 test: Test::Paired {
-                    label: "calibrated JP firms survive more often than their naive in-group twins",
-                    a: "survival_calibrated",
-                    b: "survival_naive_ingroup",
+                    label: "calibrated JP firms leave the market less often per month than their naive in-group twins (exit hazard, naive minus calibrated)",
+                    a: "exit_hazard_initial_naive_ingroup",
+                    b: "exit_hazard_initial_calibrated",
                 },
-                falsifier: "calibrated firms surviving no more often than naive in-group firms of the same cohort",
+                falsifier: "calibrated firms exiting per firm-month no less often than naive in-group firms of the same cohort",
                 control: &["mechanisms.sharing=false"],
                 control_reason: "no encounters and no sharing: the two strategies no longer act differently",
             },

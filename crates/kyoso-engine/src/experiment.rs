@@ -74,7 +74,8 @@ pub struct ControlResult {
     /// Whether the control's verdict differs from the test's.
     pub changes: bool,
     /// The control's effect over the test's: how much of the effect
-    /// remains with the mechanism off (`None` without both effects).
+    /// remains with the mechanism off (`None` without both effects, or
+    /// when the test's verdict is not decisive).
     pub effect_kept: Option<f64>,
 }
 
@@ -357,8 +358,11 @@ pub fn run_experiment(
             let family: Vec<Test> = members.iter().map(|&i| tests[i].clone()).collect();
             let found = verdicts(&family, &data.runs()).map_err(EngineError::runtime)?;
             for (&i, v) in members.iter().zip(found) {
+                // Only a decisive effect has a share worth stating.
+                let decisive =
+                    matches!(main[i].outcome, Outcome::Supported | Outcome::NotSupported);
                 let effect_kept = match (v.effect, main[i].effect) {
-                    (Some(c), Some(m)) if m != 0.0 => Some(c / m),
+                    (Some(c), Some(m)) if decisive && m != 0.0 => Some(c / m),
                     _ => None,
                 };
                 under_control[i] = Some(ControlResult {

@@ -316,6 +316,9 @@ pub struct Totals {
     /// The same for initial firms only (ids below the initial count).
     pub initial_firm_months: [u64; Strategy::COUNT],
     pub initial_firm_month_profit: [f64; Strategy::COUNT],
+    /// Exits by the strategy held when leaving: all firms, initial firms.
+    pub exits_by_held_strategy: [u64; Strategy::COUNT],
+    pub initial_exits_by_held_strategy: [u64; Strategy::COUNT],
 }
 
 /// Mean of a sum over n, 0 when n is 0 (outputs never hold NaN).

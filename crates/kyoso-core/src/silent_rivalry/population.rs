@@ -194,6 +194,7 @@ impl Simulation {
             return;
         }
         let now = self.tick;
+        let initial_count: u32 = self.params.origin_firms.iter().sum();
         let leaving: Vec<FirmId> = self
             .alive
             .iter()
@@ -210,6 +211,11 @@ impl Simulation {
             self.outside_share[f.segment as usize] += f.share;
             let cash = f.cash;
             f.share = 0.0;
+            let (strategy, initial) = (f.strategy as usize, id < initial_count);
+            self.totals.exits_by_held_strategy[strategy] += 1;
+            if initial {
+                self.totals.initial_exits_by_held_strategy[strategy] += 1;
+            }
             self.counters.exits += 1;
             self.event(EventKind::Exit, id, None, "negative_cash", Some(cash));
         }

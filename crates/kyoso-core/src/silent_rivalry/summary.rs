@@ -73,6 +73,9 @@ pub struct Summary {
     pub profit_rate_by_held_strategy: BTreeMap<String, Option<f64>>,
     /// The same among initial firms only (a matched cohort).
     pub profit_rate_initial_by_held_strategy: BTreeMap<String, Option<f64>>,
+    /// Exits per firm-month by the strategy held (the monthly hazard of
+    /// exit), among initial firms; `None` without a firm-month.
+    pub exit_hazard_initial_by_held_strategy: BTreeMap<String, Option<f64>>,
     /// Initial firms' profit per firm-month held calibrated minus held
     /// naive in-group (claim C9 on a matched cohort); `None` if either has
     /// no firm-month.
@@ -220,6 +223,10 @@ impl Summary {
                 format!("profit_rate_initial_{k}"),
                 or_nan(self.profit_rate_initial_by_held_strategy.get(k)),
             ));
+            out.push((
+                format!("exit_hazard_initial_{k}"),
+                or_nan(self.exit_hazard_initial_by_held_strategy.get(k)),
+            ));
         }
         out.push((
             "profit_rate_calibrated_minus_naive_ingroup".into(),
@@ -236,6 +243,7 @@ impl Summary {
     pub fn may_be_missing(metric: &str) -> bool {
         [
             "profit_rate_",
+            "exit_hazard_",
             "total_profit_",
             "survival_",
             "sharing_rate_",
@@ -463,6 +471,19 @@ impl Summary {
                     (
                         s.name().to_string(),
                         rate(t.initial_firm_month_profit[i], t.initial_firm_months[i]),
+                    )
+                })
+                .collect(),
+            exit_hazard_initial_by_held_strategy: Strategy::ALL
+                .iter()
+                .map(|&s| {
+                    let i = s as usize;
+                    (
+                        s.name().to_string(),
+                        rate(
+                            t.initial_exits_by_held_strategy[i] as f64,
+                            t.initial_firm_months[i],
+                        ),
                     )
                 })
                 .collect(),
