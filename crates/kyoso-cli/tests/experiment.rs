@@ -299,6 +299,15 @@ fn the_suite_runs_every_control_and_adjusts_over_every_test() {
         if let (Some(pe), Some(ps)) = (pe, ps) {
             assert!(ps >= pe - 1e-15, "{l}");
         }
+        // The suite-adjusted interval holds the raw one, and every test has a unit.
+        if let (Some(lo), Some(alo)) = (l["ci95_low"].as_f64(), l["ci_suite_low"].as_f64()) {
+            assert!(
+                alo <= lo
+                    && l["ci_suite_high"].as_f64().unwrap() >= l["ci95_high"].as_f64().unwrap(),
+                "{l}"
+            );
+        }
+        assert!(!l["unit"].as_str().unwrap().is_empty());
     }
     for name in [
         "illusion",

@@ -47,6 +47,8 @@ pub struct Experiment {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Check {
     pub test: Test,
+    /// The effect's unit, for reports.
+    pub unit: &'static str,
     /// The result that would make the claim fail in the model.
     pub falsifier: &'static str,
     /// The negative control: overrides (`key=value`) that switch the
@@ -136,6 +138,18 @@ pub struct Verdict {
     /// Whether the estimate pairs observations (within runs or by replication).
     pub paired: bool,
     pub outcome: Outcome,
+    /// The estimate itself (standard error, degrees of freedom), for
+    /// intervals at other levels, such as a family's adjusted ones.
+    pub estimate: Option<Estimate>,
+}
+
+impl Verdict {
+    /// The two-sided interval adjusted for a family of `m` tests
+    /// (Bonferroni: level 1 − 0.05/m, simultaneous and conservative).
+    pub fn adjusted_interval(&self, m: usize) -> Option<(f64, f64)> {
+        self.estimate
+            .map(|e| e.interval(1.0 - ALPHA / m.max(1) as f64))
+    }
 }
 
 /// One run as the tests see it: (design point, replication, metric values;
@@ -315,6 +329,7 @@ pub fn verdicts(tests: &[Test], runs: &Runs<'_>) -> Result<Vec<Verdict>, String>
                     n: 0,
                     paired: e.paired,
                     outcome: Outcome::NoData,
+                    estimate: None,
                 };
             };
             let (lo, hi) = est.interval(0.95);
@@ -342,6 +357,7 @@ pub fn verdicts(tests: &[Test], runs: &Runs<'_>) -> Result<Vec<Verdict>, String>
                 n: est.n,
                 paired: e.paired,
                 outcome: result,
+                estimate: Some(est),
             }
         })
         .collect())
@@ -364,6 +380,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     label: "naive in-group firms overestimate in-group help (expectation gap > 0)",
                     metric: "expectation_gap_naive_ingroup",
                 },
+                unit: "trust minus sharing rate",
                 falsifier: "naive firms' in-group trust at or below the in-group sharing they meet (a gap not above 0)",
                 control: &["mechanisms.in_group_prior=false"],
                 control_reason: "no in-group prior: naive firms start from their out-group prior",
@@ -376,6 +393,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     label: "calibrated firms earn more per month than naive in-group firms (initial firms, by the strategy held that month)",
                     metric: "profit_rate_calibrated_minus_naive_ingroup",
                 },
+                unit: "money per firm-month",
                 falsifier: "initial firms earning no more per firm-month while calibrated than while naive in-group",
                 control: &["mechanisms.sharing=false"],
                 control_reason: "no encounters and no sharing: the strategies no longer act differently",
@@ -386,6 +404,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     a: "survival_calibrated",
                     b: "survival_naive_ingroup",
                 },
+                unit: "fraction of initial firms",
                 falsifier: "initial calibrated firms surviving no more often than initial naive in-group firms",
                 control: &["mechanisms.sharing=false"],
                 control_reason: "no encounters and no sharing: the strategies no longer act differently",
@@ -409,6 +428,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     high: 0,
                     low: 4,
                 },
+                unit: "trust minus sharing rate",
                 falsifier: "an expectation gap no larger when withholding is rarely detected",
                 control: &["mechanisms.veneer=false"],
                 control_reason: "no veneer: every withholding and leak is seen whatever the detection parameter",
@@ -422,6 +442,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     high: 0,
                     low: 4,
                 },
+                unit: "trust (probability)",
                 falsifier: "opportunists no more trusted when withholding is rarely detected",
                 control: &["mechanisms.veneer=false"],
                 control_reason: "no veneer: every withholding and leak is seen whatever the detection parameter",
@@ -433,6 +454,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     high: 0,
                     low: 4,
                 },
+                unit: "money",
                 falsifier: "opportunists earning no more when rarely caught",
                 control: &["mechanisms.veneer=false"],
                 control_reason: "no veneer: every withholding and leak is seen whatever the detection parameter",
@@ -462,6 +484,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     high: 0,
                     low: 2,
                 },
+                unit: "utility units",
                 falsifier: "mean capability no higher with more rivals per segment",
                 control: &["mechanisms.innovation=false"],
                 control_reason: "no R&D: nothing innovates and nothing is absorbed for imitation",
@@ -473,6 +496,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     high: 0,
                     low: 2,
                 },
+                unit: "utility units × demand",
                 falsifier: "consumer surplus no higher with more rivals per segment",
                 control: &["mechanisms.innovation=false"],
                 control_reason: "no R&D: nothing innovates and nothing is absorbed for imitation",
@@ -496,6 +520,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     high: 3,
                     low: 0,
                 },
+                unit: "utility units",
                 falsifier: "no higher mean capability with strong escape-competition pressure",
                 control: &["mechanisms.escape_competition=false"],
                 control_reason: "no escape competition: the pressure parameter does nothing",
@@ -507,6 +532,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     high: 3,
                     low: 0,
                 },
+                unit: "utility units × demand",
                 falsifier: "no higher consumer surplus with strong escape-competition pressure",
                 control: &["mechanisms.escape_competition=false"],
                 control_reason: "no escape competition: the pressure parameter does nothing",
@@ -534,6 +560,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     label: "calibrated JP firms earn more per month than their naive in-group twins (initial firms)",
                     metric: "profit_rate_calibrated_minus_naive_ingroup",
                 },
+                unit: "money per firm-month",
                 falsifier: "calibrated firms earning no more per firm-month than naive in-group firms of the same cohort",
                 control: &["mechanisms.sharing=false"],
                 control_reason: "no encounters and no sharing: the two strategies no longer act differently",
@@ -544,6 +571,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     a: "exit_hazard_initial_naive_ingroup",
                     b: "exit_hazard_initial_calibrated",
                 },
+                unit: "exits per firm-month",
                 falsifier: "calibrated firms exiting per firm-month no less often than naive in-group firms of the same cohort",
                 control: &["mechanisms.sharing=false"],
                 control_reason: "no encounters and no sharing: the two strategies no longer act differently",
@@ -585,6 +613,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     metric: "strategy_share_gain_calibrated",
                     point: 0,
                 },
+                unit: "fraction of firms",
                 falsifier: "the calibrated share of firms not growing from 10 %",
                 control: &["mechanisms.sharing=false"],
                 control_reason: "no sharing: the strategies act alike, so only chance moves their shares",
@@ -595,6 +624,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     metric: "strategy_share_gain_calibrated",
                     point: 1,
                 },
+                unit: "fraction of firms",
                 falsifier: "the calibrated share of firms falling from 90 %",
                 control: &["mechanisms.sharing=false"],
                 control_reason: "no sharing: the strategies act alike, so only chance moves their shares",
@@ -622,6 +652,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     high: 0,
                     low: 4,
                 },
+                unit: "months",
                 falsifier: "partnerships among similar cultures lasting no longer",
                 control: &["partnerships.friction_culture=0"],
                 control_reason: "cultural distance adds no friction",
@@ -633,6 +664,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     high: 3,
                     low: 2,
                 },
+                unit: "months",
                 falsifier: "partnerships without a horizon gap lasting no longer",
                 control: &["partnerships.friction_horizon=0"],
                 control_reason: "a horizon gap adds no friction",
@@ -674,6 +706,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     metric: "sharing_gap_calibrated",
                     point: 1,
                 },
+                unit: "sharing rate",
                 falsifier: "calibrated firms sharing no less with origins whose firms never share back",
                 control: &["trust.calibrated.prior_weight=1000000"],
                 control_reason: "calibrated firms never learn: their trust stays at its prior",
@@ -685,6 +718,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     high: 1,
                     low: 0,
                 },
+                unit: "sharing rate",
                 falsifier: "no larger in-group preference of calibrated firms when the others never share",
                 control: &["trust.calibrated.prior_weight=1000000"],
                 control_reason: "calibrated firms never learn: their trust stays at its prior",
@@ -714,6 +748,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     metric: "entrant_share_gap",
                     point: 0,
                 },
+                unit: "fraction of segment demand",
                 falsifier: "early entrants ending with no more share than late entrants",
                 control: &["mechanisms.inertia=false"],
                 control_reason: "no share inertia: shares jump to their target, so arriving first holds nothing",
@@ -725,6 +760,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     high: 1,
                     low: 3,
                 },
+                unit: "fraction of segment demand",
                 falsifier: "no wider early-entrant lead with share inertia than without",
                 control: &["mechanisms.inertia=false"],
                 control_reason: "no share inertia in either condition",
@@ -736,6 +772,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     high: 0,
                     low: 1,
                 },
+                unit: "fraction of segment demand",
                 falsifier: "no wider early-entrant lead with R&D than without",
                 control: &["mechanisms.innovation=false"],
                 control_reason: "no R&D in either condition",
@@ -759,6 +796,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     high: 0,
                     low: 2,
                 },
+                unit: "trust minus sharing rate",
                 falsifier: "an expectation gap in china no larger than in us-west-coast",
                 control: &["encounters.detect=0.5"],
                 control_reason: "the same detection in every region",
@@ -770,6 +808,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
                     high: 1,
                     low: 2,
                 },
+                unit: "ratio",
                 falsifier: "JP firms holding no more share per firm in southeast-asia, once the presets' firm counts are divided out",
                 control: &["encounters.homophily=0"],
                 control_reason: "no expatriate network: encounters are drawn from all firms alike",
@@ -920,6 +959,33 @@ mod tests {
                 "the raw p is kept beside the adjusted one"
             );
         }
+    }
+
+    #[test]
+    fn adjusted_intervals_are_bonferroni_and_contain_the_raw_one() {
+        let (names, data) = rows(&[
+            (0, 0, 1.3, 0.0),
+            (0, 1, 0.2, 0.0),
+            (0, 2, 1.1, 0.0),
+            (0, 3, 0.1, 0.0),
+            (0, 4, 0.9, 0.0),
+        ]);
+        let v = one(
+            Test::Positive {
+                label: "",
+                metric: "x",
+            },
+            &names,
+            &data,
+            false,
+        );
+        let (lo, hi) = (v.ci_low.unwrap(), v.ci_high.unwrap());
+        assert_eq!(v.adjusted_interval(1), Some((lo, hi)));
+        let (alo, ahi) = v.adjusted_interval(10).unwrap();
+        assert!(alo < lo && ahi > hi);
+        // Level 1 − 0.05/10 = 99.5 %: t(4, 0.9975) = 5.5976.
+        let e = v.estimate.unwrap();
+        assert!((ahi - e.effect - 5.597568 * e.se).abs() < 1e-4, "{ahi}");
     }
 
     #[test]

@@ -408,10 +408,14 @@ pub fn run_experiment(
 struct VerdictJson<'a> {
     test: &'a str,
     falsifier: &'a str,
+    unit: &'a str,
     /// Null when the test had no data.
     effect: Option<f64>,
     ci95_low: Option<f64>,
     ci95_high: Option<f64>,
+    /// Adjusted for the experiment's tests (Bonferroni, level 1 − 0.05/m).
+    ci_adjusted_low: Option<f64>,
+    ci_adjusted_high: Option<f64>,
     p_value: Option<f64>,
     p_holm: Option<f64>,
     n: usize,
@@ -436,17 +440,26 @@ struct ControlJson<'a> {
 
 fn write_outputs(o: &ExperimentOutcome, base: &Condition) -> Result<(), EngineError> {
     let e = o.experiment;
+    let family = o
+        .results
+        .iter()
+        .filter(|r| r.verdict.p_value.is_some())
+        .count();
     let json: Vec<VerdictJson> = o
         .results
         .iter()
         .map(|r| {
             let v = &r.verdict;
+            let adjusted = v.adjusted_interval(family);
             VerdictJson {
                 test: v.label,
                 falsifier: r.check.falsifier,
+                unit: r.check.unit,
                 effect: v.effect,
                 ci95_low: v.ci_low,
                 ci95_high: v.ci_high,
+                ci_adjusted_low: adjusted.map(|c| c.0),
+                ci_adjusted_high: adjusted.map(|c| c.1),
                 p_value: v.p_value,
                 p_holm: v.p_adjusted,
                 n: v.n,
@@ -595,7 +608,7 @@ fn markdown(
     let _ = writeln!(s, "**Rule.** {RULE}\n");
     let _ = writeln!(
         s,
-        "| test | effect | 95 % CI | p | p (Holm) | n | verdict | under its control | effect kept | control changes it |\n|---|---|---|---|---|---|---|---|---|---|"
+        "| test | effect (unit) | 95 % CI | adjusted CI | p | p (Holm) | n | verdict | under its control | effect kept | control changes it |\n|---|---|---|---|---|---|---|---|---|---|---|"
     );
     for r in results {
         let v = &r.verdict;
@@ -608,11 +621,19 @@ fn markdown(
             ),
             None => ("not run".into(), "—".into(), "—"),
         };
+        let family = results
+            .iter()
+            .filter(|r| r.verdict.p_value.is_some())
+            .count();
+        let adjusted = v
+            .adjusted_interval(family)
+            .map_or_else(|| "—".into(), |(l, h)| format!("[{l:.4}, {h:.4}]"));
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {}{} | **{}** | {cv} | {kept} | {changes} |",
+            "| {} | {} {} | {} | {adjusted} | {} | {} | {}{} | **{}** | {cv} | {kept} | {changes} |",
             v.label,
             num(v.effect),
+            r.check.unit,
             interval(v),
             pval(v.p_value),
             pval(v.p_adjusted),
@@ -1166,9 +1187,14 @@ pub struct SuiteLine {
     pub experiment: &'static str,
     pub claims: &'static str,
     pub test: &'static str,
+    pub unit: &'static str,
     pub effect: Option<f64>,
     pub ci95_low: Option<f64>,
     pub ci95_high: Option<f64>,
+    /// The interval adjusted for every test of the suite (Bonferroni,
+    /// level 1 − 0.05/m).
+    pub ci_suite_low: Option<f64>,
+    pub ci_suite_high: Option<f64>,
     pub p_value: Option<f64>,
     /// Holm over the experiment's tests.
     pub p_holm_experiment: Option<f64>,
@@ -1233,13 +1259,21 @@ pub fn run_suite(
         .zip(suite_p)
         .map(|((o, k, r), p)| {
             let v = &r.verdict;
+            let family = all
+                .iter()
+                .filter(|(_, _, r)| r.verdict.p_value.is_some())
+                .count();
+            let adjusted = v.adjusted_interval(family);
             SuiteLine {
                 experiment: o.experiment.name,
                 claims: o.experiment.claims,
                 test: v.label,
+                unit: r.check.unit,
                 effect: v.effect,
                 ci95_low: v.ci_low,
                 ci95_high: v.ci_high,
+                ci_suite_low: adjusted.map(|c| c.0),
+                ci_suite_high: adjusted.map(|c| c.1),
                 p_value: v.p_value,
                 p_holm_experiment: v.p_adjusted,
                 p_holm_suite: p,
@@ -1288,7 +1322,12 @@ fn suite_markdown(lines: &[SuiteLine], controls: bool) -> String {
     let robust = lines.iter().any(|l| l.robustness_share_supported.is_some());
     let _ = writeln!(
         s,
-        "| experiment | claims | test | effect [95 % CI] | p (Holm, suite) | verdict | control changes it |{}\n|---|---|---|---|---|---|---|{}",
+        "Effects are given with their unit, their raw 95 % interval and the interval adjusted for all {} tests (Bonferroni, simultaneous).\n",
+        lines.len()
+    );
+    let _ = writeln!(
+        s,
+        "| experiment | claims | test | effect [95 % CI] [adjusted CI] unit | p (Holm, suite) | verdict | control changes it |{}\n|---|---|---|---|---|---|---|{}",
         if robust {
             " supported across the robustness map |"
         } else {
@@ -1311,13 +1350,18 @@ fn suite_markdown(lines: &[SuiteLine], controls: bool) -> String {
             (true, None) => " — |".into(),
             _ => String::new(),
         };
+        let adjusted = match (l.ci_suite_low, l.ci_suite_high) {
+            (Some(a), Some(b)) => format!(" [{a:.4}, {b:.4}]"),
+            _ => String::new(),
+        };
         let _ = writeln!(
             s,
-            "| `{}` | {} | {} | {}{ci} | {} | **{}** | {control} |{map}",
+            "| `{}` | {} | {} | {}{ci}{adjusted} {} | {} | **{}** | {control} |{map}",
             l.experiment,
             l.claims,
             l.test,
             num(l.effect),
+            l.unit,
             pval(l.p_holm_suite),
             l.verdict
         );
@@ -1346,19 +1390,24 @@ fn suite_html(lines: &[SuiteLine]) -> String {
             Some(true) => "yes",
             Some(false) => "no",
         };
+        let adjusted = match (l.ci_suite_low, l.ci_suite_high) {
+            (Some(a), Some(b)) => format!(" [{a:.4}, {b:.4}]"),
+            _ => String::new(),
+        };
         rows.push_str(&format!(
-            "<tr><td><a href=\"{0}/report.html\"><code>{0}</code></a></td><td>{1}</td><td>{2}</td><td>{3}{ci}</td><td>{4}</td><td><span class=\"verdict {5}\">{6}</span></td><td>{control}</td></tr>",
+            "<tr><td><a href=\"{0}/report.html\"><code>{0}</code></a></td><td>{1}</td><td>{2}</td><td>{3}{ci}{adjusted} {7}</td><td>{4}</td><td><span class=\"verdict {5}\">{6}</span></td><td>{control}</td></tr>",
             escape(l.experiment),
             escape(l.claims),
             escape(l.test),
             num(l.effect),
             pval(l.p_holm_suite),
             l.verdict.replace(' ', "-"),
-            l.verdict
+            l.verdict,
+            escape(l.unit)
         ));
     }
     let intro = format!(
-        "<p><strong>Rule.</strong> {} Here the p-values are adjusted over all {} tests of the suite.</p><table><tr><th>experiment</th><th>claims</th><th>test</th><th>effect [95 % CI]</th><th>p (Holm, suite)</th><th>verdict</th><th>control changes it</th></tr>{rows}</table>",
+        "<p><strong>Rule.</strong> {} Here the p-values are adjusted over all {} tests of the suite.</p><table><tr><th>experiment</th><th>claims</th><th>test</th><th>effect [95 % CI] [adjusted CI] unit</th><th>p (Holm, suite)</th><th>verdict</th><th>control changes it</th></tr>{rows}</table>",
         escape(RULE),
         lines.len()
     );
