@@ -440,11 +440,7 @@ struct ControlJson<'a> {
 
 fn write_outputs(o: &ExperimentOutcome, base: &Condition) -> Result<(), EngineError> {
     let e = o.experiment;
-    let family = o
-        .results
-        .iter()
-        .filter(|r| r.verdict.p_value.is_some())
-        .count();
+    let family = family_size(o.results.iter());
     let json: Vec<VerdictJson> = o
         .results
         .iter()
@@ -536,6 +532,12 @@ fn write_outputs(o: &ExperimentOutcome, base: &Condition) -> Result<(), EngineEr
     write("report.md", o.report.as_bytes())
 }
 
+/// The tests of a family that have data, and so a p-value: the m of
+/// Holm's and Bonferroni's adjustments.
+fn family_size<'a>(results: impl Iterator<Item = &'a TestResult>) -> usize {
+    results.filter(|r| r.verdict.p_value.is_some()).count()
+}
+
 /// A number of a verdict, or a dash without data.
 fn num(x: Option<f64>) -> String {
     x.map_or_else(|| "—".into(), |v| format!("{v:.4}"))
@@ -610,6 +612,7 @@ fn markdown(
         s,
         "| test | effect (unit) | 95 % CI | adjusted CI | p | p (Holm) | n | verdict | under its control | effect kept | control changes it |\n|---|---|---|---|---|---|---|---|---|---|---|"
     );
+    let family = family_size(results.iter());
     for r in results {
         let v = &r.verdict;
         let (cv, kept, changes) = match &r.control {
@@ -621,10 +624,6 @@ fn markdown(
             ),
             None => ("not run".into(), "—".into(), "—"),
         };
-        let family = results
-            .iter()
-            .filter(|r| r.verdict.p_value.is_some())
-            .count();
         let adjusted = v
             .adjusted_interval(family)
             .map_or_else(|| "—".into(), |(l, h)| format!("[{l:.4}, {h:.4}]"));
@@ -1249,6 +1248,7 @@ pub fn run_suite(
         .iter()
         .flat_map(|o| o.results.iter().enumerate().map(move |(k, r)| (o, k, r)))
         .collect();
+    let suite_family = family_size(all.iter().map(|(_, _, r)| *r));
     let suite_p = kyoso_core::inference::holm(
         &all.iter()
             .map(|(_, _, r)| r.verdict.p_value)
@@ -1259,11 +1259,7 @@ pub fn run_suite(
         .zip(suite_p)
         .map(|((o, k, r), p)| {
             let v = &r.verdict;
-            let family = all
-                .iter()
-                .filter(|(_, _, r)| r.verdict.p_value.is_some())
-                .count();
-            let adjusted = v.adjusted_interval(family);
+            let adjusted = v.adjusted_interval(suite_family);
             SuiteLine {
                 experiment: o.experiment.name,
                 claims: o.experiment.claims,
