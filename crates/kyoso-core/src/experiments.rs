@@ -400,12 +400,12 @@ pub const EXPERIMENTS: &[Experiment] = &[
             },
             Check {
                 test: Test::Paired {
-                    label: "initial calibrated firms survive more often than initial naive in-group firms (same run)",
-                    a: "survival_calibrated",
-                    b: "survival_naive_ingroup",
+                    label: "initial firms leave the market less often per month while calibrated than while naive in-group (exit hazard by the strategy held, naive minus calibrated)",
+                    a: "exit_hazard_initial_naive_ingroup",
+                    b: "exit_hazard_initial_calibrated",
                 },
-                unit: "fraction of initial firms",
-                falsifier: "initial calibrated firms surviving no more often than initial naive in-group firms",
+                unit: "exits per firm-month",
+                falsifier: "initial firms exiting per firm-month no less often while calibrated than while naive in-group",
                 control: &["mechanisms.sharing=false"],
                 control_reason: "no encounters and no sharing: the strategies no longer act differently",
             },
