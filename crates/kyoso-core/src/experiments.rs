@@ -449,12 +449,12 @@ pub const EXPERIMENTS: &[Experiment] = &[
             },
             Check {
                 test: Test::Contrast {
-                    label: "exploitation pays: opportunists earn more at detection 0.05 than at 0.95",
-                    metric: "total_profit_opportunist",
+                    label: "exploitation pays: opportunists earn more per month at detection 0.05 than at 0.95 (initial firms, by the strategy held)",
+                    metric: "profit_rate_initial_opportunist",
                     high: 0,
                     low: 4,
                 },
-                unit: "money",
+                unit: "money per firm-month",
                 falsifier: "opportunists earning no more when rarely caught",
                 control: &["mechanisms.veneer=false"],
                 control_reason: "no veneer: every withholding and leak is seen whatever the detection parameter",
