@@ -37,6 +37,10 @@ pub struct RunExperimentArgs {
     /// Override a parameter of the experiment's base scenario (repeatable).
     #[arg(long = "set", value_name = "dotted.key=value")]
     set: Vec<String>,
+    /// Schedule a change or a wave of entrants in the base scenario (repeatable),
+    /// e.g. --at 60:encounters.detect=0.9 or --at 36:enter.JP=10.
+    #[arg(long = "at", value_name = "TICK:key=value")]
+    at: Vec<String>,
     /// Output folder (default: experiments/NAME).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -93,6 +97,7 @@ fn run_one(args: &RunExperimentArgs) -> Result<(), Failure> {
         ticks: args.ticks,
         seed: args.seed,
         sets: args.set.clone(),
+        at: args.at.clone(),
         out,
         resume: args.resume,
         controls: !args.no_controls,
@@ -132,6 +137,7 @@ fn run_all(args: &RunExperimentArgs) -> Result<(), Failure> {
         ticks: args.ticks,
         seed: args.seed,
         sets: args.set.clone(),
+        at: args.at.clone(),
         out: args
             .out
             .clone()

@@ -80,6 +80,10 @@ pub struct ScenarioArgs {
     /// Override one parameter, e.g. --set encounters.detect=0.5 (repeatable).
     #[arg(long = "set", value_name = "dotted.key=value")]
     pub set: Vec<String>,
+    /// Schedule a change or a wave of entrants (repeatable): --at 60:encounters.detect=0.9
+    /// changes a parameter from month 60 on; --at 36:enter.JP=10 brings 10 JP entrants at month 36.
+    #[arg(long = "at", value_name = "TICK:key=value")]
+    pub at: Vec<String>,
     /// Seed of every random stream (overrides run.seed).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -153,6 +157,7 @@ impl ScenarioArgs {
             preset: self.preset.clone(),
             file,
             sets: self.set.clone(),
+            at: self.at.clone(),
             seed: self.seed,
             ticks: self.ticks,
         })

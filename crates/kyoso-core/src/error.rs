@@ -49,6 +49,9 @@ pub enum ScenarioError {
     /// A `--set` that is not `key=value`.
     #[error("--set {assignment}: {message}")]
     BadOverride { assignment: String, message: String },
+    /// A `--at` that is not `TICK:key=value` or `TICK:enter.ORIGIN=N`.
+    #[error("--at {assignment}: {message}")]
+    BadSchedule { assignment: String, message: String },
     /// A preset name that does not exist.
     #[error("unknown preset `{name}`{}; available: {}", suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default(), available.join(", "))]
     UnknownPreset {

@@ -28,6 +28,9 @@ pub struct Experiment {
     pub claim: &'static str,
     /// Overrides of the default scenario (`--set`).
     pub sets: &'static [&'static str],
+    /// Schedule entries of the base scenario (`--at`): parameter changes
+    /// from a tick on, or waves of entrants (controlled cohorts).
+    pub schedule: &'static [&'static str],
     /// The design (`--vary`); empty for replications only.
     pub vary: &'static [&'static str],
     /// Default replications per design point.
@@ -370,6 +373,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         claims: "C1, C9",
         claim: "Newcomers expect fellow nationals to help, but that expectation is an illusion; calibrated trust (treat others as equals, share carefully) earns more and survives better than naive in-group trust.",
         sets: &[],
+        schedule: &[],
         vary: &[],
         reps: 30,
         presets: &[],
@@ -416,6 +420,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         claims: "C3",
         claim: "Silent rivalry hides behind a polite surface: when withholding is rarely detected, trust in fellow nationals stays inflated, and those who exploit it are seldom caught.",
         sets: &[],
+        schedule: &[],
         vary: &["encounters.detect=0.05,0.25,0.5,0.75,0.95"],
         reps: 20,
         presets: &[],
@@ -466,6 +471,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         claims: "C7",
         claim: "Rivalry invigorates the industry: with more rivals in each market, firms invest to escape competition and imitate the leaders, capabilities rise and consumers gain.",
         sets: &[],
+        schedule: &[],
         vary: &[],
         reps: 20,
         presets: &[],
@@ -508,6 +514,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         claims: "C5, C7",
         claim: "A mechanism test, not a test of rivalry: neck-and-neck rivals raise R&D (the escape-competition multiplier), and so capability and consumer surplus.",
         sets: &[],
+        schedule: &[],
         vary: &["innovation.escape_pressure=0,1,2,3"],
         reps: 20,
         presets: &[],
@@ -550,6 +557,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
             "origins.JP.strategy_mix={calibrated=0.5,naive_ingroup=0.5}",
             "mechanisms.adaptation=false",
         ],
+        schedule: &[],
         vary: &[],
         reps: 30,
         presets: &[],
@@ -583,6 +591,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         claims: "C9",
         claim: "Calibrated trust spreads: through adaptation (imitating the more successful) a few calibrated firms take over a naive in-group population, and a few naive firms cannot take over a calibrated one.",
         sets: &[],
+        schedule: &[],
         vary: &[],
         reps: 30,
         presets: &[],
@@ -636,6 +645,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         claims: "C6",
         claim: "Differing corporate cultures and time horizons make partnerships rocky until they collapse: partnerships last less when cultures differ more and when horizons differ more.",
         sets: &[],
+        schedule: &[],
         // Short-horizon firms discount at 0.90 (the default gap to long-horizon firms' 0.98) or at 0.98 (no gap).
         vary: &[
             "firms.culture_sd=0.02,0.15,0.35",
@@ -676,6 +686,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         claims: "C2",
         claim: "Help follows business logic, not nationality: firms that trust by evidence share with those who prove trustworthy, whatever their origin, and stop sharing with those who do not.",
         sets: &[],
+        schedule: &[],
         vary: &[],
         reps: 30,
         presets: &[],
@@ -729,11 +740,16 @@ pub const EXPERIMENTS: &[Experiment] = &[
         name: "waiting-loses",
         claims: "C8",
         claim: "In a smaller, fiercer market than at home, waiting means losing: firms that enter early hold more of the market than firms that enter late, because shares are sticky.",
-        sets: &[],
+        // Controlled cohorts: no Poisson entrants; two identical waves of
+        // 12 JP newcomers (same mix, same attribute distributions, drawn
+        // from the same stream) enter at month 12 and at month 72, and the
+        // market is read at month 120. Only the entry date differs.
+        sets: &["mechanisms.entry=false"],
+        schedule: &["12:enter.JP=12", "72:enter.JP=12"],
         // Point 0: inertia and R&D on; 1: inertia on, no R&D; 2: inertia
         // off, R&D on; 3: neither. Without R&D, capability does not
-        // accumulate, so what is left of the early entrants' lead is
-        // stickiness (and selection).
+        // accumulate (imitation has nothing to absorb), so what is left of
+        // the early wave's lead is stickiness.
         vary: &[
             "mechanisms.inertia=true,false",
             "mechanisms.innovation=true,false",
@@ -744,36 +760,36 @@ pub const EXPERIMENTS: &[Experiment] = &[
         tests: &[
             Check {
                 test: Test::PositiveAt {
-                    label: "with every mechanism on, entrants of the first third end with more share than entrants of the last third",
-                    metric: "entrant_share_gap",
+                    label: "identical entrants that enter at month 12 hold more market per firm at month 120 than those that enter at month 72",
+                    metric: "wave_share_gap",
                     point: 0,
                 },
-                unit: "fraction of segment demand",
-                falsifier: "early entrants ending with no more share than late entrants",
-                control: &["mechanisms.inertia=false"],
-                control_reason: "no share inertia: shares jump to their target, so arriving first holds nothing",
+                unit: "fraction of segment demand per entrant",
+                falsifier: "the early wave holding no more share per entrant than the late wave",
+                control: &["mechanisms.inertia=false", "mechanisms.innovation=false"],
+                control_reason: "no way to gain from entering early: shares jump to their target and capability cannot accumulate",
             },
             Check {
                 test: Test::Contrast {
-                    label: "share inertia widens the early entrants' lead when capability cannot accumulate (inertia on vs off, no R&D)",
-                    metric: "entrant_share_gap",
+                    label: "share inertia alone gives the early wave a lead (inertia on vs off, no R&D)",
+                    metric: "wave_share_gap",
                     high: 1,
                     low: 3,
                 },
-                unit: "fraction of segment demand",
-                falsifier: "no wider early-entrant lead with share inertia than without",
+                unit: "fraction of segment demand per entrant",
+                falsifier: "no wider early-wave lead with share inertia than without",
                 control: &["mechanisms.inertia=false"],
                 control_reason: "no share inertia in either condition",
             },
             Check {
                 test: Test::Contrast {
-                    label: "accumulated capability widens the early entrants' lead (R&D on vs off, inertia on)",
-                    metric: "entrant_share_gap",
+                    label: "accumulated capability gives the early wave a lead (R&D on vs off, inertia on)",
+                    metric: "wave_share_gap",
                     high: 0,
                     low: 1,
                 },
-                unit: "fraction of segment demand",
-                falsifier: "no wider early-entrant lead with R&D than without",
+                unit: "fraction of segment demand per entrant",
+                falsifier: "no wider early-wave lead with R&D than without",
                 control: &["mechanisms.innovation=false"],
                 control_reason: "no R&D in either condition",
             },
@@ -784,6 +800,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
         claims: "C10",
         claim: "Regions differ (China, Southeast Asia, North America's West Coast): where withholding is seldom noticed (China) the illusion of in-group help is stronger than where it is often noticed (US West Coast), and where the expatriate network is tight (Southeast Asia) its firms do better.",
         sets: &[],
+        schedule: &[],
         vary: &[],
         reps: 20,
         presets: &["china", "southeast-asia", "us-west-coast"],

@@ -17,6 +17,7 @@ pub mod plausible;
 mod prefetch;
 pub mod rng;
 pub mod scenario;
+pub mod schedule;
 pub mod silent_rivalry;
 pub mod sweep;
 

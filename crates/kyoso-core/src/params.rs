@@ -19,9 +19,14 @@ pub fn set_dotted(table: &mut toml::Table, assignment: &str) -> Result<(), Scena
     let (key, raw) = assignment
         .split_once('=')
         .ok_or_else(|| bad("expected dotted.key=value".to_string()))?;
+    set_path(table, key, parse_value(raw)).map_err(bad)
+}
+
+/// Sets one dotted key of a table to a parsed value; the message says why not.
+pub fn set_path(table: &mut toml::Table, key: &str, value: toml::Value) -> Result<(), String> {
     let key = key.trim();
     if key.is_empty() || key.split('.').any(str::is_empty) {
-        return Err(bad("the key is empty or has an empty part".to_string()));
+        return Err("the key is empty or has an empty part".to_string());
     }
     let parts: Vec<&str> = key.split('.').collect();
     let mut table = table;
@@ -32,14 +37,14 @@ pub fn set_dotted(table: &mut toml::Table, assignment: &str) -> Result<(), Scena
         table = match entry {
             toml::Value::Table(t) => t,
             _ => {
-                return Err(bad(format!(
+                return Err(format!(
                     "`{}` is a value, not a table",
                     parts[..=depth].join(".")
-                )));
+                ));
             }
         };
     }
-    table.insert(parts[parts.len() - 1].to_string(), parse_value(raw));
+    table.insert(parts[parts.len() - 1].to_string(), value);
     Ok(())
 }
 

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ScenarioError, Violation};
 use crate::params;
+use crate::schedule::Scheduled;
 use crate::silent_rivalry::Strategy;
 
 /// The embedded default scenario (spec section 11).
@@ -282,6 +283,9 @@ pub struct Scenario {
     pub population: PopulationConfig,
     pub mechanisms: Mechanisms,
     pub origins: BTreeMap<String, OriginConfig>,
+    /// Scheduled interventions (see [`crate::schedule`]); empty for none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schedule: Vec<Scheduled>,
 }
 
 /// Where a layer of the scenario came from, for error messages.
@@ -294,6 +298,8 @@ pub enum Source {
     Override(String),
     /// A value set by a named layer, e.g. a design point's row.
     Named(String),
+    /// A `--at TICK:key=value`.
+    At(String),
 }
 
 impl fmt::Display for Source {
@@ -304,6 +310,7 @@ impl fmt::Display for Source {
             Source::File(p) => write!(f, "{p}"),
             Source::Override(a) => write!(f, "--set {a}"),
             Source::Named(n) => write!(f, "{n}"),
+            Source::At(a) => write!(f, "--at {a}"),
         }
     }
 }
@@ -376,6 +383,33 @@ impl ScenarioBuilder {
         if self.origin_of_keys.last() != Some(&named) {
             self.origin_of_keys.push(named);
         }
+        Ok(self)
+    }
+
+    /// Appends one entry to the schedule, as `--at 60:encounters.detect=0.9`
+    /// (a change from tick 60 on) or `--at 36:enter.JP=10` (a wave of 10
+    /// JP entrants at tick 36) do. Checked with the rest at
+    /// [`ScenarioBuilder::build`].
+    pub fn at(mut self, assignment: &str) -> Result<Self, ScenarioError> {
+        let entry = crate::schedule::parse_at(assignment).map_err(|message| {
+            ScenarioError::BadSchedule {
+                assignment: assignment.to_string(),
+                message,
+            }
+        })?;
+        let list = self
+            .table
+            .entry("schedule".to_string())
+            .or_insert_with(|| toml::Value::Array(Vec::new()));
+        let toml::Value::Array(list) = list else {
+            return Err(ScenarioError::BadSchedule {
+                assignment: assignment.to_string(),
+                message: "`schedule` is not a list of [[schedule]] tables".to_string(),
+            });
+        };
+        list.push(toml::Value::Table(crate::schedule::to_table(&entry)));
+        self.origin_of_keys
+            .push(Source::At(assignment.trim().to_string()));
         Ok(self)
     }
 
@@ -511,7 +545,7 @@ fn valid_keys() -> Vec<String> {
 }
 
 /// The nearest valid key to an unknown one, if any is close enough.
-fn suggest_key(key: &str) -> Option<String> {
+pub(crate) fn suggest_key(key: &str) -> Option<String> {
     let parts: Vec<&str> = key.split('.').collect();
     let (generic, origin) = if parts.len() > 2 && parts[0] == "origins" {
         (
@@ -860,6 +894,7 @@ impl Scenario {
         } else {
             0.0
         };
+        let expected_entrants = expected_entrants + self.scheduled_entrants() as f64;
         if total_firms as f64 + expected_entrants > MAX_EXPECTED_FIRMS {
             v.push_msg(
                 "population.entry_rate, run.ticks",
@@ -869,7 +904,7 @@ impl Scenario {
                     r.ticks,
                     format_number(total_firms as f64 + expected_entrants)
                 ),
-                "initial firms + entry_rate·ticks at most 2^31 (firm ids are 32-bit)",
+                "initial firms + entry_rate·ticks + scheduled entrants at most 2^31 (firm ids are 32-bit)",
             );
         }
         for (name, o) in &self.origins {
@@ -897,7 +932,9 @@ impl Scenario {
                 "at least one origin with entry_weight > 0 when population.entry_rate > 0",
             );
         }
-        v.finish()
+        v.finish()?;
+        // Each phase of the schedule is a scenario of its own.
+        self.phases().map(|_| ())
     }
 
     /// The strategy mix of one origin as probabilities indexed like [`Strategy::ALL`].

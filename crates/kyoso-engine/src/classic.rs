@@ -29,6 +29,11 @@ fn resolve_points<P: Serialize + DeserializeOwned + Clone>(
     length_key: &str,
     design: &Design,
 ) -> Result<(P, Vec<P>), EngineError> {
+    if let Some(a) = args.at.first() {
+        return Err(EngineError::input(format!(
+            "--at {a}: a schedule applies to the silent-rivalry model only"
+        )));
+    }
     let mut sets = args.sets.clone();
     if let Some(t) = args.ticks {
         sets.push(format!("{length_key}={t}"));

@@ -32,6 +32,8 @@ pub struct ExperimentRequest {
     pub seed: Option<u64>,
     /// Overrides of the experiment's base scenario.
     pub sets: Vec<String>,
+    /// Schedule entries added to the experiment's (`TICK:key=value`).
+    pub at: Vec<String>,
     /// The experiment's folder.
     pub out: PathBuf,
     /// Continue an interrupted experiment in `out`.
@@ -56,6 +58,7 @@ impl ExperimentRequest {
             ticks: None,
             seed: None,
             sets: Vec::new(),
+            at: Vec::new(),
             out: out.to_path_buf(),
             resume: false,
             controls: true,
@@ -129,6 +132,8 @@ pub struct ExperimentOutcome {
     pub reps: u32,
     /// The base overrides: the experiment's, then the request's.
     pub sets: Vec<String>,
+    /// The base schedule (`--at` entries): the experiment's, then the request's.
+    pub schedule: Vec<String>,
     pub sweep_ids: Vec<String>,
     /// report.md's text.
     pub report: String,
@@ -183,6 +188,15 @@ impl Condition {
     }
 }
 
+/// The base scenario's schedule: the experiment's, then the request's.
+fn schedule(e: &Experiment, request: &ExperimentRequest) -> Vec<String> {
+    e.schedule
+        .iter()
+        .map(|s| s.to_string())
+        .chain(request.at.iter().cloned())
+        .collect()
+}
+
 fn run_condition(
     e: &Experiment,
     request: &ExperimentRequest,
@@ -204,7 +218,7 @@ fn run_condition(
         None if !e.points.is_empty() => {
             std::fs::create_dir_all(dir)
                 .map_err(|err| EngineError::runtime(format!("{}: {err}", dir.display())))?;
-            kyoso_io::write::bytes(&points_file, points_csv(e.points, None).as_bytes())?;
+            kyoso_io::write::bytes(&points_file, points_csv(e.points, None, sets).as_bytes())?;
             Some(points_file)
         }
         None => None,
@@ -218,6 +232,7 @@ fn run_condition(
             preset: preset.map(str::to_string),
             file: None,
             sets: sets.to_vec(),
+            at: schedule(e, request),
             seed: request.seed,
             ticks: request.ticks,
         };
@@ -289,10 +304,21 @@ fn pin_axis(axis: &str, sets: &[String]) -> String {
 /// The CSV of an experiment's explicit points (a header of their keys, a
 /// row each), or of `hypercube` rows × those points (row j, point i is
 /// design row j·points + i).
-fn points_csv(points: &[&[&str]], hypercube: Option<&Design>) -> String {
+///
+/// A key that an assignment of `sets` also gives (a control that switches
+/// it off, or the user's `--set`) takes that value at every point, as
+/// [`pin_axis`] does for a grid, so the points keep their numbers.
+fn points_csv(points: &[&[&str]], hypercube: Option<&Design>, sets: &[String]) -> String {
     let split = |kv: &str| {
         let (k, v) = kv.split_once('=').expect("points are key=value");
-        (k.trim().to_string(), v.trim().to_string())
+        let k = k.trim().to_string();
+        let pinned = sets
+            .iter()
+            .rev()
+            .find(|s| key_of(s) == k)
+            .and_then(|s| s.split_once('=').map(|(_, v)| v.trim().to_string()));
+        let v = pinned.unwrap_or_else(|| v.trim().to_string());
+        (k, v)
     };
     let mut keys: Vec<String> = hypercube.map(|d| d.info.space.keys()).unwrap_or_default();
     keys.extend(points[0].iter().map(|kv| split(kv).0));
@@ -334,6 +360,14 @@ pub fn run_experiment(
         kyoso_core::ScenarioBuilder::new()
             .set(&s)
             .map_err(EngineError::input)?;
+    }
+    for a in schedule(e, request) {
+        kyoso_core::schedule::parse_at(&a).map_err(|message| {
+            EngineError::input(kyoso_core::ScenarioError::BadSchedule {
+                assignment: a.clone(),
+                message,
+            })
+        })?;
     }
     let base = run_condition(e, request, &sets, reps, out, None, monitor)?;
     let tests: Vec<Test> = e.tests.iter().map(|c| c.test.clone()).collect();
@@ -392,7 +426,15 @@ pub fn run_experiment(
     };
     let outcome = ExperimentOutcome {
         experiment: e,
-        report: markdown(e, &sets, reps, &results, robustness.as_ref()),
+        report: markdown(
+            e,
+            &sets,
+            &schedule(e, request),
+            reps,
+            &results,
+            robustness.as_ref(),
+        ),
+        schedule: schedule(e, request),
         robustness,
         results,
         reps,
@@ -590,6 +632,7 @@ fn design_text(e: &Experiment) -> String {
 fn markdown(
     e: &Experiment,
     sets: &[String],
+    at: &[String],
     reps: u32,
     results: &[TestResult],
     robustness: Option<&Robustness>,
@@ -597,11 +640,21 @@ fn markdown(
     let mut s = String::new();
     let _ = writeln!(s, "# Experiment `{}` ({})\n", e.name, e.claims);
     let _ = writeln!(s, "**Claim.** {}\n", e.claim);
-    let overrides = if sets.is_empty() {
+    let mut overrides = if sets.is_empty() {
         String::new()
     } else {
         format!(", with {}", sets.join(", "))
     };
+    if !at.is_empty() {
+        let _ = write!(
+            overrides,
+            ", scheduled: {}",
+            at.iter()
+                .map(|a| format!("`--at {a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let _ = writeln!(
         s,
         "**Design.** {}{overrides}; {reps} replications per design point, common seeds.\n",
@@ -744,9 +797,17 @@ fn robustness(
     for p in e.presets {
         fixed.extend(preset_keys(p));
     }
+    // Keys the schedule changes are the schedule's to set; with a
+    // schedule, the run length must keep its ticks inside the run.
+    let at = schedule(e, request);
+    for a in &at {
+        if let Ok(entry) = kyoso_core::schedule::parse_at(a) {
+            fixed.extend(entry.set.into_keys());
+        }
+    }
     let mut space = crate::explore::plausible();
     space.parameters.retain(|p| !fixed.contains(&p.key));
-    if request.ticks.is_some() {
+    if request.ticks.is_some() || !at.is_empty() {
         space.parameters.retain(|p| p.key != "run.ticks");
     }
     let seed = request.seed.unwrap_or(1);
@@ -779,7 +840,10 @@ fn robustness(
         path.clone()
     } else {
         let crossed = dir.join("sweep-design.csv");
-        kyoso_io::write::bytes(&crossed, points_csv(e.points, Some(&design)).as_bytes())?;
+        kyoso_io::write::bytes(
+            &crossed,
+            points_csv(e.points, Some(&design), sets).as_bytes(),
+        )?;
         crossed
     };
     let data = run_condition(e, request, sets, reps, &dir, Some(&sweep_design), monitor)?;

@@ -51,6 +51,9 @@ pub struct ScenarioInputs {
     pub file: Option<ScenarioFile>,
     /// `dotted.key=value` assignments, in order.
     pub sets: Vec<String>,
+    /// Schedule entries, `TICK:dotted.key=value` or `TICK:enter.ORIGIN=N`,
+    /// appended to the scenario's `[[schedule]]` (silent rivalry only).
+    pub at: Vec<String>,
     /// The seed of every random stream (overrides `run.seed`).
     pub seed: Option<u64>,
     /// The run length (overrides `run.ticks`, or a classic model's length key).
@@ -74,6 +77,10 @@ impl ScenarioInputs {
         for s in &self.sets {
             b = b.set(s).map_err(EngineError::input)?;
             source.push(format!("--set {s}"));
+        }
+        for a in &self.at {
+            b = b.at(a).map_err(EngineError::input)?;
+            source.push(format!("--at {a}"));
         }
         // Not `ScenarioBuilder::seed`/`ticks`: those panic when a file made
         // `run` a value instead of a table (`run = 5`); this reports it.
@@ -116,6 +123,7 @@ mod tests {
                 text: "[encounters]\ndetect = 0.2\n".into(),
             }),
             sets: vec!["encounters.detect=0.7".into()],
+            at: vec!["6:encounters.detect=0.9".into()],
             seed: Some(9),
             ticks: Some(12),
         };
@@ -123,9 +131,10 @@ mod tests {
         assert_eq!(s.run.seed, 9);
         assert_eq!(s.run.ticks, 12);
         assert!(s.to_toml().contains("detect = 0.7"), "{}", s.to_toml());
+        assert_eq!(s.phases().unwrap()[0].scenario.encounters.detect, 0.9);
         assert_eq!(
             source,
-            "default + preset china + file my.toml + --set encounters.detect=0.7 + --seed 9 + --ticks 12"
+            "default + preset china + file my.toml + --set encounters.detect=0.7 + --at 6:encounters.detect=0.9 + --seed 9 + --ticks 12"
         );
     }
 

@@ -353,13 +353,21 @@ impl SilentRivalrySweep {
             }
         }
         monitor.on_validate(total, total);
-        // Metric names from a one-tick probe, so they always match the runs.
+        // Metric names from a one-tick probe, so they always match the
+        // runs; the schedule's waves (the last metrics) are named by count.
         let mut probe = sweep.point(0)?;
+        let waves = probe.wave_count();
         probe.run.ticks = 1;
+        probe.schedule.clear();
         let out = run_scenario(&probe, |_, _| {}, || false)
             .map_err(EngineError::input)?
             .expect("not cancelled");
         sweep.metrics = out.summary.metrics().into_iter().map(|(k, _)| k).collect();
+        sweep
+            .metrics
+            .extend(kyoso_core::silent_rivalry::Summary::wave_metric_names(
+                waves,
+            ));
         Ok(sweep)
     }
 

@@ -291,7 +291,7 @@ impl Live for Market {
             return;
         }
         self.encounters +=
-            self.sim.alive().len() as f64 * self.sim.scenario().encounters.per_tick as f64;
+            self.sim.alive().len() as f64 * self.sim.scenario_now().encounters.per_tick as f64;
         self.sim.step();
         let tick = self.sim.ticks_done() - 1;
         if self.detections.len() > MAX_PENDING_DETECTIONS {

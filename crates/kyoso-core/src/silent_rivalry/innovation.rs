@@ -101,7 +101,7 @@ pub fn imitation_gain(theta_eff: f64, absorptive: f64, front: f64, q: f64) -> f6
 impl Simulation {
     /// Phase 7: every alive firm spends on R&D, may innovate, and imitates the frontier.
     pub(super) fn innovate_and_imitate(&mut self) {
-        let cfg = self.scenario.innovation.clone();
+        let cfg = self.current.innovation.clone();
         let escape = if self.params.escape_competition {
             cfg.escape_pressure
         } else {

@@ -45,7 +45,7 @@ pub fn inclusive_value(v: &[f64], u0: f64) -> f64 {
 impl Simulation {
     /// Demand of one segment at the current tick.
     pub fn demand(&self) -> f64 {
-        let m = &self.scenario.market;
+        let m = &self.current.market;
         if self.params.demand_growth {
             m.demand0 * (1.0 + m.demand_growth).powi(self.tick as i32)
         } else {
@@ -55,7 +55,7 @@ impl Simulation {
 
     /// The local outside option's utility at the current tick.
     pub fn outside_option(&self) -> f64 {
-        let m = &self.scenario.market;
+        let m = &self.current.market;
         if self.params.local_growth {
             m.outside_option0 + m.local_growth * self.tick as f64
         } else {
@@ -74,7 +74,7 @@ impl Simulation {
 
     /// Phase 8: shares, revenue and gross margin for every segment.
     pub(super) fn clear_market(&mut self) {
-        let m = self.scenario.market.clone();
+        let m = self.current.market.clone();
         let demand = self.demand();
         let u0 = self.outside_option();
         let stickiness = if self.params.inertia {

@@ -22,7 +22,7 @@ pub use events::{Event, EventKind};
 pub use firm::{Firm, FirmId, Horizon, Strategy};
 pub use metrics::{METRICS, MetricDoc, Observation};
 pub use partnership::{Cause, Partnership};
-pub use summary::Summary;
+pub use summary::{Summary, WaveSummary};
 
 use crate::rng::{Purpose, Rng, stream};
 use crate::scenario::{OriginConfig, Scenario};
@@ -178,10 +178,36 @@ pub(crate) struct Streams {
     pub matching: Rng,
 }
 
+/// The firms of one scheduled wave of entrants: ids `first..first + count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wave {
+    pub tick: u32,
+    pub first: FirmId,
+    pub count: u32,
+}
+
+impl Wave {
+    /// Whether firm `id` entered with this wave.
+    pub fn contains(&self, id: FirmId) -> bool {
+        id >= self.first && id - self.first < self.count
+    }
+}
+
 /// A running silent-rivalry market.
 #[derive(Debug, Clone)]
 pub struct Simulation {
-    scenario: Scenario,
+    /// The scenario as given, schedule included (what [`Simulation::scenario`] returns).
+    given: Scenario,
+    /// The parameters in effect this tick: `given`, or the phase of the
+    /// schedule reached last.
+    current: Scenario,
+    /// The schedule's phases, in tick order, and the next one to apply.
+    phases: Vec<crate::schedule::Phase>,
+    next_phase: usize,
+    /// The wave entering this tick (origin index, firms), if any.
+    wave_now: Vec<(usize, u32)>,
+    /// Every scheduled wave that has entered, in order.
+    waves: Vec<Wave>,
     pub(crate) params: Params,
     /// The tick being (or last) simulated; `ticks_done` counts completed ones.
     tick: u32,
@@ -228,8 +254,14 @@ impl Simulation {
         let prior_refs = Strategy::ALL.map(|s| {
             [false, true].map(|same_origin| trust.prior_ref(params.prior(s, same_origin)))
         });
+        let phases = scenario.phases()?;
         let mut sim = Simulation {
-            scenario: scenario.clone(),
+            given: scenario.clone(),
+            current: scenario.clone(),
+            phases,
+            next_phase: 0,
+            wave_now: Vec::new(),
+            waves: Vec::new(),
             tick: 0,
             ticks_done: 0,
             firms: crate::prefetch::huge_page_vec_with_capacity(expected_firms(scenario)),
@@ -273,7 +305,7 @@ impl Simulation {
     /// The market opens at equilibrium: initial firms start at their logit
     /// target share and earn the matching revenue as last month's.
     fn settle_initial_shares(&mut self) {
-        let m = &self.scenario.market;
+        let m = &self.current.market;
         let demand = self.demand();
         let u0 = self.outside_option();
         let mut target = Vec::new();
@@ -297,6 +329,7 @@ impl Simulation {
         if self.is_done() {
             return;
         }
+        self.apply_schedule(); //      scheduled changes from this tick on
         self.begin_tick(); //          reset ledgers and counters
         self.encounters(); //          5  meet, share or withhold, update trust, maybe partner
         self.partnerships_tick(); //   6  partnership value, friction, leaks, dissolution
@@ -320,13 +353,35 @@ impl Simulation {
         }
     }
 
+    /// The schedule's phase starting this tick, if any, replaces the
+    /// parameters in effect; its wave (if any) enters in phase 9b.
+    /// Pairs that have met keep the prior they met under; strangers meet
+    /// under the new priors.
+    fn apply_schedule(&mut self) {
+        self.wave_now.clear();
+        let Some(phase) = self.phases.get(self.next_phase) else {
+            return;
+        };
+        if phase.tick != self.tick {
+            return;
+        }
+        self.current = phase.scenario.clone();
+        self.wave_now = phase.enter.clone();
+        self.next_phase += 1;
+        self.params = Params::new(&self.current);
+        let (params, trust) = (&self.params, &mut self.trust);
+        self.prior_refs = Strategy::ALL.map(|s| {
+            [false, true].map(|same_origin| trust.prior_ref(params.prior(s, same_origin)))
+        });
+    }
+
     fn begin_tick(&mut self) {
         self.counters = TickCounters::default();
         self.detections.clear();
         for &id in &self.alive {
             let f = &mut self.firms[id as usize];
             f.ledger = firm::Ledger {
-                fixed: self.scenario.market.fixed_cost,
+                fixed: self.current.market.fixed_cost,
                 ..Default::default()
             };
             f.shares_received = 0;
@@ -386,7 +441,7 @@ impl Simulation {
 
     /// Whether every tick of the scenario has run.
     pub fn is_done(&self) -> bool {
-        self.ticks_done >= self.scenario.run.ticks
+        self.ticks_done >= self.current.run.ticks
     }
 
     /// Completed ticks.
@@ -394,9 +449,20 @@ impl Simulation {
         self.ticks_done
     }
 
-    /// The scenario this simulation runs.
+    /// The scenario this simulation runs, as given (schedule included).
     pub fn scenario(&self) -> &Scenario {
-        &self.scenario
+        &self.given
+    }
+
+    /// The parameters in effect now: the scenario, with the schedule's
+    /// changes up to the current tick applied.
+    pub fn scenario_now(&self) -> &Scenario {
+        &self.current
+    }
+
+    /// The scheduled waves of entrants that have entered so far.
+    pub fn waves(&self) -> &[Wave] {
+        &self.waves
     }
 
     /// Every firm that ever existed, indexed by id.
@@ -549,7 +615,7 @@ pub fn run_scenario(
     }
     let summary = Summary::new(&sim);
     Ok(Some(RunOutput {
-        scenario: sim.scenario.clone(),
+        scenario: sim.given.clone(),
         origin_names: sim.params.origin_names.clone(),
         observations,
         summary,

@@ -87,7 +87,7 @@ impl Simulation {
         t_ij: f64,
         t_ji: f64,
     ) {
-        let cfg = &self.scenario.partnerships;
+        let cfg = &self.current.partnerships;
         if overlap >= cfg.max_overlap {
             return;
         }
@@ -154,7 +154,7 @@ impl Simulation {
         if !self.params.partnerships {
             return;
         }
-        let cfg = self.scenario.partnerships.clone();
+        let cfg = self.current.partnerships.clone();
         let now = self.tick;
         let active = std::mem::take(&mut self.active_partnerships);
         for (n, &pid) in active.iter().enumerate() {

@@ -111,7 +111,7 @@ impl Simulation {
         strategy: Strategy,
         purpose_entry: bool,
     ) -> FirmId {
-        let scenario = &self.scenario;
+        let scenario = &self.current;
         let (_, origin_cfg) = self.params.origin(origin, scenario);
         let rng = if purpose_entry {
             &mut self.rngs.entry
@@ -222,12 +222,37 @@ impl Simulation {
         self.prune_partnerships();
     }
 
-    /// Phase 9b: Poisson(λ_entry) entrants with their origin's newcomer mix.
+    /// Phase 9b: Poisson(λ_entry) entrants with their origin's newcomer
+    /// mix, then this tick's scheduled wave (origin by origin, in name
+    /// order), drawn the same way from the same stream.
     pub(super) fn entries(&mut self) {
-        if !self.params.entry || self.scenario.population.entry_rate <= 0.0 {
+        self.poisson_entries();
+        if self.wave_now.is_empty() {
             return;
         }
-        let poisson = Poisson::new(self.scenario.population.entry_rate).expect("validated > 0");
+        let first = self.firms.len() as FirmId;
+        for (origin, n) in std::mem::take(&mut self.wave_now) {
+            for _ in 0..n {
+                let strategy =
+                    draw_strategy(&self.params.newcomer_mix[origin], &mut self.rngs.entry);
+                let id = self.spawn(origin, strategy, true);
+                self.counters.entries += 1;
+                self.event(EventKind::Entry, id, None, strategy.name(), None);
+            }
+        }
+        let count = self.firms.len() as FirmId - first;
+        self.waves.push(super::Wave {
+            tick: self.tick,
+            first,
+            count,
+        });
+    }
+
+    fn poisson_entries(&mut self) {
+        if !self.params.entry || self.current.population.entry_rate <= 0.0 {
+            return;
+        }
+        let poisson = Poisson::new(self.current.population.entry_rate).expect("validated > 0");
         let n = poisson.sample(&mut self.rngs.entry) as u64;
         for _ in 0..n {
             let origin = draw_weighted(&self.params.entry_weights, &mut self.rngs.entry);
@@ -241,13 +266,13 @@ impl Simulation {
     /// Phase 9c: every `adapt_every` ticks, firms may copy a more profitable
     /// firm's strategy. Decisions use a snapshot, so firm order does not matter.
     pub(super) fn adapt(&mut self) {
-        let every = self.scenario.population.adapt_every;
+        let every = self.current.population.adapt_every;
         if !(self.tick + 1).is_multiple_of(every) {
             return;
         }
         if self.params.adaptation && self.alive.len() > 1 {
-            let k = self.scenario.population.selection_scale;
-            let p = self.scenario.population.adapt_probability;
+            let k = self.current.population.selection_scale;
+            let p = self.current.population.adapt_probability;
             let snapshot: Vec<(Strategy, f64)> = self
                 .alive
                 .iter()

@@ -149,8 +149,8 @@ impl Simulation {
         if !self.params.sharing {
             return;
         }
-        let per_tick = self.scenario.encounters.per_tick;
-        let homophily = Bernoulli::new(self.scenario.encounters.homophily)
+        let per_tick = self.current.encounters.per_tick;
+        let homophily = Bernoulli::new(self.current.encounters.homophily)
             .expect("homophily validated in [0, 1]");
         let draws = Draws {
             explore: Bernoulli::new(self.params.rule.explore).expect("explore validated in [0, 1]"),
@@ -301,7 +301,7 @@ impl Simulation {
             .record_belief(strategy_i, same_origin, trust_ij, share_j);
         self.counters
             .record_belief(strategy_j, same_origin, trust_ji, share_i);
-        if self.params.partnerships && overlap < self.scenario.partnerships.max_overlap {
+        if self.params.partnerships && overlap < self.current.partnerships.max_overlap {
             let (t_ij, t_ji) = match after {
                 None => (prior_ij.after_first(seen_j), prior_ji.after_first(seen_i)),
                 Some(m) => (m.ij().expected(), m.ji().expected()),

@@ -80,6 +80,27 @@ pub struct Summary {
     /// naive in-group (claim C9 on a matched cohort); `None` if either has
     /// no firm-month.
     pub profit_rate_calibrated_minus_naive_ingroup: Option<f64>,
+    /// The scheduled waves of entrants (`enter` in the schedule), in tick
+    /// order: controlled cohorts (claim C8). Empty without a wave.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waves: Vec<WaveSummary>,
+}
+
+/// What became of one scheduled wave of entrants by the end.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WaveSummary {
+    /// The tick the wave entered.
+    pub tick: u32,
+    /// Firms that entered with it.
+    pub firms: u64,
+    /// Fraction of them in the market at the end.
+    pub survival: f64,
+    /// Their market share at the end, summed and divided by the firms that
+    /// entered (an exited firm holds 0): fraction of a segment's demand.
+    pub share: f64,
+    /// Mean capability at the end of those still in the market; `None`
+    /// when none is.
+    pub capability_mean: Option<f64>,
 }
 
 /// A rate, or `None` (no data) without any firm-month.
@@ -233,7 +254,49 @@ impl Summary {
             self.profit_rate_calibrated_minus_naive_ingroup
                 .unwrap_or(f64::NAN),
         ));
+        // Waves are numbered from 1 in tick order.
+        let mut values = Vec::new();
+        for w in &self.waves {
+            values.extend([
+                w.firms as f64,
+                w.survival,
+                w.share,
+                w.capability_mean.unwrap_or(f64::NAN),
+            ]);
+        }
+        // First wave minus last: what entering early rather than late gives.
+        if let (Some(first), Some(last)) = (self.waves.first(), self.waves.last())
+            && self.waves.len() >= 2
+        {
+            values.push(first.share - last.share);
+            values.push(match (first.capability_mean, last.capability_mean) {
+                (Some(a), Some(b)) => a - b,
+                _ => f64::NAN,
+            });
+        }
+        out.extend(
+            Summary::wave_metric_names(self.waves.len())
+                .into_iter()
+                .zip(values),
+        );
         out
+    }
+
+    /// The metrics of `waves` scheduled waves, in the order
+    /// [`Summary::metrics`] lists them after every other metric: per wave
+    /// k (from 1) `wave_firms_k`, `wave_survival_k`, `wave_share_k` and
+    /// `wave_capability_k`; with two waves or more, the first minus the
+    /// last wave, `wave_share_gap` and `wave_capability_gap`.
+    pub fn wave_metric_names(waves: usize) -> Vec<String> {
+        let mut names: Vec<String> = (1..=waves)
+            .flat_map(|k| {
+                ["firms", "survival", "share", "capability"].map(|m| format!("wave_{m}_{k}"))
+            })
+            .collect();
+        if waves >= 2 {
+            names.extend(["wave_share_gap".into(), "wave_capability_gap".into()]);
+        }
+        names
     }
 
     /// Whether a metric of [`Summary::metrics`] may have no value (NaN):
@@ -254,6 +317,7 @@ impl Summary {
             "market_share_per_firm_",
             "trust_in_",
             "entrant_share_gap",
+            "wave_capability_",
         ]
         .iter()
         .any(|p| metric.starts_with(p))
@@ -393,6 +457,24 @@ impl Summary {
                     .map(|(k, (s, n))| (k, (n > 0).then(|| s / n as f64)))
                     .collect()
             },
+            waves: sim
+                .waves()
+                .iter()
+                .map(|w| {
+                    let firms = &sim.firms()[w.first as usize..(w.first + w.count) as usize];
+                    let alive: Vec<_> = firms.iter().filter(|f| f.alive()).collect();
+                    let n = firms.len().max(1) as f64;
+                    WaveSummary {
+                        tick: w.tick,
+                        firms: firms.len() as u64,
+                        survival: alive.len() as f64 / n,
+                        share: alive.iter().map(|f| f.share).sum::<f64>() / n,
+                        capability_mean: (!alive.is_empty()).then(|| {
+                            alive.iter().map(|f| f.capability).sum::<f64>() / alive.len() as f64
+                        }),
+                    }
+                })
+                .collect(),
             partnership_duration_mean: {
                 let n = (t.partnerships_dissolved[0] + t.partnerships_dissolved[1]) as f64;
                 let d = t.partnership_durations[0] + t.partnership_durations[1];
