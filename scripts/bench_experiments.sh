@@ -13,6 +13,6 @@ for round in 1 2; do
   suite=$(seconds "$BIN" experiment run all --quiet --out "$WORK/suite-$round")
   robust=$(seconds "$BIN" experiment run veneer --robustness 64 --quiet --out "$WORK/veneer-$round")
   runs=$(python3 -c "import json;print(json.load(open('$WORK/veneer-$round/verdicts.json'))['robustness']['runs'])")
-  printf 'round %d: suite (7 experiments, 16 tests, controls) %6.2f s; veneer --robustness 64 (%s map runs) %6.2f s\n' \
+  printf 'round %d: suite (10 experiments, 23 tests, controls) %6.2f s; veneer --robustness 64 (%s map runs) %6.2f s\n' \
     "$round" "$suite" "$runs" "$robust"
 done

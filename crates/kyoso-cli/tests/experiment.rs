@@ -181,6 +181,21 @@ fn every_experiment_runs_end_to_end() {
                     .contains(&verdict["verdict"].as_str().unwrap())
             );
         }
+        // A presets experiment says what drives each difference between presets.
+        let drivers = v["drivers"].as_array().unwrap();
+        if name == "regions" {
+            assert_eq!(drivers.len(), 2);
+            let keys: Vec<&str> = drivers[0]["groups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g["key"].as_str().unwrap())
+                .collect();
+            assert!(keys.contains(&"encounters.detect"), "{keys:?}");
+            assert!(out.join("drivers-1").is_dir());
+        } else {
+            assert!(drivers.is_empty(), "{name}");
+        }
         let html = fs::read_to_string(out.join("report.html")).unwrap();
         assert_eq!(
             html.matches("data-figure=").count(),

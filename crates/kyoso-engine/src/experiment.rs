@@ -134,6 +134,8 @@ pub struct ExperimentOutcome {
     pub sets: Vec<String>,
     /// The base schedule (`--at` entries): the experiment's, then the request's.
     pub schedule: Vec<String>,
+    /// For each Contrast test between presets: what drives the difference.
+    pub drivers: Vec<crate::drivers::Drivers>,
     pub sweep_ids: Vec<String>,
     /// report.md's text.
     pub report: String,
@@ -159,6 +161,7 @@ pub fn check_out(out: &Path, resume: bool) -> Result<(), EngineError> {
         n == "sweep"
             || n.starts_with("sweep-")
             || n.starts_with("control-")
+            || n.starts_with("drivers-")
             || n == "robustness"
             || n == "design.csv"
             || ["verdicts.json", "report.md", "report.html", "figures"].contains(&n)
@@ -420,6 +423,23 @@ pub fn run_experiment(
             control,
         })
         .collect();
+    let at = schedule(e, request);
+    let drivers = crate::drivers::drivers(
+        e,
+        &base.metric_names,
+        &base.runs,
+        &crate::drivers::DriverInputs {
+            sets: &sets,
+            at: &at,
+            seed: request.seed,
+            ticks: request.ticks,
+            reps,
+            jobs: request.jobs,
+            resume: request.resume,
+        },
+        out,
+        monitor,
+    )?;
     let robustness = match request.robustness {
         Some(n) => Some(robustness(e, request, &sets, &tests, n, monitor)?),
         None => None,
@@ -432,8 +452,10 @@ pub fn run_experiment(
             &schedule(e, request),
             reps,
             &results,
+            &drivers,
             robustness.as_ref(),
         ),
+        drivers,
         schedule: schedule(e, request),
         robustness,
         results,
@@ -522,9 +544,10 @@ fn write_outputs(o: &ExperimentOutcome, base: &Condition) -> Result<(), EngineEr
         "experiment": e.name,
         "claims": e.claims,
         "claim": e.claim,
-        "design": { "base_overrides": o.sets, "vary": e.vary, "reps": o.reps, "presets": e.presets, "sweep_ids": o.sweep_ids },
+        "design": { "base_overrides": o.sets, "schedule": o.schedule, "vary": e.vary, "reps": o.reps, "presets": e.presets, "sweep_ids": o.sweep_ids },
         "rule": RULE,
         "verdicts": json,
+        "drivers": o.drivers.iter().map(|d| d.json()).collect::<Vec<_>>(),
         "robustness": o.robustness.as_ref().map(|map| {
             let keys = map.design.info.space.keys();
             serde_json::json!({
@@ -635,6 +658,7 @@ fn markdown(
     at: &[String],
     reps: u32,
     results: &[TestResult],
+    drivers: &[crate::drivers::Drivers],
     robustness: Option<&Robustness>,
 ) -> String {
     let mut s = String::new();
@@ -704,6 +728,9 @@ fn markdown(
             r.check.control.join(" "),
             r.check.control_reason
         );
+    }
+    for d in drivers {
+        s.push_str(&d.markdown(results[d.test].check.unit));
     }
     if let Some(map) = robustness {
         let _ = writeln!(
@@ -1217,7 +1244,7 @@ fn html_report(o: &ExperimentOutcome, data: &Runs<'_>) -> Result<(), EngineError
             Section {
                 heading: v.label.to_string(),
                 html: format!(
-                    "<p>Effect {}, 95 % CI {}, p = {} (Holm-adjusted {}), n = {}{}: <span class=\"verdict {class}\">{}</span>.</p><p><strong>Refuted by</strong> {}.</p>{control}",
+                    "<p>Effect {}, 95 % CI {}, p = {} (Holm-adjusted {}), n = {}{}: <span class=\"verdict {class}\">{}</span>.</p><p><strong>Refuted by</strong> {}.</p>{control}{}",
                     num(v.effect),
                     interval(v),
                     pval(v.p_value),
@@ -1226,6 +1253,11 @@ fn html_report(o: &ExperimentOutcome, data: &Runs<'_>) -> Result<(), EngineError
                     if v.paired { " pairs" } else { "" },
                     v.outcome.name(),
                     escape(r.check.falsifier),
+                    o.drivers
+                        .iter()
+                        .find(|d| d.test == k)
+                        .map(|d| d.html())
+                        .unwrap_or_default(),
                 ),
                 figure: Some((format!("test-{}", k + 1), figure(e, &r.check.test, data))),
             }
