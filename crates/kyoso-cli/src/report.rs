@@ -151,6 +151,16 @@ fn run_report(dir: &Path) -> Result<(String, String, Vec<Section>), Failure> {
             "Entry, exit and imitation of successful strategies (C9).",
         ),
         (
+            "initial-survival",
+            "Survival of the initial firms",
+            line(
+                "Survival of the initial firms by the strategy they started with",
+                "fraction still in the market",
+                series(&rows, "initial_survival", "initial_strategy", None),
+            ),
+            "Survival curves of a matched cohort: the firms present at month 0 (C9).",
+        ),
+        (
             "partnerships",
             "Partnerships",
             line("Partnerships", "partnerships", partnerships),

@@ -27,12 +27,13 @@ fn run_and_sweep_folders_get_reports() {
         .success();
     kyoso().arg("report").arg(&run).assert().success();
     let html = fs::read_to_string(run.join("report.html")).unwrap();
-    assert_eq!(figures_in(&html), 6);
+    assert_eq!(figures_in(&html), 7);
     for name in [
         "market-share",
         "expectation-gap",
         "capability",
         "firms-by-strategy",
+        "initial-survival",
         "partnerships",
         "consumer-surplus",
     ] {
@@ -69,7 +70,7 @@ fn run_and_sweep_folders_get_reports() {
         .code(2)
         .stderr(predicate::str::contains("not a run folder"));
     if let Some(browser) = browser() {
-        check_in_browser(&browser, &run.join("report.html"), 6);
+        check_in_browser(&browser, &run.join("report.html"), 7);
     }
 }
 

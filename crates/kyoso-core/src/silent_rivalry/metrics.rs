@@ -43,6 +43,12 @@ pub const METRICS: &[MetricDoc] = &[
         meaning: "firms in the market at the end of the tick",
     },
     MetricDoc {
+        name: "initial_survival",
+        unit: "fraction of firms",
+        groups: "initial_strategy",
+        meaning: "the survival curve of the initial firms (ids below the initial count) by the strategy they started with: the fraction of them still in the market at the end of the tick; no row for a strategy no initial firm started with",
+    },
+    MetricDoc {
         name: "market_share",
         unit: "fraction of segment demand",
         groups: "origin, outside",
@@ -353,9 +359,14 @@ impl Simulation {
         let mut profit_by_strategy = [0.0; Strategy::COUNT];
         let mut cap_sum = 0.0;
         let mut cap_max = 0.0f64;
+        let initial: u32 = self.params.origin_firms.iter().sum();
+        let mut initial_alive = [0u64; Strategy::COUNT];
         for &id in &self.alive {
             let f = &self.firms[id as usize];
             let (o, s) = (f.origin as usize, f.strategy as usize);
+            if id < initial {
+                initial_alive[f.initial_strategy as usize] += 1;
+            }
             alive_by[o][s] += 1;
             share_by_origin[o] += f.share;
             cap_by_origin[o] += f.capability;
@@ -388,6 +399,17 @@ impl Simulation {
                     "origin_strategy",
                     &format!("{name}/{}", s.name()),
                     alive_by[o][s as usize] as f64,
+                );
+            }
+        }
+        for s in Strategy::ALL {
+            let started = self.initial_by_strategy[s as usize];
+            if started > 0 {
+                put(
+                    "initial_survival",
+                    "initial_strategy",
+                    s.name(),
+                    initial_alive[s as usize] as f64 / started as f64,
                 );
             }
         }

@@ -208,6 +208,8 @@ pub struct Simulation {
     wave_now: Vec<(usize, u32)>,
     /// Every scheduled wave that has entered, in order.
     waves: Vec<Wave>,
+    /// Initial firms by the strategy they started with.
+    initial_by_strategy: [u64; Strategy::COUNT],
     pub(crate) params: Params,
     /// The tick being (or last) simulated; `ticks_done` counts completed ones.
     tick: u32,
@@ -262,6 +264,7 @@ impl Simulation {
             next_phase: 0,
             wave_now: Vec::new(),
             waves: Vec::new(),
+            initial_by_strategy: [0; Strategy::COUNT],
             tick: 0,
             ticks_done: 0,
             firms: crate::prefetch::huge_page_vec_with_capacity(expected_firms(scenario)),

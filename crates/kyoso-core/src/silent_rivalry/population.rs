@@ -179,6 +179,7 @@ impl Simulation {
             let n = self.params.origin_firms[origin];
             let counts = apportion(n, &self.params.initial_mix[origin]);
             for (k, &c) in counts.iter().enumerate() {
+                self.initial_by_strategy[k] += u64::from(c);
                 for _ in 0..c {
                     self.spawn(origin, Strategy::ALL[k], false);
                 }
