@@ -98,6 +98,13 @@ struct RunArgs {
     scenario: ScenarioArgs,
     #[command(flatten)]
     output: crate::output::OutputArgs,
+    /// Also write firm_ticks.parquet: one row per firm in the market and month
+    /// (strategy, share, capability, cash, profit, R&D, partners, trust, intel).
+    #[arg(long)]
+    firm_ticks: bool,
+    /// With --firm-ticks, record every K-th month only (months 0, K, 2K, …).
+    #[arg(long, value_name = "K", requires = "firm_ticks", value_parser = clap::value_parser!(u32).range(1..))]
+    firm_ticks_every: Option<u32>,
     /// No progress bar and no summary; print only the output folder.
     #[arg(long, short)]
     quiet: bool,

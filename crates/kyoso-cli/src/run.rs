@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use kyoso_core::silent_rivalry::{RunOutput, run_scenario};
+use kyoso_core::silent_rivalry::{RunOutput, run_scenario_with};
 use kyoso_io::WriteOptions;
 
 use crate::output::Destination;
@@ -48,19 +48,35 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     // Staged before the run: an output place that cannot be written is
     // found now, not after the simulation (the staging goes if interrupted).
     let staging = destination.staging()?;
-    let output = run_scenario(
-        &scenario,
-        |done, _| bar.set_position(done as u64),
-        interrupt::requested,
-    )
+    let every = args.firm_ticks.then(|| args.firm_ticks_every.unwrap_or(1));
+    // Written as the run goes, on a thread of its own.
+    let mut firm_ticks =
+        every.map(|_| kyoso_io::FirmTicksWriter::new(staging.path(), args.output.csv));
+    let mut write_error = None;
+    let output = run_scenario_with(&scenario, every, |sim| {
+        bar.set_position(sim.ticks_done() as u64);
+        if let (Some(rows), Some(writer)) = (sim.firm_ticks(), firm_ticks.as_mut())
+            && let Err(e) = writer.write(rows)
+        {
+            write_error = Some(e);
+            return false;
+        }
+        !interrupt::requested()
+    })
     .map_err(Failure::input)?;
     bar.finish_and_clear();
+    if let Some(e) = write_error {
+        return Err(Failure::runtime(e));
+    }
     let Some(output) = output else {
         return Err(Failure {
             code: 130,
             message: "interrupted; no output written".into(),
         });
     };
+    if let Some(writer) = firm_ticks {
+        writer.finish().map_err(Failure::runtime)?;
+    }
 
     kyoso_io::write_run(
         &output,

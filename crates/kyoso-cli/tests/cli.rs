@@ -533,3 +533,92 @@ fn an_output_place_that_cannot_be_written_is_refused_before_the_run() {
     }
     assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn firm_ticks_are_written_on_request_every_k_months_and_reproducibly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        let dir = tmp.path().join(name);
+        kyoso()
+            .args(["run", "--quiet", "--ticks", "30", "--csv", "--out"])
+            .arg(&dir)
+            .args(extra)
+            .assert()
+            .success();
+        dir
+    };
+    let plain = run("plain", &[]);
+    assert!(!plain.join("firm_ticks.parquet").exists(), "opt-in only");
+    let a = run("a", &["--firm-ticks"]);
+    let b = run("b", &["--firm-ticks"]);
+    assert_eq!(
+        fs::read(a.join("firm_ticks.parquet")).unwrap(),
+        fs::read(b.join("firm_ticks.parquet")).unwrap(),
+        "same scenario and seed, same bytes"
+    );
+    // The other outputs are those of a run without it.
+    for f in FILES {
+        assert_eq!(
+            fs::read(a.join(f)).unwrap(),
+            fs::read(plain.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let rows = |dir: &Path| -> Vec<Vec<String>> {
+        let mut r = csv::Reader::from_path(dir.join("firm_ticks.csv")).unwrap();
+        assert_eq!(
+            r.headers().unwrap().iter().collect::<Vec<_>>(),
+            [
+                "tick",
+                "firm",
+                "strategy",
+                "share",
+                "capability",
+                "cash",
+                "profit",
+                "rd",
+                "partners",
+                "trust_in_group",
+                "trust_out_group",
+                "intel_edge"
+            ]
+        );
+        r.records()
+            .map(|x| x.unwrap().iter().map(String::from).collect())
+            .collect()
+    };
+    let all = rows(&a);
+    // One row per firm alive at the end of each month: the ticks' count.
+    let alive: f64 = fs::read_to_string(a.join("ticks.csv"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains(",firms_alive,all,all,"))
+        .map(|l| l.split(',').nth(4).unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert_eq!(all.len() as f64, alive);
+    let every = run("every", &["--firm-ticks", "--firm-ticks-every", "12"]);
+    let ticks: std::collections::BTreeSet<String> =
+        rows(&every).into_iter().map(|r| r[0].clone()).collect();
+    assert_eq!(
+        ticks,
+        ["0", "12", "24"].map(String::from).into_iter().collect()
+    );
+    // The recorded months are the same rows as in the full file.
+    let full_12: Vec<_> = all
+        .iter()
+        .filter(|r| r[0] == "12")
+        .map(|r| r[..9].to_vec())
+        .collect();
+    let every_12: Vec<_> = rows(&every)
+        .into_iter()
+        .filter(|r| r[0] == "12")
+        .map(|r| r[..9].to_vec())
+        .collect();
+    assert_eq!(full_12, every_12);
+    kyoso()
+        .args(["run", "--firm-ticks-every", "3", "--out"])
+        .arg(tmp.path().join("x"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--firm-ticks"));
+}

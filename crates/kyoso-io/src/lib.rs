@@ -95,6 +95,108 @@ pub fn sha256_hex(text: &str) -> String {
         .collect()
 }
 
+/// `firm_ticks.parquet` (and `.csv` with `csv`), written a recorded tick
+/// at a time as the run goes, on a thread of its own: the simulation
+/// hands each tick's rows over and goes on while they are encoded. At
+/// most [`FirmTicksWriter::QUEUE`] ticks wait, so memory stays bounded,
+/// and the Parquet file's row groups let readers scan it lazily.
+pub struct FirmTicksWriter {
+    sender: Option<std::sync::mpsc::SyncSender<kyoso_core::silent_rivalry::FirmTicks>>,
+    worker: Option<std::thread::JoinHandle<Result<(), OutputError>>>,
+}
+
+impl FirmTicksWriter {
+    /// Recorded ticks that may wait to be written.
+    pub const QUEUE: usize = 4;
+
+    /// A writer into `dir` (normally a [`Staging`] path); nothing is
+    /// created before the first rows.
+    pub fn new(dir: &Path, csv: bool) -> FirmTicksWriter {
+        let (sender, receiver) =
+            std::sync::mpsc::sync_channel::<kyoso_core::silent_rivalry::FirmTicks>(Self::QUEUE);
+        let dir = dir.to_path_buf();
+        let worker = std::thread::spawn(move || -> Result<(), OutputError> {
+            let mut streams: Option<(write::ParquetStream, Option<write::CsvStream>)> = None;
+            for rows in receiver {
+                let table = tables::firm_ticks(&rows);
+                if streams.is_none() {
+                    let parquet =
+                        write::ParquetStream::create(&dir.join("firm_ticks.parquet"), &table)?;
+                    let csv = if csv {
+                        Some(write::CsvStream::create(
+                            &dir.join("firm_ticks.csv"),
+                            &table,
+                        )?)
+                    } else {
+                        None
+                    };
+                    streams = Some((parquet, csv));
+                }
+                let (parquet, csv) = streams.as_mut().expect("just created");
+                parquet.write(&table)?;
+                if let Some(csv) = csv {
+                    csv.write(&table)?;
+                }
+            }
+            if let Some((parquet, csv)) = streams {
+                parquet.finish()?;
+                if let Some(csv) = csv {
+                    csv.finish()?;
+                }
+            }
+            Ok(())
+        });
+        FirmTicksWriter {
+            sender: Some(sender),
+            worker: Some(worker),
+        }
+    }
+
+    /// Hands one recorded tick's rows to the writer. An error of an
+    /// earlier write is returned here, or by [`FirmTicksWriter::finish`].
+    pub fn write(
+        &mut self,
+        rows: &kyoso_core::silent_rivalry::FirmTicks,
+    ) -> Result<(), OutputError> {
+        let sent = self
+            .sender
+            .as_ref()
+            .is_some_and(|s| s.send(rows.clone()).is_ok());
+        if sent {
+            Ok(())
+        } else {
+            // The worker stopped: it failed; say why.
+            self.finish_inner()
+        }
+    }
+
+    fn finish_inner(&mut self) -> Result<(), OutputError> {
+        self.sender = None;
+        match self.worker.take() {
+            Some(w) => w.join().unwrap_or_else(|_| {
+                Err(OutputError::Encode(
+                    "firm_ticks.parquet".into(),
+                    "the writer thread panicked".into(),
+                ))
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes the footer and syncs the files.
+    pub fn finish(mut self) -> Result<(), OutputError> {
+        self.finish_inner()
+    }
+}
+
+impl Drop for FirmTicksWriter {
+    /// An unfinished writer (an interrupted run) still waits for its
+    /// thread, so nothing writes into a staging folder being removed.
+    fn drop(&mut self) {
+        let _ = self.finish_inner();
+    }
+}
+
 /// Writes every output of a run into `dir` (normally a [`Staging`] path).
 pub fn write_run(
     run: &RunOutput,

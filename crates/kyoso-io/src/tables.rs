@@ -209,3 +209,23 @@ pub fn events(run: &RunOutput) -> Table {
         .column("detail", "", "entry: initial or the entrant's strategy; exit: negative_cash; dissolved: cause (friction, betrayal, exit); strategy_switch: old->new", Values::Str(e.iter().map(|x| x.detail.clone()).collect()))
         .column("value", "see kind", "exit: cash (money); partnership_formed: cultural distance [0,1]; partnership_dissolved: duration (months); innovation: capability gained (utility units); strategy_switch: profit difference (money); empty otherwise", Values::OptF64(e.iter().map(|x| x.value).collect()))
 }
+
+/// `firm_ticks`: one row per firm in the market at the end of a recorded
+/// tick (`kyoso run --firm-ticks`), by tick then firm id.
+pub fn firm_ticks(rows: &kyoso_core::silent_rivalry::FirmTicks) -> Table {
+    let n = rows.len();
+    let i64s = |v: &[u32]| Values::I64(v.iter().map(|&x| i64::from(x)).collect());
+    Table::new("firm_ticks")
+        .column("tick", "month", "tick index, 0-based; the row describes the firm at the end of the tick", Values::I64(vec![i64::from(rows.tick); n]))
+        .column("firm", "", "firm id (joins firms.parquet's `firm`)", i64s(&rows.firm))
+        .column("strategy", "", "strategy held during the month, the one its profit was earned under (a switch by the month's adaptation shows from the next month)", Values::Str(rows.strategy.iter().map(|s| s.name().to_string()).collect()))
+        .column("share", "fraction of segment demand", "market share in its segment at the end of the tick", Values::F64(rows.share.clone()))
+        .column("capability", "utility units", "capability (product quality) at the end of the tick", Values::F64(rows.capability.clone()))
+        .column("cash", "money", "cash at the end of the tick, after the month's profit", Values::F64(rows.cash.clone()))
+        .column("profit", "money per month", "the month's profit: sales margin + sharing benefit + partnership value − R&D − fixed cost; 0 for a firm that entered this tick", Values::F64(rows.profit.clone()))
+        .column("rd", "money per month", "the month's R&D spend; 0 for a firm that entered this tick", Values::F64(rows.rd.clone()))
+        .column("partners", "partnerships", "active partnerships at the end of the tick", i64s(&rows.partners))
+        .column("trust_in_group", "trust (probability)", "mean trust the firm held, when deciding, in the firms of its own origin it met since the previous recorded tick; null when it met none", Values::OptF64(rows.trust_in_group.clone()))
+        .column("trust_out_group", "trust (probability)", "the same for firms of other origins; null when it met none", Values::OptF64(rows.trust_out_group.clone()))
+        .column("intel_edge", "intel units", "intel edge I_i in the firm's attraction this month: intel held on same-segment rivals, weighted by their shares; 0 for a firm that entered this tick", Values::F64(rows.intel_edge.clone()))
+}

@@ -130,6 +130,48 @@ impl ParquetStream {
     }
 }
 
+/// A CSV file written a table at a time (a header row, then the rows of
+/// every table appended), for tables that grow during a run.
+pub struct CsvStream {
+    writer: csv::Writer<File>,
+    path: std::path::PathBuf,
+}
+
+impl CsvStream {
+    /// Creates the file with the header of `like`.
+    pub fn create(path: &Path, like: &Table) -> Result<CsvStream, OutputError> {
+        let mut writer = csv::Writer::from_path(path)
+            .map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
+        writer
+            .write_record(like.columns.iter().map(|c| c.name.as_ref()))
+            .map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
+        Ok(CsvStream {
+            writer,
+            path: path.into(),
+        })
+    }
+
+    /// Appends the rows of `table` (same columns as the header's).
+    pub fn write(&mut self, table: &Table) -> Result<(), OutputError> {
+        for row in 0..table.rows() {
+            self.writer
+                .write_record(table.columns.iter().map(|c| c.values.text(row)))
+                .map_err(|e| OutputError::Encode(self.path.clone(), e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Flushes and syncs the file.
+    pub fn finish(self) -> Result<(), OutputError> {
+        let path = self.path.clone();
+        let file = self
+            .writer
+            .into_inner()
+            .map_err(|e| OutputError::Encode(path.clone(), e.to_string()))?;
+        file.sync_all().map_err(|e| OutputError::Io(path, e))
+    }
+}
+
 /// Writes a table as CSV with a header row; missing values are empty fields.
 pub fn csv(table: &Table, path: &Path) -> Result<(), OutputError> {
     let io = |e: std::io::Error| OutputError::Io(path.into(), e);

@@ -12,6 +12,7 @@ pub mod firm;
 pub mod innovation;
 pub mod market;
 pub mod metrics;
+pub mod panel;
 pub mod partnership;
 pub mod population;
 pub mod sharing;
@@ -21,6 +22,7 @@ pub mod trust;
 pub use events::{Event, EventKind};
 pub use firm::{Firm, FirmId, Horizon, Strategy};
 pub use metrics::{METRICS, MetricDoc, Observation};
+pub use panel::FirmTicks;
 pub use partnership::{Cause, Partnership};
 pub use summary::{Summary, WaveSummary};
 
@@ -210,6 +212,8 @@ pub struct Simulation {
     waves: Vec<Wave>,
     /// Initial firms by the strategy they started with.
     initial_by_strategy: [u64; Strategy::COUNT],
+    /// Firm-level rows, when asked for ([`Simulation::with_firm_ticks`]).
+    pub(crate) panel: Option<panel::Panel>,
     pub(crate) params: Params,
     /// The tick being (or last) simulated; `ticks_done` counts completed ones.
     tick: u32,
@@ -265,6 +269,7 @@ impl Simulation {
             wave_now: Vec::new(),
             waves: Vec::new(),
             initial_by_strategy: [0; Strategy::COUNT],
+            panel: None,
             tick: 0,
             ticks_done: 0,
             firms: crate::prefetch::huge_page_vec_with_capacity(expected_firms(scenario)),
@@ -339,11 +344,13 @@ impl Simulation {
         self.innovate_and_imitate(); // 7 R&D, innovation, imitation
         self.clear_market(); //        8  logit shares with inertia, revenue
         self.book_profits(); //        8  profit adds to cash
+        self.panel_note_held();
         self.exits(); //               9  negative cash leaves
         self.entries(); //             9  Poisson entrants
         self.rebuild_indices();
         self.adapt(); //               9  yearly imitation of successful strategies
         self.record(); //              10 observations of the tick
+        self.panel_record(); //        10 firm-level rows, when asked for
         self.ticks_done += 1;
         self.tick += 1;
     }
@@ -605,16 +612,32 @@ pub fn run_scenario(
     mut on_tick: impl FnMut(u32, u32),
     cancel: impl Fn() -> bool,
 ) -> Result<Option<RunOutput>, crate::ScenarioError> {
-    let mut sim = Simulation::new(scenario)?;
     let total = scenario.run.ticks;
+    run_scenario_with(scenario, None, |sim| {
+        on_tick(sim.ticks_done(), total);
+        !cancel()
+    })
+}
+
+/// [`run_scenario`] with firm-level rows every `firm_ticks_every` ticks
+/// (read them in `on_tick` with [`Simulation::firm_ticks`]); `on_tick`
+/// runs after every tick, and returning false stops the run (`None`).
+pub fn run_scenario_with(
+    scenario: &Scenario,
+    firm_ticks_every: Option<u32>,
+    mut on_tick: impl FnMut(&Simulation) -> bool,
+) -> Result<Option<RunOutput>, crate::ScenarioError> {
+    let mut sim = Simulation::new(scenario)?;
+    if let Some(every) = firm_ticks_every {
+        sim = sim.with_firm_ticks(every);
+    }
     let mut observations = Vec::new();
     while !sim.is_done() {
-        if cancel() {
-            return Ok(None);
-        }
         sim.step();
         observations.extend_from_slice(sim.observations());
-        on_tick(sim.ticks_done(), total);
+        if !on_tick(&sim) {
+            return Ok(None);
+        }
     }
     let summary = Summary::new(&sim);
     Ok(Some(RunOutput {

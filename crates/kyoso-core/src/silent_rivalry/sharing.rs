@@ -297,6 +297,10 @@ impl Simulation {
             .record_action(strategy_i, same_segment, same_origin, share_i);
         self.counters
             .record_action(strategy_j, same_segment, same_origin, share_j);
+        if let Some(panel) = self.panel.as_mut() {
+            panel.meet(i, same_origin, trust_ij);
+            panel.meet(j, same_origin, trust_ji);
+        }
         self.counters
             .record_belief(strategy_i, same_origin, trust_ij, share_j);
         self.counters
