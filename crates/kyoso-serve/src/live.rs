@@ -265,7 +265,14 @@ impl Market {
         };
         let mut out: Vec<Value> = events[from..]
             .iter()
-            .filter(|e| e.kind != EventKind::Innovation)
+            // Innovations are too many to list; seen withholdings are sent
+            // per month, capped, by `step`.
+            .filter(|e| {
+                !matches!(
+                    e.kind,
+                    EventKind::Innovation | EventKind::WithholdingDetected
+                )
+            })
             .map(|e| self.event_json(e))
             .collect();
         if let Some(n) = keep_last {

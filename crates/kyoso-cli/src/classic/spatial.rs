@@ -117,7 +117,7 @@ impl SpatialPdArgs {
 #[derive(Serialize)]
 struct SpatialSummary {
     cooperator_fraction: f64,
-    final_cooperator_fraction: f64,
+    cooperator_fraction_final: f64,
     steps: u64,
     size: usize,
     b: f64,
@@ -157,7 +157,7 @@ pub fn spatial_pd(args: &SpatialPdArgs) -> Result<(), Failure> {
     out.png("lattice.png", side, side, &rgb)?;
     let mut summary = SpatialSummary {
         cooperator_fraction: tail_mean(&series),
-        final_cooperator_fraction: *series.last().expect("at least one step"),
+        cooperator_fraction_final: *series.last().expect("at least one step"),
         steps: args.steps,
         size: config.size,
         b: config.temptation,
@@ -187,7 +187,7 @@ pub fn spatial_pd(args: &SpatialPdArgs) -> Result<(), Failure> {
             config.temptation,
             args.steps,
             summary.cooperator_fraction,
-            summary.final_cooperator_fraction
+            summary.cooperator_fraction_final
         );
         println!(
             "lattice.png colours: blue C→C, red D→D, yellow C→D, green D→C\noutputs: {}",

@@ -12,6 +12,10 @@ pub enum EventKind {
     Innovation,
     BetrayalDetected,
     StrategySwitch,
+    /// A firm withheld and the other firm of the encounter saw it (the
+    /// veneer failed); recorded only with observations on (`kyoso run`,
+    /// the live view), not in sweeps.
+    WithholdingDetected,
 }
 
 impl EventKind {
@@ -25,6 +29,7 @@ impl EventKind {
             EventKind::Innovation => "innovation",
             EventKind::BetrayalDetected => "betrayal_detected",
             EventKind::StrategySwitch => "strategy_switch",
+            EventKind::WithholdingDetected => "withholding_detected",
         }
     }
 }
@@ -36,6 +41,8 @@ pub struct Event {
     pub kind: EventKind,
     pub firm: FirmId,
     pub other: Option<FirmId>,
-    pub detail: String,
+    /// Text that depends on the kind; most are fixed words, kept without
+    /// an allocation.
+    pub detail: std::borrow::Cow<'static, str>,
     pub value: Option<f64>,
 }

@@ -425,10 +425,10 @@ impl Simulation {
         kind: EventKind,
         firm: FirmId,
         other: Option<FirmId>,
-        detail: &str,
+        detail: &'static str,
         value: Option<f64>,
     ) {
-        self.event_owned(kind, firm, other, detail.to_string(), value);
+        self.push_event(kind, firm, other, std::borrow::Cow::Borrowed(detail), value);
     }
 
     fn event_owned(
@@ -437,6 +437,17 @@ impl Simulation {
         firm: FirmId,
         other: Option<FirmId>,
         detail: String,
+        value: Option<f64>,
+    ) {
+        self.push_event(kind, firm, other, std::borrow::Cow::Owned(detail), value);
+    }
+
+    fn push_event(
+        &mut self,
+        kind: EventKind,
+        firm: FirmId,
+        other: Option<FirmId>,
+        detail: std::borrow::Cow<'static, str>,
         value: Option<f64>,
     ) {
         self.events.push(Event {

@@ -13,6 +13,7 @@ use rand::distr::{Bernoulli, Distribution};
 
 use crate::rng::Rng;
 use crate::silent_rivalry::Simulation;
+use crate::silent_rivalry::events::{Event, EventKind};
 use crate::silent_rivalry::firm::{FirmId, Strategy};
 use crate::silent_rivalry::trust::Lookup;
 
@@ -267,11 +268,20 @@ impl Simulation {
         };
         if self.observing {
             // Seen withholdings, for the live view's event log (not an output table).
-            if !share_i && !seen_i {
-                self.detections.push((i, j));
-            }
-            if !share_j && !seen_j {
-                self.detections.push((j, i));
+            for (withholder, observer, shared, seen) in
+                [(i, j, share_i, seen_i), (j, i, share_j, seen_j)]
+            {
+                if !shared && !seen {
+                    self.detections.push((withholder, observer));
+                    self.events.push(Event {
+                        tick: now,
+                        kind: EventKind::WithholdingDetected,
+                        firm: withholder,
+                        other: Some(observer),
+                        detail: std::borrow::Cow::Borrowed("seen"),
+                        value: None,
+                    });
+                }
             }
         }
 
