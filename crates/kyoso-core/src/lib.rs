@@ -12,6 +12,7 @@
 pub mod error;
 pub mod experiments;
 pub mod inference;
+pub mod metric_docs;
 pub mod params;
 pub mod plausible;
 mod prefetch;

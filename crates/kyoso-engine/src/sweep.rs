@@ -471,6 +471,39 @@ mod tests {
         r
     }
 
+    #[test]
+    fn every_metric_of_every_model_is_documented() {
+        let design = kyoso_core::sweep::Design::grid(Vec::new()).unwrap();
+        let cases = [
+            (SweepModel::SilentRivalry, vec![]),
+            // Waves add metrics.
+            (
+                SweepModel::SilentRivalry,
+                vec!["12:enter.JP=3".to_string(), "30:enter.LOCAL=2".to_string()],
+            ),
+            (SweepModel::SpatialPd, vec![]),
+            (SweepModel::Ethnocentrism, vec![]),
+            (SweepModel::Tournament, vec![]),
+        ];
+        for (model, at) in cases {
+            let inputs = ScenarioInputs {
+                at,
+                ..ScenarioInputs::default()
+            };
+            let t = target(model, &inputs, &design, &Silent).unwrap();
+            let base = t.base();
+            let names = t.metric_names();
+            assert!(!names.is_empty());
+            for name in names {
+                assert!(
+                    kyoso_core::metric_docs::find(base.model, &name).is_some(),
+                    "{}: `{name}` is not documented in kyoso_core::metric_docs",
+                    base.model
+                );
+            }
+        }
+    }
+
     /// Stops after `after` runs have reached the journal.
     struct StopAfter {
         after: usize,

@@ -115,3 +115,44 @@ pub fn summary(path: &Path) -> Result<(Vec<String>, Vec<SummaryRow>), OutputErro
     }
     Ok((keys, rows))
 }
+
+/// One column of a Parquet file kyoso wrote, as its schema documents it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnDoc {
+    pub name: String,
+    /// The Arrow type in lower case (`int64`, `float64`, `string`, …),
+    /// with `, nullable` when the column may hold nulls.
+    pub data_type: String,
+    pub unit: String,
+    pub meaning: String,
+}
+
+/// The columns of a Parquet file with their `unit` and `meaning` metadata.
+pub fn columns(path: &Path) -> Result<Vec<ColumnDoc>, OutputError> {
+    let file = File::open(path).map_err(|e| OutputError::Io(path.into(), e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
+    Ok(builder
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| {
+            let t = match f.data_type() {
+                arrow_schema::DataType::Utf8 => "string".to_string(),
+                arrow_schema::DataType::Boolean => "bool".to_string(),
+                other => other.to_string().to_lowercase(),
+            };
+            let meta = |k: &str| f.metadata().get(k).cloned().unwrap_or_default();
+            ColumnDoc {
+                name: f.name().clone(),
+                data_type: if f.is_nullable() {
+                    format!("{t}, nullable")
+                } else {
+                    t
+                },
+                unit: meta("unit"),
+                meaning: meta("meaning"),
+            }
+        })
+        .collect())
+}

@@ -742,10 +742,14 @@ fn runs_table(spec: &SweepSpec, points: &[Vec<toml::Value>], rows: &[RunRecord])
         );
     }
     for (m, metric) in spec.metrics.iter().enumerate() {
+        let (unit, meaning) = match kyoso_core::metric_docs::find(&spec.model, metric) {
+            Some(d) => (d.unit, d.meaning),
+            None => ("", "end-of-run metric"),
+        };
         t = t.column(
             metric.clone(),
-            "see docs/outputs.md",
-            "end-of-run metric (null where the run has no value)",
+            unit,
+            format!("{meaning} (null where the run has no value)"),
             Values::OptF64(rows.iter().map(|r| r.metrics[m]).collect()),
         );
     }

@@ -59,8 +59,8 @@ impl Values {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
     pub name: Cow<'static, str>,
-    pub unit: &'static str,
-    pub meaning: &'static str,
+    pub unit: Cow<'static, str>,
+    pub meaning: Cow<'static, str>,
     pub values: Values,
 }
 
@@ -84,11 +84,12 @@ impl Table {
     pub fn column(
         mut self,
         name: impl Into<Cow<'static, str>>,
-        unit: &'static str,
-        meaning: &'static str,
+        unit: impl Into<Cow<'static, str>>,
+        meaning: impl Into<Cow<'static, str>>,
         values: Values,
     ) -> Table {
         let name = name.into();
+        let (unit, meaning) = (unit.into(), meaning.into());
         if let Some(first) = self.columns.first() {
             assert_eq!(
                 first.values.len(),
