@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::path::Path;
 
-use arrow_array::{Array, Float64Array, StringArray, UInt32Array};
+use arrow_array::{Array, Float64Array, Int64Array, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::OutputError;
@@ -43,14 +43,14 @@ pub fn ticks(path: &Path) -> Result<Vec<TickRow>, OutputError> {
     let mut rows = Vec::new();
     for batch in reader {
         let batch = batch.map_err(|e| OutputError::Encode(path.into(), e.to_string()))?;
-        let tick = column::<UInt32Array>(&batch, "tick", path)?;
+        let tick = column::<Int64Array>(&batch, "tick", path)?;
         let metric = column::<StringArray>(&batch, "metric", path)?;
         let group_by = column::<StringArray>(&batch, "group_by", path)?;
         let group = column::<StringArray>(&batch, "group", path)?;
         let value = column::<Float64Array>(&batch, "value", path)?;
         for i in 0..batch.num_rows() {
             rows.push(TickRow {
-                tick: tick.value(i),
+                tick: u32::try_from(tick.value(i)).unwrap_or(u32::MAX),
                 metric: metric.value(i).to_string(),
                 group_by: group_by.value(i).to_string(),
                 group: group.value(i).to_string(),

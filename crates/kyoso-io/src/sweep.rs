@@ -725,8 +725,8 @@ fn runs_table(spec: &SweepSpec, points: &[Vec<toml::Value>], rows: &[RunRecord])
         .column(
             "seed",
             "",
-            "the run's seed: re-run alone with kyoso run --set KEY=VALUE ... --seed SEED",
-            Values::U64(rows.iter().map(|r| r.seed).collect()),
+            "the run's seed, as decimal text so that no reader rounds it (JavaScript and R doubles hold integers only to 2^53): re-run alone with kyoso run --set KEY=VALUE ... --seed SEED",
+            Values::Str(rows.iter().map(|r| r.seed.to_string()).collect()),
         );
     for (k, key) in spec.keys.iter().enumerate() {
         let all: Vec<&toml::Value> = points.iter().map(|p| &p[k]).collect();
@@ -742,15 +742,23 @@ fn runs_table(spec: &SweepSpec, points: &[Vec<toml::Value>], rows: &[RunRecord])
         );
     }
     for (m, metric) in spec.metrics.iter().enumerate() {
-        let (unit, meaning) = match kyoso_core::metric_docs::find(&spec.model, metric) {
-            Some(d) => (d.unit, d.meaning),
-            None => ("", "end-of-run metric"),
+        let doc = kyoso_core::metric_docs::find(&spec.model, metric);
+        let (unit, meaning) = doc.map_or(("", "end-of-run metric"), |d| (d.unit, d.meaning));
+        // A count is an integer column; any other metric a float.
+        let values = if doc.is_some_and(|d| d.count) {
+            Values::OptI64(
+                rows.iter()
+                    .map(|r| r.metrics[m].map(|x| x.round() as i64))
+                    .collect(),
+            )
+        } else {
+            Values::OptF64(rows.iter().map(|r| r.metrics[m]).collect())
         };
         t = t.column(
             metric.clone(),
             unit,
             format!("{meaning} (null where the run has no value)"),
-            Values::OptF64(rows.iter().map(|r| r.metrics[m]).collect()),
+            values,
         );
     }
     t

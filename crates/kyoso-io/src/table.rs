@@ -4,13 +4,16 @@
 
 use std::borrow::Cow;
 
-/// The values of one column.
+/// The values of one column. Unsigned values (ids, ticks, counts) are
+/// written as signed 64-bit integers, so that differences never wrap in
+/// a reader (polars, DuckDB, R); none reaches 2^63.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Values {
     U32(Vec<u32>),
     OptU32(Vec<Option<u32>>),
     U64(Vec<u64>),
     I64(Vec<i64>),
+    OptI64(Vec<Option<i64>>),
     F64(Vec<f64>),
     OptF64(Vec<Option<f64>>),
     Str(Vec<String>),
@@ -26,6 +29,7 @@ impl Values {
             Values::OptU32(v) => v.len(),
             Values::U64(v) => v.len(),
             Values::I64(v) => v.len(),
+            Values::OptI64(v) => v.len(),
             Values::F64(v) => v.len(),
             Values::OptF64(v) => v.len(),
             Values::Str(v) => v.len(),
@@ -46,6 +50,7 @@ impl Values {
             Values::OptU32(v) => v[i].map(|x| x.to_string()).unwrap_or_default(),
             Values::U64(v) => v[i].to_string(),
             Values::I64(v) => v[i].to_string(),
+            Values::OptI64(v) => v[i].map(|x| x.to_string()).unwrap_or_default(),
             Values::F64(v) => v[i].to_string(),
             Values::OptF64(v) => v[i].map(|x| x.to_string()).unwrap_or_default(),
             Values::Str(v) => v[i].clone(),

@@ -206,7 +206,7 @@ pub fn events(run: &RunOutput) -> Table {
         .column("kind", "", "entry, exit, partnership_formed, partnership_dissolved, innovation, betrayal_detected, strategy_switch, withholding_detected", Values::Str(e.iter().map(|x| x.kind.name().to_string()).collect()))
         .column("firm", "id", "the firm concerned (for partnerships the lower id; for betrayal the victim; for withholding_detected the firm that withheld)", Values::U32(e.iter().map(|x| x.firm).collect()))
         .column("other", "id", "the other firm (partner, betrayer, firm copied, the firm that saw a withholding); null if none", Values::OptU32(e.iter().map(|x| x.other).collect()))
-        .column("detail", "", "entry: initial or the entrant's strategy; exit: negative_cash; dissolved: cause (friction, betrayal, exit); strategy_switch: old->new; withholding_detected: seen", Values::Str(e.iter().map(|x| x.detail.to_string()).collect()))
+        .column("detail", "", "entry: initial or the entrant's strategy; exit: negative_cash; dissolved: cause (friction, betrayal, exit); strategy_switch: old->new; withholding_detected: seen; null for the other kinds", Values::OptStr(e.iter().map(|x| (!x.detail.is_empty()).then(|| x.detail.to_string())).collect()))
         .column("value", "see kind", "exit: cash (money); partnership_formed: cultural distance [0,1]; partnership_dissolved: duration (months); innovation: capability gained (utility units); strategy_switch: profit difference (money); empty otherwise", Values::OptF64(e.iter().map(|x| x.value).collect()))
 }
 

@@ -6,10 +6,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow_array::{
-    ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt32Array,
-    UInt64Array,
-};
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
@@ -25,10 +22,12 @@ pub fn schema(table: &Table) -> Schema {
         .iter()
         .map(|c| {
             let (dt, nullable) = match &c.values {
-                Values::U32(_) => (DataType::UInt32, false),
-                Values::OptU32(_) => (DataType::UInt32, true),
-                Values::U64(_) => (DataType::UInt64, false),
+                // Unsigned ids, ticks and counts are signed in files.
+                Values::U32(_) => (DataType::Int64, false),
+                Values::OptU32(_) => (DataType::Int64, true),
+                Values::U64(_) => (DataType::Int64, false),
                 Values::I64(_) => (DataType::Int64, false),
+                Values::OptI64(_) => (DataType::Int64, true),
                 Values::F64(_) => (DataType::Float64, false),
                 Values::OptF64(_) => (DataType::Float64, true),
                 Values::Str(_) => (DataType::Utf8, false),
@@ -47,10 +46,17 @@ pub fn schema(table: &Table) -> Schema {
 
 fn array(values: &Values) -> ArrayRef {
     match values {
-        Values::U32(v) => Arc::new(UInt32Array::from(v.clone())),
-        Values::OptU32(v) => Arc::new(UInt32Array::from(v.clone())),
-        Values::U64(v) => Arc::new(UInt64Array::from(v.clone())),
+        Values::U32(v) => Arc::new(Int64Array::from_iter_values(
+            v.iter().map(|&x| i64::from(x)),
+        )),
+        Values::OptU32(v) => Arc::new(Int64Array::from_iter(v.iter().map(|x| x.map(i64::from)))),
+        Values::U64(v) => {
+            Arc::new(Int64Array::from_iter_values(v.iter().map(|&x| {
+                i64::try_from(x).expect("ids and counts stay below 2^63")
+            })))
+        }
         Values::I64(v) => Arc::new(Int64Array::from(v.clone())),
+        Values::OptI64(v) => Arc::new(Int64Array::from(v.clone())),
         Values::F64(v) => Arc::new(Float64Array::from(v.clone())),
         Values::OptF64(v) => Arc::new(Float64Array::from(v.clone())),
         Values::Str(v) => Arc::new(StringArray::from_iter_values(v.iter())),
