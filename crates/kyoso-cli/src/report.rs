@@ -45,7 +45,8 @@ fn series(rows: &[TickRow], metric: &str, group_by: &str, groups: Option<&[&str]
         .iter()
         .filter(|r| r.metric == metric && r.group_by == group_by)
     {
-        if groups.is_none_or(|g| g.contains(&r.group.as_str())) {
+        // A tick without data for the metric (null) leaves no point.
+        if groups.is_none_or(|g| g.contains(&r.group.as_str())) && r.value.is_finite() {
             by_group
                 .entry(r.group.clone())
                 .or_default()

@@ -54,7 +54,11 @@ pub fn ticks(path: &Path) -> Result<Vec<TickRow>, OutputError> {
                 metric: metric.value(i).to_string(),
                 group_by: group_by.value(i).to_string(),
                 group: group.value(i).to_string(),
-                value: value.value(i),
+                value: if value.is_null(i) {
+                    f64::NAN
+                } else {
+                    value.value(i)
+                },
             });
         }
     }

@@ -21,7 +21,7 @@ pub fn ticks(run: &RunOutput) -> Table {
         .column("metric", "", "metric name (see the metric table)", Values::Str(o.iter().map(|x| x.metric.to_string()).collect()))
         .column("group_by", "", "grouping of the row: all, origin, strategy, origin_strategy, scope, cause, outside", Values::Str(o.iter().map(|x| x.group_by.to_string()).collect()))
         .column("group", "", "the group's value, e.g. JP, calibrated, JP/calibrated, in_group, friction; `all` for totals", Values::Str(o.iter().map(|x| x.group.clone()).collect()))
-        .column("value", "see unit", "the measured value", Values::F64(o.iter().map(|x| x.value).collect()))
+        .column("value", "see unit", "the measured value; null when the tick has no data for it (a mean over no firm or encounter)", Values::OptF64(o.iter().map(|x| (!x.value.is_nan()).then_some(x.value)).collect()))
         .column("unit", "", "unit of value", Values::Str(o.iter().map(|x| unit_of(x.metric).to_string()).collect()))
 }
 

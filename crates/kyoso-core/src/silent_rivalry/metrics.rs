@@ -64,7 +64,7 @@ pub const METRICS: &[MetricDoc] = &[
         name: "capability_mean",
         unit: "utility units",
         groups: "all, origin",
-        meaning: "mean capability q of alive firms",
+        meaning: "mean capability q of alive firms; null when the group has none",
     },
     MetricDoc {
         name: "capability_max",
@@ -94,19 +94,19 @@ pub const METRICS: &[MetricDoc] = &[
         name: "sharing_rate",
         unit: "fraction",
         groups: "scope",
-        meaning: "shares / (shares + withholds); NaN-free: 0 when there was no encounter",
+        meaning: "shares / (shares + withholds); null when there was no encounter",
     },
     MetricDoc {
         name: "expectation_gap",
         unit: "trust minus rate, in [-1,1]",
         groups: "all, strategy",
-        meaning: "over in-group encounters: mean expected trust of the truster in the other minus the fraction of those others that truly shared (claim C1); 0 when there was none",
+        meaning: "over in-group encounters: mean expected trust of the truster in the other minus the fraction of those others that truly shared (claim C1); null when there was none",
     },
     MetricDoc {
         name: "trust_calibration_error",
         unit: "Brier score in [0,1]",
         groups: "all, strategy",
-        meaning: "mean squared difference between expected trust and the other's true action (1 share, 0 withhold) over all encounters",
+        meaning: "mean squared difference between expected trust and the other's true action (1 share, 0 withhold) over all encounters; null when there was none",
     },
     MetricDoc {
         name: "belief_encounters",
@@ -184,13 +184,13 @@ pub const METRICS: &[MetricDoc] = &[
         name: "cash_mean",
         unit: "money",
         groups: "strategy",
-        meaning: "mean cash of alive firms",
+        meaning: "mean cash of alive firms; null when the group has none",
     },
     MetricDoc {
         name: "profit_mean",
         unit: "money per tick",
         groups: "strategy",
-        meaning: "mean profit of alive firms during the tick",
+        meaning: "mean profit of alive firms during the tick; null when the group has none",
     },
     MetricDoc {
         name: "demand",
@@ -327,9 +327,29 @@ pub struct Totals {
     pub initial_exits_by_held_strategy: [u64; Strategy::COUNT],
 }
 
-/// Mean of a sum over n, 0 when n is 0 (outputs never hold NaN).
+/// Mean of a sum over n, 0 when n is 0 (for the running totals, which
+/// count only ticks with data).
 fn mean(sum: f64, n: u64) -> f64 {
     if n == 0 { 0.0 } else { sum / n as f64 }
+}
+
+/// Mean of a sum over n, NaN (no data: null in every file) when n is 0.
+fn observed_mean(sum: f64, n: u64) -> f64 {
+    if n == 0 { f64::NAN } else { sum / n as f64 }
+}
+
+/// Whether an observation of `metric` may have no value (NaN, null in
+/// files): a mean over no firm, encounter or belief in the tick.
+pub fn may_be_missing(metric: &str) -> bool {
+    [
+        "capability_mean",
+        "sharing_rate",
+        "expectation_gap",
+        "trust_calibration_error",
+        "cash_mean",
+        "profit_mean",
+    ]
+    .contains(&metric)
 }
 
 impl Simulation {
@@ -429,10 +449,20 @@ impl Simulation {
         );
         let c = &self.counters;
         put("hhi", "all", "all", c.hhi);
-        put("capability_mean", "all", "all", mean(cap_sum, total_alive));
+        put(
+            "capability_mean",
+            "all",
+            "all",
+            observed_mean(cap_sum, total_alive),
+        );
         for (o, name) in self.params.origin_names.iter().enumerate() {
             let n: u64 = alive_by[o].iter().sum();
-            put("capability_mean", "origin", name, mean(cap_by_origin[o], n));
+            put(
+                "capability_mean",
+                "origin",
+                name,
+                observed_mean(cap_by_origin[o], n),
+            );
         }
         put("capability_max", "all", "all", cap_max);
         put("consumer_surplus", "all", "all", c.consumer_surplus);
@@ -440,7 +470,12 @@ impl Simulation {
             let [w, s] = c.actions[scope as usize];
             put("shares", "scope", name, s as f64);
             put("withholds", "scope", name, w as f64);
-            put("sharing_rate", "scope", name, mean(s as f64, s + w));
+            put(
+                "sharing_rate",
+                "scope",
+                name,
+                observed_mean(s as f64, s + w),
+            );
         }
         let (mut gt, mut gs, mut gn) = (0.0, 0.0, 0);
         let (mut be, mut bn) = (0.0, 0);
@@ -453,17 +488,27 @@ impl Simulation {
             be += b.0;
             bn += b.1;
         }
-        put("expectation_gap", "all", "all", mean(gt, gn) - mean(gs, gn));
+        put(
+            "expectation_gap",
+            "all",
+            "all",
+            observed_mean(gt, gn) - observed_mean(gs, gn),
+        );
         for s in Strategy::ALL {
             let g = c.gap[s as usize];
             put(
                 "expectation_gap",
                 "strategy",
                 s.name(),
-                mean(g.0, g.2) - mean(g.1, g.2),
+                observed_mean(g.0, g.2) - observed_mean(g.1, g.2),
             );
         }
-        put("trust_calibration_error", "all", "all", mean(be, bn));
+        put(
+            "trust_calibration_error",
+            "all",
+            "all",
+            observed_mean(be, bn),
+        );
         put("belief_encounters", "all", "all", bn as f64);
         for s in Strategy::ALL {
             let b = c.brier[s as usize];
@@ -471,7 +516,7 @@ impl Simulation {
                 "trust_calibration_error",
                 "strategy",
                 s.name(),
-                mean(b.0, b.1),
+                observed_mean(b.0, b.1),
             );
             put("belief_encounters", "strategy", s.name(), b.1 as f64);
         }
@@ -519,13 +564,13 @@ impl Simulation {
                 "cash_mean",
                 "strategy",
                 s.name(),
-                mean(cash_by_strategy[s as usize], n),
+                observed_mean(cash_by_strategy[s as usize], n),
             );
             put(
                 "profit_mean",
                 "strategy",
                 s.name(),
-                mean(profit_by_strategy[s as usize], n),
+                observed_mean(profit_by_strategy[s as usize], n),
             );
         }
         put("demand", "all", "all", self.demand());

@@ -21,7 +21,7 @@ pub mod trust;
 
 pub use events::{Event, EventKind};
 pub use firm::{Firm, FirmId, Horizon, Strategy};
-pub use metrics::{METRICS, MetricDoc, Observation};
+pub use metrics::{METRICS, MetricDoc, Observation, may_be_missing as observation_may_be_missing};
 pub use panel::FirmTicks;
 pub use partnership::{Cause, Partnership};
 pub use summary::{Summary, WaveSummary};
