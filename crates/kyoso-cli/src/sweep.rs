@@ -63,6 +63,12 @@ pub struct SweepArgs {
     /// Also keep every run's per-tick metrics (ticks.parquet).
     #[arg(long)]
     pub(crate) keep_ticks: bool,
+    /// Also keep every run's firm-level rows (firm_ticks.parquet, with run, point and rep columns; silent rivalry only).
+    #[arg(long)]
+    pub(crate) firm_ticks: bool,
+    /// With --firm-ticks, record every K-th month only (months 0, K, 2K, …).
+    #[arg(long, value_name = "K", requires = "firm_ticks", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) firm_ticks_every: Option<u32>,
     /// Common random numbers: replication r of every design point runs with the same seed, so points can be compared pair by pair.
     #[arg(long)]
     pub(crate) common_seeds: bool,
@@ -109,6 +115,7 @@ impl SweepArgs {
             shard: self.shard.clone(),
             resume: self.resume,
             keep_ticks: self.keep_ticks,
+            firm_ticks: self.firm_ticks.then(|| self.firm_ticks_every.unwrap_or(1)),
             common_seeds: self.common_seeds,
             out: self.out.clone(),
         })

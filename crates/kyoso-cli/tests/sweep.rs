@@ -44,13 +44,15 @@ fn one_and_two_jobs_give_identical_outputs() {
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     kyoso()
         .args(SMALL)
-        .args(["--keep-ticks", "--quiet", "--jobs", "1", "--out"])
+        .args(["--keep-ticks", "--firm-ticks", "--firm-ticks-every", "4"])
+        .args(["--quiet", "--jobs", "1", "--out"])
         .arg(&a)
         .assert()
         .success();
     kyoso()
         .args(SMALL)
-        .args(["--keep-ticks", "--quiet", "--jobs", "2", "--out"])
+        .args(["--keep-ticks", "--firm-ticks", "--firm-ticks-every", "4"])
+        .args(["--quiet", "--jobs", "2", "--out"])
         .arg(&b)
         .assert()
         .success();
@@ -61,9 +63,39 @@ fn one_and_two_jobs_give_identical_outputs() {
             "runs.parquet",
             "summary.csv",
             "ticks.parquet",
+            "firm_ticks.parquet",
             "manifest.json",
         ],
     );
+    // Every run's firm-level rows, months 0, 4 and 8, run columns in front.
+    let cols = kyoso_io::read::columns(&a.join("firm_ticks.parquet")).unwrap();
+    let names: Vec<&str> = cols.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(&names[..5], ["run", "point", "rep", "tick", "firm"]);
+    let file = fs::File::open(a.join("firm_ticks.parquet")).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let (mut runs, mut ticks) = (
+        std::collections::BTreeSet::new(),
+        std::collections::BTreeSet::new(),
+    );
+    for batch in reader {
+        let batch = batch.unwrap();
+        let col = |n: &str| {
+            batch
+                .column_by_name(n)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<arrow_array::Int64Array>()
+                .unwrap()
+                .clone()
+        };
+        runs.extend(col("run").values().iter().copied());
+        ticks.extend(col("tick").values().iter().copied());
+    }
+    assert_eq!(runs, (0..12).collect());
+    assert_eq!(ticks, [0, 4, 8].into_iter().collect());
     let summary = fs::read_to_string(a.join("summary.csv")).unwrap();
     assert!(summary.starts_with(
         "point,encounters.detect,market.segments,metric,n,mean,sd,ci95_low,ci95_high,n_missing\n"
@@ -234,7 +266,7 @@ fn merged_shards_equal_the_unsharded_sweep() {
     let whole = tmp.path().join("whole");
     kyoso()
         .args(SMALL)
-        .args(["--keep-ticks", "--quiet", "--out"])
+        .args(["--keep-ticks", "--firm-ticks", "--quiet", "--out"])
         .arg(&whole)
         .assert()
         .success();
@@ -245,6 +277,7 @@ fn merged_shards_equal_the_unsharded_sweep() {
             .args(SMALL)
             .args([
                 "--keep-ticks",
+                "--firm-ticks",
                 "--quiet",
                 "--shard",
                 &format!("{i}/3"),
@@ -270,6 +303,7 @@ fn merged_shards_equal_the_unsharded_sweep() {
             "runs.parquet",
             "summary.csv",
             "ticks.parquet",
+            "firm_ticks.parquet",
             "manifest.json",
         ],
     );

@@ -97,6 +97,9 @@ pub struct SweepRequest {
     pub resume: bool,
     /// Also keep every run's per-step table (ticks.parquet).
     pub keep_ticks: bool,
+    /// Also keep every run's firm-level rows every this many ticks
+    /// (firm_ticks.parquet; silent rivalry only).
+    pub firm_ticks: Option<u32>,
     /// Common random numbers: replication r of every point has the same seed.
     pub common_seeds: bool,
     /// The sweep folder.
@@ -116,6 +119,7 @@ impl SweepRequest {
             shard: None,
             resume: false,
             keep_ticks: false,
+            firm_ticks: None,
             common_seeds: false,
             out: out.to_path_buf(),
         }
@@ -194,7 +198,13 @@ pub fn run_sweep(
         target.metric_names(),
         request.keep_ticks,
     )
-    .with_common_seeds(request.common_seeds);
+    .with_common_seeds(request.common_seeds)
+    .with_firm_ticks(request.firm_ticks);
+    if request.firm_ticks.is_some() && request.model != SweepModel::SilentRivalry {
+        return Err(EngineError::input(
+            "--firm-ticks: firm-level rows exist for the silent-rivalry model only",
+        ));
+    }
     let mut dir = SweepDir::open(&request.out, &spec, shard, request.resume)?;
     let total_in_shard = dir.shard_runs() as usize;
     let to_run = total_in_shard - dir.completed();
@@ -205,6 +215,7 @@ pub fn run_sweep(
 
     let reps = request.reps as u64;
     let keep_ticks = request.keep_ticks;
+    let firm_ticks = request.firm_ticks;
     let next = AtomicUsize::new(0);
     // Bounded: workers wait for the journal rather than pile up results in memory.
     let (tx, rx) = mpsc::sync_channel::<Result<RunRecord, EngineError>>(256);
@@ -242,7 +253,11 @@ pub fn run_sweep(
                         point,
                         rep as u32,
                         seed,
-                        keep_ticks.then_some(dir_path.as_path()),
+                        Keep {
+                            dir: dir_path.as_path(),
+                            ticks: keep_ticks,
+                            firm_ticks,
+                        },
                     );
                     if tx.send(done).is_err() {
                         break;
@@ -304,6 +319,10 @@ pub struct SweepBase {
 /// A model as a sweep sees it: its validated design points, its
 /// end-of-run metrics and one run. Implementations resolve and validate
 /// every point up front, so a bad design fails before any run.
+/// A run's metrics, its per-step table (when kept) and its firm-level
+/// rows, one table per recorded tick.
+pub type WithFirmTicks = (Vec<f64>, Option<Table>, Vec<Table>);
+
 pub trait SweepTarget: Sync {
     /// The model, its resolved base parameters and its base seed.
     fn base(&self) -> SweepBase;
@@ -317,6 +336,19 @@ pub trait SweepTarget: Sync {
         seed: u64,
         keep_ticks: bool,
     ) -> Result<(Vec<f64>, Option<Table>), EngineError>;
+    /// [`SweepTarget::run`] that also returns the firm-level rows every
+    /// `every` ticks, one table per recorded tick (`--firm-ticks`).
+    fn run_with_firm_ticks(
+        &self,
+        _point: usize,
+        _seed: u64,
+        _keep_ticks: bool,
+        _every: u32,
+    ) -> Result<WithFirmTicks, EngineError> {
+        Err(EngineError::input(
+            "--firm-ticks: firm-level rows exist for the silent-rivalry model only",
+        ))
+    }
 }
 
 /// The silent-rivalry model in a sweep. Every point is validated up
@@ -416,6 +448,41 @@ impl SweepTarget for SilentRivalrySweep {
             ticks,
         ))
     }
+
+    fn run_with_firm_ticks(
+        &self,
+        point: usize,
+        seed: u64,
+        keep_ticks: bool,
+        every: u32,
+    ) -> Result<WithFirmTicks, EngineError> {
+        let mut s = self.point(point)?;
+        s.run.seed = seed;
+        let mut firm_ticks = Vec::new();
+        let out = kyoso_core::silent_rivalry::run_scenario_with(&s, Some(every), |sim| {
+            if let Some(rows) = sim.firm_ticks() {
+                firm_ticks.push(kyoso_io::tables::firm_ticks(rows));
+            }
+            true
+        })
+        .map_err(EngineError::input)?
+        .expect("never cancelled");
+        let ticks = keep_ticks.then(|| kyoso_io::tables::ticks(&out));
+        Ok((
+            out.summary.metrics().into_iter().map(|(_, v)| v).collect(),
+            ticks,
+            firm_ticks,
+        ))
+    }
+}
+
+/// What a sweep keeps of each run besides its metrics.
+#[derive(Debug, Clone, Copy)]
+struct Keep<'a> {
+    /// The sweep folder, when anything is kept.
+    dir: &'a Path,
+    ticks: bool,
+    firm_ticks: Option<u32>,
 }
 
 fn run_one(
@@ -424,20 +491,36 @@ fn run_one(
     point: u64,
     rep: u32,
     seed: u64,
-    ticks_dir: Option<&Path>,
+    keep: Keep<'_>,
 ) -> Result<RunRecord, EngineError> {
-    let (metrics, ticks) = target.run(point as usize, seed, ticks_dir.is_some())?;
-    if let (Some(dir), Some(ticks)) = (ticks_dir, ticks) {
-        kyoso_io::sweep::write_ticks_part(dir, run, &with_run_columns(ticks, run, point, rep))?;
+    let (metrics, ticks) = match keep.firm_ticks {
+        Some(every) => {
+            let (metrics, ticks, firm_ticks) =
+                target.run_with_firm_ticks(point as usize, seed, keep.ticks, every)?;
+            let parts: Vec<Table> = firm_ticks
+                .into_iter()
+                .map(|t| with_run_columns("firm_ticks", t, run, point, rep))
+                .collect();
+            kyoso_io::sweep::write_firm_ticks_parts(keep.dir, run, &parts)?;
+            (metrics, ticks)
+        }
+        None => target.run(point as usize, seed, keep.ticks)?,
+    };
+    if let Some(ticks) = ticks.filter(|_| keep.ticks) {
+        kyoso_io::sweep::write_ticks_part(
+            keep.dir,
+            run,
+            &with_run_columns("ticks", ticks, run, point, rep),
+        )?;
     }
     Ok(RunRecord::new(run, point, rep, seed, &metrics))
 }
 
-/// A run's per-step table with run, point and rep columns in front.
-fn with_run_columns(ticks: Table, run: u64, point: u64, rep: u32) -> Table {
+/// A run's table with run, point and rep columns in front.
+fn with_run_columns(name: &'static str, ticks: Table, run: u64, point: u64, rep: u32) -> Table {
     use kyoso_io::table::Values;
     let n = ticks.rows();
-    let mut t = Table::new("ticks")
+    let mut t = Table::new(name)
         .column(
             "run",
             "id",

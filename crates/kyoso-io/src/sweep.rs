@@ -63,6 +63,11 @@ pub struct SweepSpec {
     /// End-of-run metric names, the metric columns of `runs.parquet`.
     pub metrics: Vec<String>,
     pub keep_ticks: bool,
+    /// With `--firm-ticks`: every run's firm-level rows every this many
+    /// ticks, as `firm_ticks/` parts merged into `firm_ticks.parquet`.
+    /// Written only when on, so sweeps without it keep their identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firm_ticks: Option<u32>,
     /// Common random numbers: replication r of every point runs with the
     /// same seed, so compared points differ only in their parameters.
     /// Written only when on, so sweeps without it keep their identity.
@@ -94,8 +99,15 @@ impl SweepSpec {
                 .collect(),
             metrics,
             keep_ticks,
+            firm_ticks: None,
             common_seeds: false,
         }
+    }
+
+    /// Also keeps every run's firm-level rows every `every` ticks.
+    pub fn with_firm_ticks(mut self, every: Option<u32>) -> SweepSpec {
+        self.firm_ticks = every;
+        self
     }
 
     /// The same spec with common random numbers across points.
@@ -377,7 +389,7 @@ fn never_started(path: &Path) -> Result<bool, SweepError> {
         let leftover = match name.to_string_lossy().as_ref() {
             "manifest.tmp" => meta.is_file(),
             "journal.jsonl" => meta.is_file() && meta.len() == 0,
-            "ticks" => {
+            "ticks" | "firm_ticks" => {
                 meta.is_dir()
                     && fs::read_dir(entry.path())
                         .map_err(|e| SweepError::io(path, e))?
@@ -396,7 +408,11 @@ fn never_started(path: &Path) -> Result<bool, SweepError> {
 /// Removes the temporary files of a locked sweep folder (a run or a
 /// finalisation killed mid-write); only files named as kyoso names them.
 fn remove_temporaries(path: &Path) -> Result<(), SweepError> {
-    for dir in [path.to_path_buf(), path.join("ticks")] {
+    for dir in [
+        path.to_path_buf(),
+        path.join("ticks"),
+        path.join("firm_ticks"),
+    ] {
         let Ok(entries) = fs::read_dir(&dir) else {
             continue;
         };
@@ -408,6 +424,7 @@ fn remove_temporaries(path: &Path) -> Result<(), SweepError> {
                     || [
                         "runs.parquet.tmp",
                         "ticks.parquet.tmp",
+                        "firm_ticks.parquet.tmp",
                         "summary.tmp",
                         "manifest.tmp",
                     ]
@@ -482,6 +499,9 @@ impl SweepDir {
         };
         if spec.keep_ticks {
             fs::create_dir_all(path.join("ticks")).map_err(|e| SweepError::io(path, e))?;
+        }
+        if spec.firm_ticks.is_some() {
+            fs::create_dir_all(path.join("firm_ticks")).map_err(|e| SweepError::io(path, e))?;
         }
         let journal_path = path.join("journal.jsonl");
         let (done, good_len) = scan_journal(&journal_path, &manifest, |_| Ok(()))?;
@@ -567,7 +587,36 @@ impl SweepDir {
 
 /// Writes one run's ticks table as `ticks/run-NNNNNNNNNN.parquet` (atomically).
 pub fn write_ticks_part(dir: &Path, run: u64, table: &Table) -> Result<(), SweepError> {
-    let path = dir.join("ticks").join(format!("run-{run:010}.parquet"));
+    write_part(dir, "ticks", run, table)
+}
+
+/// Writes one run's firm-level rows as `firm_ticks/run-NNNNNNNNNN.parquet`
+/// (atomically).
+pub fn write_firm_ticks_part(dir: &Path, run: u64, table: &Table) -> Result<(), SweepError> {
+    write_part(dir, "firm_ticks", run, table)
+}
+
+/// Writes one run's firm-level rows, recorded tick by recorded tick, as
+/// `firm_ticks/run-NNNNNNNNNN.parquet` (atomically; one row group or more
+/// per table).
+pub fn write_firm_ticks_parts(dir: &Path, run: u64, tables: &[Table]) -> Result<(), SweepError> {
+    let Some(first) = tables.first() else {
+        return Ok(());
+    };
+    let path = dir
+        .join("firm_ticks")
+        .join(format!("run-{run:010}.parquet"));
+    let tmp = path.with_extension("tmp");
+    let mut stream = ParquetStream::create(&tmp, first)?;
+    for t in tables {
+        stream.write(t)?;
+    }
+    stream.finish()?;
+    fs::rename(&tmp, &path).map_err(|e| SweepError::io(&path, e))
+}
+
+fn write_part(dir: &Path, folder: &str, run: u64, table: &Table) -> Result<(), SweepError> {
+    let path = dir.join(folder).join(format!("run-{run:010}.parquet"));
     let tmp = path.with_extension("tmp");
     write::parquet(table, &tmp)?;
     fs::rename(&tmp, &path).map_err(|e| SweepError::io(&path, e))
@@ -593,6 +642,9 @@ fn spec_difference(a: &SweepSpec, b: &SweepSpec) -> String {
     }
     if a.keep_ticks != b.keep_ticks {
         d.push("--keep-ticks differs".to_string());
+    }
+    if a.firm_ticks != b.firm_ticks {
+        d.push("--firm-ticks differs".to_string());
     }
     if a.metrics != b.metrics {
         d.push("metrics differ".to_string());
@@ -839,7 +891,10 @@ fn finalize(dir: &Path, mut manifest: Manifest) -> Result<Manifest, SweepError> 
     fs::rename(&summary_tmp, &summary_path).map_err(|e| SweepError::io(&summary_path, e))?;
 
     if spec.keep_ticks {
-        merge_ticks(dir, &index)?;
+        merge_parts(dir, "ticks", &index)?;
+    }
+    if spec.firm_ticks.is_some() {
+        merge_parts(dir, "firm_ticks", &index)?;
     }
     manifest.completed = ranges(index.iter().map(|x| x.0));
     manifest.complete = index.len() as u64 == manifest.runs_in_shard;
@@ -908,12 +963,13 @@ impl SummaryWriter {
     }
 }
 
-/// Concatenates the per-run tick parts, in run order, into `ticks.parquet`.
-fn merge_ticks(dir: &Path, index: &[(u64, u64)]) -> Result<(), SweepError> {
-    let out_tmp = dir.join("ticks.parquet.tmp");
+/// Concatenates the per-run parts of `folder` (`ticks`, `firm_ticks`), in
+/// run order, into `folder.parquet`.
+fn merge_parts(dir: &Path, folder: &str, index: &[(u64, u64)]) -> Result<(), SweepError> {
+    let out_tmp = dir.join(format!("{folder}.parquet.tmp"));
     let mut stream: Option<ParquetStream> = None;
     for &(run, _) in index {
-        let part = dir.join("ticks").join(format!("run-{run:010}.parquet"));
+        let part = dir.join(folder).join(format!("run-{run:010}.parquet"));
         let file = File::open(&part).map_err(|e| SweepError::io(&part, e))?;
         let reader = ParquetRecordBatchReaderBuilder::try_new(file)
             .and_then(|b| b.build())
@@ -933,7 +989,8 @@ fn merge_ticks(dir: &Path, index: &[(u64, u64)]) -> Result<(), SweepError> {
     }
     if let Some(s) = stream {
         s.finish()?;
-        fs::rename(&out_tmp, dir.join("ticks.parquet")).map_err(|e| SweepError::io(dir, e))?;
+        fs::rename(&out_tmp, dir.join(format!("{folder}.parquet")))
+            .map_err(|e| SweepError::io(dir, e))?;
     }
     Ok(())
 }
@@ -1055,11 +1112,17 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, SweepError> {
             }
             if seen.insert(run) {
                 journal.extend_from_slice(x.line);
-                if first.spec.keep_ticks {
-                    let name = format!("run-{run:010}.parquet");
-                    fs::create_dir_all(dir.join("ticks")).map_err(|e| SweepError::io(&dir, e))?;
-                    fs::copy(p.join("ticks").join(&name), dir.join("ticks").join(&name))
-                        .map_err(|e| SweepError::io(p, e))?;
+                let name = format!("run-{run:010}.parquet");
+                for (kept, folder) in [
+                    (first.spec.keep_ticks, "ticks"),
+                    (first.spec.firm_ticks.is_some(), "firm_ticks"),
+                ] {
+                    if kept {
+                        fs::create_dir_all(dir.join(folder))
+                            .map_err(|e| SweepError::io(&dir, e))?;
+                        fs::copy(p.join(folder).join(&name), dir.join(folder).join(&name))
+                            .map_err(|e| SweepError::io(p, e))?;
+                    }
                 }
             }
             Ok(())
