@@ -129,3 +129,55 @@ fn a_scheduled_run_is_reproducible_from_its_scenario_toml() {
     assert_eq!(a, b);
     assert_eq!(Summary::new(&sa), Summary::new(&sb));
 }
+
+#[test]
+fn a_change_made_during_a_run_reproduces_from_the_scenario_it_leaves() {
+    let s = build(&[]);
+    let mut live = Simulation::new(&s).unwrap();
+    let mut seen = Vec::new();
+    for t in 0..48 {
+        if t == 15 {
+            assert_eq!(
+                live.schedule_now(&["encounters.detect=0.95".into()])
+                    .unwrap(),
+                15
+            );
+        }
+        if t == 30 {
+            let bad = live
+                .schedule_now(&["encounters.detect=7".into()])
+                .unwrap_err();
+            assert!(bad.to_string().contains("tick 30"), "{bad}");
+            live.schedule_now(&["market.margin=0.3".into(), "30:x".into()])
+                .unwrap_err();
+            live.schedule_now(&["market.margin=0.3".into()]).unwrap();
+        }
+        live.step();
+        seen.push(live.observations().to_vec());
+    }
+    assert_eq!(
+        live.scenario().schedule.len(),
+        2,
+        "only the accepted changes"
+    );
+    let (again, _) = trace(live.scenario());
+    assert_eq!(seen, again, "the recorded schedule reproduces the live run");
+    let (plain, _) = trace(&s);
+    assert_eq!(seen[..15], plain[..15]);
+    assert_ne!(seen[15..], plain[15..]);
+    // Before the first tick there is no schedule to append to; after the last, neither.
+    let mut fresh = Simulation::new(&s).unwrap();
+    assert!(
+        fresh
+            .schedule_now(&["encounters.detect=0.9".into()])
+            .is_err()
+    );
+    while !fresh.is_done() {
+        fresh.step();
+    }
+    assert!(
+        fresh
+            .schedule_now(&["encounters.detect=0.9".into()])
+            .is_err()
+    );
+}

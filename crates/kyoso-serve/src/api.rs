@@ -244,6 +244,7 @@ impl App {
             "ticks_total": info.pending_built.total(),
             "command": info.pending.command(base, &info.pending_built),
             "run_command": info.setup.command(base, &info.built),
+            "schedule": info.setup.at,
             "pending": pending,
             "tick": state.tick,
             "running": state.running,
@@ -396,6 +397,9 @@ async fn params(
 ) -> ApiResult<Json<Value>> {
     let s = app.get(&id)?;
     let req: ParamsRequest = request::parse(body(payload)?)?;
+    if req.now {
+        return params_now(&app, &s, req).await;
+    }
     let pending = s.info.lock().expect("info lock").pending.clone();
     let next = apply_changes(&pending, req.into())?;
     let built = next.build(&app.0.base)?;
@@ -406,6 +410,55 @@ async fn params(
         info.pending_built = built;
     }
     Ok(Json(app.describe(&s)))
+}
+
+/// `params` with `now`: the changes join the running model's schedule
+/// from the next month on (and the settings of the next reset), so the
+/// download and the command line reproduce the run as it went.
+async fn params_now(app: &App, s: &Session, req: ParamsRequest) -> ApiResult<Json<Value>> {
+    if req.preset.is_some() || req.seed.is_some() {
+        return Err(ApiError::input(
+            "`now` applies `set` only; a preset or a seed needs a reset",
+        ));
+    }
+    let Some(set) = req.set.filter(|m| !m.is_empty()) else {
+        return Err(ApiError {
+            key: Some("set".into()),
+            ..ApiError::input("`now` needs `set` with at least one change")
+        });
+    };
+    let setup = s.info.lock().expect("info lock").setup.clone();
+    let assignments = Setup::new(setup.model, None)
+        .with_json_sets(&set)?
+        .assignments();
+    // Checked on a copy first: a bad value changes nothing.
+    let tick = ask(s, |tx| Command::Schedule(assignments.clone(), tx))
+        .await?
+        .map_err(|e| ApiError::new(409, e))?;
+    let mut next = setup;
+    next.at
+        .extend(assignments.iter().map(|a| format!("{tick}:{a}")));
+    let built = next.build(&app.0.base)?;
+    let pending = {
+        let info = s.info.lock().expect("info lock");
+        apply_changes(
+            &info.pending,
+            Changes {
+                preset: None,
+                seed: None,
+                set: Some(set),
+            },
+        )?
+    };
+    let pending_built = pending.build(&app.0.base)?;
+    {
+        let mut info = s.info.lock().expect("info lock");
+        info.setup = next;
+        info.built = built;
+        info.pending = pending;
+        info.pending_built = pending_built;
+    }
+    Ok(Json(app.describe(s)))
 }
 
 /// Sends a command and waits for its answer.

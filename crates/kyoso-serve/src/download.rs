@@ -40,6 +40,9 @@ pub fn zip_run(built: &Built, tick: u32, command: &str) -> Result<Vec<u8>, ApiEr
         Built::Market(s) => {
             let mut scenario = (**s).clone();
             scenario.run.ticks = tick;
+            // Changes made at the tick reached apply from the next one:
+            // not yet part of what ran.
+            scenario.schedule.retain(|e| e.tick < tick);
             let run = run_scenario(&scenario, |_, _| {}, || false)?.expect("never cancelled");
             let dir = tempfile::tempdir().map_err(internal)?;
             kyoso_io::write_run(

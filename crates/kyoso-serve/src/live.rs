@@ -63,6 +63,11 @@ pub trait Live: Send {
     /// Bytes the model and what the session keeps of it hold now, by the
     /// rules of [`crate::budget`].
     fn footprint(&self) -> f64;
+    /// Applies `key=value` changes from the next tick on, as part of the
+    /// run's schedule; returns that tick.
+    fn schedule(&mut self, _assignments: &[String]) -> Result<u32, String> {
+        Err("changes during a run apply to the silent-rivalry model only; change the setting and reset".into())
+    }
 }
 
 /// Builds the live model for a resolved setup.
@@ -287,6 +292,17 @@ impl Market {
 impl Live for Market {
     fn tick(&self) -> u32 {
         self.sim.ticks_done()
+    }
+
+    fn schedule(&mut self, assignments: &[String]) -> Result<u32, String> {
+        if self.sim.ticks_done() == 0 {
+            return Err(
+                "the run has not started: the change applies from month 0 once you reset".into(),
+            );
+        }
+        self.sim
+            .schedule_now(assignments)
+            .map_err(|e| e.to_string())
     }
 
     fn total(&self) -> u32 {

@@ -110,6 +110,10 @@ pub struct ParamsRequest {
     pub seed: Option<Option<Seed>>,
     #[serde(default)]
     pub set: Option<Map<String, Value>>,
+    /// Apply `set` to the running model from the next month on (silent
+    /// rivalry), recorded in the run's schedule; else at the next reset.
+    #[serde(default)]
+    pub now: bool,
 }
 
 impl From<ParamsRequest> for Changes {

@@ -53,6 +53,9 @@ pub enum Command {
     Replace(Box<dyn Live>, oneshot::Sender<State>),
     /// Every observation kept, and the stride they are kept at.
     Rows(oneshot::Sender<(Vec<Row>, u32)>),
+    /// `key=value` changes from the next tick on (the run's schedule):
+    /// the tick they apply from, or why not.
+    Schedule(Vec<String>, oneshot::Sender<Result<u32, String>>),
 }
 
 /// The text of a panic's payload.
@@ -258,6 +261,10 @@ impl Runner {
             }
             Command::Rows(reply) => {
                 let _ = reply.send((self.live.rows().to_vec(), self.live.history_stride()));
+            }
+            Command::Schedule(assignments, reply) => {
+                let _ = reply.send(self.live.schedule(&assignments));
+                self.send_state();
             }
         }
     }

@@ -136,6 +136,9 @@ pub struct Setup {
     pub seed: Option<u64>,
     /// `key` → value as written after `=` on the command line.
     pub sets: BTreeMap<String, String>,
+    /// Changes made during the run (`TICK:key=value`, as `--at` takes
+    /// them), in the order made: the run's schedule (silent rivalry).
+    pub at: Vec<String>,
 }
 
 /// A resolved, validated setup.
@@ -153,6 +156,7 @@ impl Setup {
             preset,
             seed: None,
             sets: BTreeMap::new(),
+            at: Vec::new(),
         }
     }
 
@@ -185,7 +189,7 @@ impl Setup {
         Ok(next)
     }
 
-    fn assignments(&self) -> Vec<String> {
+    pub(crate) fn assignments(&self) -> Vec<String> {
         self.sets.iter().map(|(k, v)| format!("{k}={v}")).collect()
     }
 
@@ -206,6 +210,9 @@ impl Setup {
                 }
                 for a in self.assignments() {
                     b = b.set_as(&a, "the page's settings")?;
+                }
+                for a in &self.at {
+                    b = b.at(a)?;
                 }
                 // After the changes, as `kyoso run --seed` does (any u64).
                 if let Some(seed) = self.seed {
@@ -261,6 +268,9 @@ impl Setup {
                 parts.push(format!("--seed {}", built.seed()));
                 for a in self.assignments() {
                     parts.push(format!("--set {}", quote(&a)));
+                }
+                for a in &self.at {
+                    parts.push(format!("--at {}", quote(a)));
                 }
             }
             ModelKind::SpatialPd | ModelKind::Ethnocentrism => {

@@ -1007,3 +1007,99 @@ async fn download(s: &Server, id: &str) -> tempfile::TempDir {
         .unwrap();
     dir
 }
+
+#[tokio::test]
+async fn a_change_during_a_run_joins_its_schedule_and_the_download_reproduces_it() {
+    let s = start(8, Duration::from_secs(30)).await;
+    let id = s
+        .create(json!({"model": "silent-rivalry", "seed": 11}))
+        .await;
+    let params = format!("/api/sessions/{id}/params");
+    // Before the first month there is nothing to schedule into.
+    let (status, v) = s
+        .post(
+            &params,
+            json!({"set": {"encounters.detect": 0.95}, "now": true}),
+        )
+        .await;
+    assert_eq!(status, 409, "{v}");
+    s.control(&id, json!({"action": "step", "steps": 20})).await;
+    // A bad value changes nothing.
+    let (status, v) = s
+        .post(
+            &params,
+            json!({"set": {"encounters.detect": 7}, "now": true}),
+        )
+        .await;
+    assert!(status == 400 || status == 409, "{status} {v}");
+    let (status, v) = s
+        .post(
+            &params,
+            json!({"set": {"encounters.detect": 0.95}, "now": true}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["schedule"], json!(["20:encounters.detect=0.95"]));
+    assert!(
+        v["run_command"]
+            .as_str()
+            .unwrap()
+            .contains("--at 20:encounters.detect=0.95"),
+        "{v}"
+    );
+    s.control(&id, json!({"action": "step", "steps": 20})).await;
+    let (_, ticks) = s.get(&format!("/api/sessions/{id}/ticks")).await;
+    let rows = ticks["rows"].as_array().unwrap();
+    // `kyoso run --seed 11 --at 20:encounters.detect=0.95`, first 40 months.
+    let scenario = ScenarioBuilder::new()
+        .at("20:encounters.detect=0.95")
+        .unwrap()
+        .seed(11)
+        .build()
+        .unwrap();
+    let run = run_scenario(&scenario, |_, _| {}, || false)
+        .unwrap()
+        .unwrap();
+    let want: Vec<Value> = run
+        .observations
+        .iter()
+        .filter(|o| o.tick < 40)
+        .map(|o| {
+            json!({"tick": o.tick, "metric": o.metric, "group_by": o.group_by,
+                   "group": o.group, "value": o.value})
+        })
+        .collect();
+    assert_eq!(rows.len(), want.len());
+    for (got, want) in rows.iter().zip(&want) {
+        assert_eq!(got, want);
+    }
+    // The download's scenario.toml holds the schedule and reruns the 40 months.
+    let r = s
+        .http
+        .get(format!("{}/api/sessions/{id}/download", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    zip.extract(dir.path()).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("scenario.toml")).unwrap();
+    assert!(text.contains("[[schedule]]"), "{text}");
+    let again = ScenarioBuilder::new()
+        .file("scenario.toml", &text)
+        .unwrap()
+        .build()
+        .unwrap();
+    let rerun = run_scenario(&again, |_, _| {}, || false).unwrap().unwrap();
+    let mut first = scenario.clone();
+    first.run.ticks = 40;
+    let direct = run_scenario(&first, |_, _| {}, || false).unwrap().unwrap();
+    assert_eq!(rerun.observations, direct.observations);
+    // A reset starts from the new value at month 0, with no schedule.
+    s.control(&id, json!({"action": "reset"})).await;
+    let (_, v) = s.get(&format!("/api/sessions/{id}")).await;
+    assert_eq!(v["schedule"], json!([]), "{v}");
+    assert_eq!(v["set"]["encounters.detect"], "0.95", "{v}");
+}

@@ -481,6 +481,35 @@ impl Simulation {
         &self.current
     }
 
+    /// Appends `key=value` changes to the schedule at the next tick to run
+    /// (as a slider moved during a run does), checked like any schedule;
+    /// returns that tick. The scenario as given then holds them, so a run
+    /// of [`Simulation::scenario`] from tick 0 reproduces this one exactly.
+    /// Nothing changes on an error. Before the first tick, change the
+    /// scenario itself instead (a schedule starts at tick 1).
+    pub fn schedule_now(&mut self, assignments: &[String]) -> Result<u32, crate::ScenarioError> {
+        let tick = self.tick;
+        let mut given = self.given.clone();
+        for a in assignments {
+            let at = format!("{tick}:{a}");
+            let entry = crate::schedule::parse_at(&at).map_err(|message| {
+                crate::ScenarioError::BadSchedule {
+                    assignment: at.clone(),
+                    message,
+                }
+            })?;
+            given.schedule.push(entry);
+        }
+        let phases = given.phases()?;
+        self.next_phase = phases
+            .iter()
+            .position(|p| p.tick >= tick)
+            .unwrap_or(phases.len());
+        self.phases = phases;
+        self.given = given;
+        Ok(tick)
+    }
+
     /// The scheduled waves of entrants that have entered so far.
     pub fn waves(&self) -> &[Wave] {
         &self.waves
