@@ -202,6 +202,22 @@ fn every_experiment_runs_end_to_end() {
             verdicts.len(),
             "{name}: one figure per test"
         );
+        // The summary table opens the report: one row per test, before any figure.
+        let summary = html
+            .find("<table class=\"summary\">")
+            .expect("a summary table");
+        assert!(summary < html.find("data-figure=").unwrap(), "{name}");
+        let rows = html[summary..]
+            .split("</table>")
+            .next()
+            .unwrap()
+            .matches("<tr>")
+            .count();
+        assert_eq!(
+            rows,
+            1 + verdicts.len(),
+            "{name}: a header and a row per test"
+        );
     }
     for preset in ["china", "southeast-asia", "us-west-coast"] {
         assert!(

@@ -1204,13 +1204,61 @@ fn figure(e: &Experiment, test: &Test, data: &Runs<'_>) -> Figure {
 
 fn html_report(o: &ExperimentOutcome, data: &Runs<'_>) -> Result<(), EngineError> {
     let e = o.experiment;
-    let overrides = if o.sets.is_empty() {
+    let mut overrides = if o.sets.is_empty() {
         String::new()
     } else {
         format!(", with <code>{}</code>", escape(&o.sets.join(", ")))
     };
+    if !o.schedule.is_empty() {
+        overrides.push_str(&format!(
+            ", scheduled <code>{}</code>",
+            escape(
+                &o.schedule
+                    .iter()
+                    .map(|a| format!("--at {a}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+        ));
+    }
+    // The summary first, as report.md has it: every test in one table.
+    let family = family_size(o.results.iter());
+    let mut summary = String::from(
+        "<table class=\"summary\"><tr><th>test</th><th>effect (unit)</th><th>95 % CI</th><th>adjusted CI</th><th>p (Holm)</th><th>verdict</th><th>under its control</th></tr>",
+    );
+    for r in &o.results {
+        let v = &r.verdict;
+        let adjusted = v
+            .adjusted_interval(family)
+            .map_or_else(|| "—".to_string(), |(l, h)| format!("[{l:.4}, {h:.4}]"));
+        let control = match &r.control {
+            Some(c) => format!(
+                "{}{}",
+                c.verdict.outcome.name(),
+                if c.changes {
+                    ""
+                } else {
+                    " (verdict unchanged)"
+                }
+            ),
+            None => "not run".into(),
+        };
+        summary.push_str(&format!(
+            "<tr><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"verdict {}\">{}</span></td><td>{}</td></tr>",
+            escape(v.label),
+            num(v.effect),
+            escape(r.check.unit),
+            interval(v),
+            adjusted,
+            pval(v.p_adjusted),
+            v.outcome.name().replace(' ', "-"),
+            v.outcome.name(),
+            escape(&control)
+        ));
+    }
+    summary.push_str("</table>");
     let intro = format!(
-        "<p><strong>Claim ({}).</strong> {}</p>\n<p><strong>Design.</strong> {}{overrides}; {} replications per design point, common seeds, 120-month runs unless overridden. Data: <code>sweep/runs.parquet</code>; each control's in <code>control-K/</code>.</p>\n<p><strong>Rule.</strong> {}</p>",
+        "<p><strong>Claim ({}).</strong> {}</p>\n{summary}\n<p><strong>Design.</strong> {}{overrides}; {} replications per design point, common seeds, 120-month runs unless overridden. Data: <code>sweep/runs.parquet</code>; each control's in <code>control-K/</code>.</p>\n<p><strong>Rule.</strong> {}</p>",
         escape(e.claims),
         escape(e.claim),
         escape(&design_text(e)),
