@@ -56,6 +56,7 @@ fn series(rows: &[TickRow], metric: &str, group_by: &str, groups: Option<&[&str]
     by_group
         .into_iter()
         .map(|(label, points)| Series {
+            colour: None,
             label,
             points,
             band: None,
@@ -63,10 +64,27 @@ fn series(rows: &[TickRow], metric: &str, group_by: &str, groups: Option<&[&str]
         .collect()
 }
 
+/// A strategy's name as people write it (`naive_ingroup` → "naive in-group").
+fn strategy_label(name: &str) -> String {
+    match name {
+        "naive_ingroup" => "naive in-group".into(),
+        other => other.replace('_', " "),
+    }
+}
+
+/// Strategy series: their palette colours and readable labels.
+fn by_strategy(mut series: Vec<Series>) -> Vec<Series> {
+    for s in &mut series {
+        s.colour = kyoso_io::palette::strategy(&s.label);
+        s.label = strategy_label(&s.label);
+    }
+    series
+}
+
 fn line(title: &str, y_label: &str, series: Vec<Series>) -> Figure {
     Figure {
         title: title.into(),
-        x_label: "tick (month)".into(),
+        x_label: "month".into(),
         y_label: y_label.into(),
         series,
         categories: None,
@@ -86,13 +104,17 @@ fn run_report(dir: &Path) -> Result<(String, String, Vec<Section>), Failure> {
         escape(&dir.display().to_string()),
         seed.map(|s| format!(", seed {s}")).unwrap_or_default()
     );
-    let mut gap = series(
+    let mut gap = by_strategy(series(
         &rows,
         "expectation_gap",
         "strategy",
         Some(&["naive_ingroup", "calibrated"]),
-    );
-    gap.extend(series(&rows, "expectation_gap", "all", None));
+    ));
+    for mut all in series(&rows, "expectation_gap", "all", None) {
+        all.label = "all firms".into();
+        all.colour = Some(kyoso_io::palette::ALL);
+        gap.push(all);
+    }
     let mut capability = series(&rows, "capability_mean", "all", None);
     capability[0].label = "mean".into();
     let mut max = series(&rows, "capability_max", "all", None);
@@ -100,11 +122,20 @@ fn run_report(dir: &Path) -> Result<(String, String, Vec<Section>), Failure> {
         m.label = "frontier".into();
     }
     capability.extend(max);
+    // Origins in name order, as the scenario indexes them: the live view's colours.
     let mut shares = series(&rows, "market_share", "origin", None);
-    shares.extend(series(&rows, "market_share", "outside", None));
+    for (k, s) in shares.iter_mut().enumerate() {
+        s.colour = Some(kyoso_io::palette::origin(k));
+    }
+    for mut outside in series(&rows, "market_share", "outside", None) {
+        outside.label = "outside option".into();
+        outside.colour = Some(kyoso_io::palette::OUTSIDE);
+        shares.push(outside);
+    }
     let mut partnerships = series(&rows, "partnerships_active", "all", None);
     if let Some(p) = partnerships.first_mut() {
         p.label = "active".into();
+        p.colour = Some(kyoso_io::palette::PARTNERSHIPS);
     }
     for cause in series(&rows, "partnerships_dissolved", "cause", None) {
         let mut total = 0.0;
@@ -116,6 +147,7 @@ fn run_report(dir: &Path) -> Result<(String, String, Vec<Section>), Failure> {
             label: format!("dissolved by {} (cumulative)", cause.label),
             points: points.collect(),
             band: None,
+            colour: kyoso_io::palette::cause(&cause.label),
         });
     }
     let figures = [
@@ -147,7 +179,7 @@ fn run_report(dir: &Path) -> Result<(String, String, Vec<Section>), Failure> {
             line(
                 "Firms alive by strategy",
                 "firms",
-                series(&rows, "firms_alive", "strategy", None),
+                by_strategy(series(&rows, "firms_alive", "strategy", None)),
             ),
             "Entry, exit and imitation of successful strategies (C9).",
         ),
@@ -157,7 +189,7 @@ fn run_report(dir: &Path) -> Result<(String, String, Vec<Section>), Failure> {
             line(
                 "Survival of the initial firms by the strategy they started with",
                 "fraction still in the market",
-                series(&rows, "initial_survival", "initial_strategy", None),
+                by_strategy(series(&rows, "initial_survival", "initial_strategy", None)),
             ),
             "Survival curves of a matched cohort: the firms present at month 0 (C9).",
         ),
@@ -262,6 +294,7 @@ fn sweep_figure(keys: &[String], rows: &[SummaryRow], metric: &str) -> Figure {
             x_label: "".into(),
             y_label: format!("{metric} (mean, 95 % CI)"),
             series: vec![Series {
+                colour: None,
                 label: metric.into(),
                 points: vec![(0.0, r.mean)],
                 band: Some(vec![(r.ci_low, r.ci_high)]),
@@ -314,6 +347,7 @@ fn sweep_figure(keys: &[String], rows: &[SummaryRow], metric: &str) -> Figure {
     let series = lines
         .into_iter()
         .map(|(label, rs)| Series {
+            colour: None,
             label: if label.is_empty() {
                 metric.into()
             } else {
@@ -359,6 +393,7 @@ fn design_scatter(keys: &[String], rows: &[&SummaryRow], metric: &str) -> Figure
         x_label: keys[best].clone(),
         y_label: format!("{metric} (mean, 95 % CI)"),
         series: vec![Series {
+            colour: None,
             label: format!("{} design points", rows.len()),
             points: rows
                 .iter()

@@ -1080,6 +1080,7 @@ fn figure(e: &Experiment, test: &Test, data: &Runs<'_>) -> Figure {
             .map(|(i, m)| {
                 let s = per_point(data, m, points)[0];
                 Series {
+                    colour: None,
                     label: m.to_string(),
                     points: vec![(i as f64, s.mean)],
                     band: Some(vec![(s.ci_low, s.ci_high)]),
@@ -1115,6 +1116,7 @@ fn figure(e: &Experiment, test: &Test, data: &Runs<'_>) -> Figure {
                 },
                 y_label: format!("{metric} (mean, 95 % CI)"),
                 series: vec![Series {
+                    colour: None,
                     label: metric.to_string(),
                     points: stats
                         .iter()
@@ -1135,6 +1137,7 @@ fn figure(e: &Experiment, test: &Test, data: &Runs<'_>) -> Figure {
                 x_label: format!("design point {point} (mean over runs, 95 % CI)"),
                 y_label: "value per run".into(),
                 series: vec![Series {
+                    colour: None,
                     label: metric.to_string(),
                     points: vec![(0.0, s.mean)],
                     band: Some(vec![(s.ci_low, s.ci_high)]),
@@ -1173,6 +1176,7 @@ fn figure(e: &Experiment, test: &Test, data: &Runs<'_>) -> Figure {
                     label.reverse();
                     let idx: Vec<usize> = (0..values.len()).map(|i| i * inner + j).collect();
                     Series {
+                        colour: None,
                         label: if label.is_empty() {
                             metric.to_string()
                         } else {

@@ -115,6 +115,7 @@ pub fn sensitivity_sections(
         let top: Vec<&Index> = ranked.iter().take(SHOWN).copied().collect();
         let names: Vec<String> = top.iter().map(|i| keys[i.parameter].clone()).collect();
         let series_of = |name: &str| Series {
+            colour: None,
             label: name.to_string(),
             points: top
                 .iter()
@@ -144,6 +145,7 @@ pub fn sensitivity_sections(
         };
         if let Some(f) = floor {
             series.push(Series {
+                colour: None,
                 label: format!("noise alone ({lead})"),
                 points: (0..top.len()).map(|k| (k as f64, f)).collect(),
                 band: None,
@@ -173,6 +175,7 @@ pub fn sensitivity_sections(
                 x_label: "mu_star (mean absolute elementary effect)".into(),
                 y_label: "sigma (spread of the effects)".into(),
                 series: vec![Series {
+                    colour: None,
                     label: format!("{} parameters", ranked.len()),
                     points: ranked
                         .iter()
@@ -214,6 +217,7 @@ pub fn sensitivity_sections(
                 x_label: keys[p].clone(),
                 y_label: format!("{} (mean over replications)", m.metric),
                 series: vec![Series {
+                    colour: None,
                     label: if every > 1 {
                         format!("{shown} of {} design rows", values.len())
                     } else {
@@ -265,6 +269,7 @@ pub fn discovery_sections(design: &Design, d: &Discovery) -> Vec<Section> {
         y_label: "density (share of the box's rows where it holds)".into(),
         series: vec![
             Series {
+                colour: None,
                 label: "peeling trajectory".into(),
                 points: d
                     .prim
@@ -275,6 +280,7 @@ pub fn discovery_sections(design: &Design, d: &Discovery) -> Vec<Section> {
                 band: None,
             },
             Series {
+                colour: None,
                 label: "chosen box".into(),
                 points: vec![(d.prim.chosen.coverage, d.prim.chosen.density)],
                 band: None,

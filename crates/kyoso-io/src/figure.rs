@@ -31,13 +31,30 @@ fn register_font() {
 }
 
 /// One line (or set of points), with an optional confidence band.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Series {
     pub label: String,
     /// (x, y) points, in x order.
     pub points: Vec<(f64, f64)>,
     /// (low, high) per point: drawn as a band (lines) or error bars (points).
     pub band: Option<Vec<(f64, f64)>>,
+    /// `#rrggbb` from [`crate::palette`] when the series is a concept with
+    /// its own colour (an origin, a strategy, a cause); else the figure's
+    /// colour for its position.
+    pub colour: Option<&'static str>,
+}
+
+impl Series {
+    /// The colour to draw series `k` of a figure with.
+    fn rgb(&self, k: usize) -> RGBColor {
+        match self.colour {
+            Some(hex) => {
+                let (r, g, b) = crate::palette::rgb(hex);
+                RGBColor(r, g, b)
+            }
+            None => PALETTE[k % PALETTE.len()],
+        }
+    }
 }
 
 /// A chart: lines over a numeric x axis, or points over categories.
@@ -171,7 +188,7 @@ impl Figure {
             .y_label_formatter(&y_formatter)
             .draw();
         for (k, s) in self.series.iter().enumerate() {
-            let colour = PALETTE[k % PALETTE.len()];
+            let colour = s.rgb(k);
             if self.categories.is_some() {
                 let offset = (k as f64 - (self.series.len() as f64 - 1.0) / 2.0) * 0.12;
                 if let Some(b) = &s.band {
@@ -302,7 +319,7 @@ impl Figure {
         )));
         let row = |k: f64| n as f64 - 1.0 - k;
         for (k, s) in self.series.iter().enumerate() {
-            let colour = PALETTE[k % PALETTE.len()];
+            let colour = s.rgb(k);
             let offset = (k as f64 - (self.series.len() as f64 - 1.0) / 2.0) * 0.2;
             if let Some(b) = &s.band {
                 let _ = chart.draw_series(s.points.iter().zip(b).map(|(&(c, _), &(lo, hi))| {
@@ -358,11 +375,13 @@ mod tests {
             y_label: "share of demand".into(),
             series: vec![
                 Series {
+                    colour: None,
                     label: "JP".into(),
                     points: vec![(0.0, 0.4), (1.0, 0.45), (2.0, 0.5)],
                     band: Some(vec![(0.35, 0.45), (0.4, 0.5), (0.45, 0.55)]),
                 },
                 Series {
+                    colour: None,
                     label: "LOCAL".into(),
                     points: vec![(0.0, 0.3), (1.0, 0.28), (2.0, 0.25)],
                     band: None,

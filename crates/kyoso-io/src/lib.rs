@@ -7,6 +7,7 @@
 
 pub mod figure;
 pub mod folder;
+pub mod palette;
 pub mod read;
 pub mod report;
 pub mod sweep;
