@@ -21,7 +21,7 @@ const DEFAULT_INTERVAL = 120;
 export class TimeChart {
   /**
    * @param {HTMLElement} container  element carrying data-chart; gets a title and the plot
-   * @param {{title: string, unit?: string, series: SeriesDef[], yMin?: number, yMax?: number, height?: number}} opts
+   * @param {{title: string, unit?: string, x?: string, series: SeriesDef[], yMin?: number, yMax?: number, height?: number}} opts  x: the x axis label (the time unit)
    */
   constructor(container, opts) {
     this.container = container;
@@ -38,6 +38,8 @@ export class TimeChart {
     this.clear();
     // Test hook: the data behind the plot, [x, ...series].
     container.kyosoData = () => [this.x.slice(), ...this.ys.map((y) => y.slice())];
+    // Test hook: the axis labels uPlot draws (on its canvas, so not in the DOM).
+    container.kyosoAxes = () => (this.plot ? this.plot.axes.map((a) => a.label ?? null) : null);
     this.observedWidth = -1;
     this.resizeObserver = new ResizeObserver((entries) => {
       // Only width matters (the legend changes the height as values change).
@@ -140,11 +142,11 @@ export class TimeChart {
         },
       },
       axes: [
-        { label: 'tick', labelSize: 14, size: 32, gap: 2, font: '11px system-ui, sans-serif', labelFont: '11px system-ui, sans-serif' },
+        { label: this.opts.x || 'tick', labelSize: 14, size: 32, gap: 2, font: '11px system-ui, sans-serif', labelFont: '11px system-ui, sans-serif' },
         { size: 46, gap: 2, font: '11px system-ui, sans-serif' },
       ],
       series: [
-        { label: 'tick' },
+        { label: this.opts.x || 'tick' },
         ...this.opts.series.map((s) => ({
           label: s.label,
           stroke: s.color,

@@ -50,4 +50,4 @@ export function splitKey(key) {
 }
 
 /** "naive_ingroup" → "naive ingroup". */
-export const pretty = (s) => String(s).replace(/_/g, ' ');
+export const pretty = (s) => String(s).replace(/naive_ingroup/g, 'naive in-group').replace(/_/g, ' ');

@@ -1,4 +1,6 @@
 // The scrolling event log: newest on top, capped, rendered once per frame.
+// Seen withholdings (many a month in a large market) fold into one row per
+// month with their count; a click on it shows the individual rows.
 import { h, pretty } from './dom.js';
 
 const CAP = 500;
@@ -6,11 +8,11 @@ const FLUSH_EVERY_MS = 100;
 
 export class EventLog {
   /** @param {HTMLElement} root  the #events container */
-  constructor(root) {
+  constructor(root, unit = 'month') {
     this.root = root;
     this.tbody = h('tbody');
     this.root.replaceChildren(
-      h('table', null, h('thead', null, h('tr', null, h('th', null, 'tick'), h('th', null, 'event'), h('th', null, 'firms'), h('th', null, 'cause / detail'))), this.tbody),
+      h('table', null, h('thead', null, h('tr', null, h('th', null, unit), h('th', null, 'event'), h('th', null, 'firms'), h('th', null, 'cause / detail'))), this.tbody),
     );
     this.queue = [];
     this.lastFlush = 0;
@@ -58,19 +60,61 @@ export class EventLog {
     if (!this.queue.length || now - this.lastFlush < FLUSH_EVERY_MS * load) return;
     this.lastFlush = now;
     const frag = document.createDocumentFragment();
-    // Newest first: the queue is in arrival order.
-    for (let i = this.queue.length - 1; i >= 0; i--) {
-      const e = this.queue[i];
-      const firms = this.firms(e);
-      const detail = describe(e);
-      frag.append(
-        h('tr', { class: `ev ev-${e.kind}` }, h('td', null, e.tick), h('td', { class: 'kind' }, pretty(e.kind)), h('td', null, firms), h('td', null, detail)),
-      );
+    // Newest first: the queue is in arrival order; a month's seen withholdings become one group.
+    const rows = [];
+    let group = null;
+    for (const e of this.queue) {
+      if (e.kind === 'withholding_detected') {
+        if (!group || group.tick !== e.tick) {
+          group = { tick: e.tick, events: [], count: 0 };
+          rows.push(group);
+        }
+        group.events.push(e);
+        // The server lists a few and counts the rest in one entry (`count`).
+        group.count += typeof e.count === 'number' ? e.count : 1;
+      } else {
+        rows.push(e);
+        group = null;
+      }
+    }
+    for (let i = rows.length - 1; i >= 0; i--) {
+      const r = rows[i];
+      if (r.events) frag.append(...this.groupRows(r));
+      else frag.append(this.row(r));
     }
     this.queue = [];
     this.tbody.prepend(frag);
-    const rows = this.tbody.rows;
-    for (let n = rows.length; n > CAP; n--) this.tbody.lastElementChild.remove();
+    const all = this.tbody.rows;
+    for (let n = all.length; n > CAP; n--) this.tbody.lastElementChild.remove();
+  }
+
+  row(e, cls = '') {
+    return h('tr', { class: `ev ev-${e.kind}${cls}` }, h('td', null, e.tick), h('td', { class: 'kind' }, pretty(e.kind)), h('td', null, this.firms(e)), h('td', null, describe(e)));
+  }
+
+  /** One summary row "N withholdings seen" and its members, hidden until the summary is clicked. */
+  groupRows(g) {
+    const members = g.events.map((e) => {
+      const tr = this.row(e, ' ev-member');
+      tr.hidden = true;
+      return tr;
+    });
+    const toggle = h('button', { type: 'button', class: 'small link', 'aria-expanded': 'false', title: 'show the firms' }, 'show');
+    const summary = h(
+      'tr',
+      { class: 'ev ev-withholding_detected ev-group', 'data-count': String(g.count) },
+      h('td', null, g.tick),
+      h('td', { class: 'kind' }, pretty('withholding_detected')),
+      h('td', null, `${g.count} withholding${g.count === 1 ? '' : 's'} seen `, toggle),
+      h('td', null, 'withheld news, seen by the partner'),
+    );
+    toggle.addEventListener('click', () => {
+      const open = toggle.getAttribute('aria-expanded') !== 'true';
+      toggle.setAttribute('aria-expanded', String(open));
+      toggle.textContent = open ? 'hide' : 'show';
+      for (const m of members) m.hidden = !open;
+    });
+    return [summary, ...members];
   }
 }
 

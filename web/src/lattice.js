@@ -11,7 +11,14 @@ const ETHNO_MEANING = {
   cosmopolitan: 'helps other tags only',
   egoist: 'helps no one',
 };
-const ETHNO_COLORS = { ethnocentric: '#d62728', altruist: '#2ca02c', cosmopolitan: '#1f77b4', egoist: '#7f7f7f' };
+// Hue means tag on the canvas, so the strategy series are greys told apart by dashes (shade means strategy).
+const ETHNO_LINES = {
+  ethnocentric: { color: '#555555', dash: undefined },
+  altruist: { color: '#888888', dash: [8, 3] },
+  cosmopolitan: { color: '#aaaaaa', dash: [2, 3] },
+  egoist: { color: '#555555', dash: [10, 3, 2, 3] },
+};
+const COOPERATION_COLOR = '#000000';
 const MAX_CANVAS_PX = 640;
 
 const rgba = ([r, g, b]) => ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0; // little-endian ImageData
@@ -40,7 +47,9 @@ export function parseFrame(buf) {
 }
 
 export class LatticeView {
-  constructor(root) {
+  /** @param {HTMLElement} root  @param {string} unit  what a tick is (generation, period) */
+  constructor(root, unit = 'tick') {
+    this.unit = unit;
     this.root = root;
     this.canvas = h('canvas', { id: 'lattice', class: 'lattice', width: 1, height: 1 });
     this.legendEl = h('div', { class: 'legend lattice-legend' });
@@ -101,6 +110,7 @@ export class LatticeView {
       this.chart = new TimeChart(this.chartEl, {
         title: this.ethno ? 'Strategy shares and cooperation' : 'Cooperators',
         unit: 'fraction',
+        x: this.unit,
         series,
         yMin: 0,
         yMax: 1,
@@ -128,8 +138,10 @@ export class LatticeView {
     return chosen.map((k, i) => {
       const { metric, groupBy, group } = splitKey(k);
       const label = groupBy === 'all' ? pretty(metric) : pretty(group);
-      const color = this.ethno ? ETHNO_COLORS[group] || (metric === 'cooperation' ? '#000' : TAB10[i % 10]) : '#1f3fbf';
-      return { key: k, label, color, width: metric === 'cooperation' ? 2.5 : 1.8, dash: metric === 'cooperation' && this.ethno ? [6, 3] : undefined };
+      if (!this.ethno) return { key: k, label, color: '#1f3fbf', width: 1.8 };
+      if (metric === 'cooperation') return { key: k, label, color: COOPERATION_COLOR, width: 2.5 };
+      const line = ETHNO_LINES[group] || { color: TAB10[i % 10] };
+      return { key: k, label, color: line.color, dash: line.dash, width: 1.8 };
     });
   }
 

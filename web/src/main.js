@@ -30,6 +30,9 @@ const ui = {
   download: $('#download'),
   view: $('#view'),
   modelTitle: $('#model-title'),
+  note: $('#params-note'),
+  schedule: $('#schedule'),
+  scheduleList: $('#schedule-list'),
   version: $('#version'),
 };
 
@@ -150,10 +153,19 @@ async function openSession(modelId) {
     model.view === 'market'
       ? { placeholder: 'key=value, e.g. market.demand_growth=0.01', hint: 'any scenario key (kyoso scenario show lists them)' }
       : { placeholder: 'key=value', hint: `any parameter of kyoso ${model.id}` };
-  st.panel = new ControlsPanel(ui.controls, model.controls || [], postParams, onSessionValues, hint);
+  const timing = () => ({
+    // A market past its first month and before its last takes changes at once (they join its schedule).
+    live: model.view === 'market' && st.tick > 0 && !st.done,
+    fresh: st.tick === 0 && !st.running,
+  });
+  st.panel = new ControlsPanel(ui.controls, model.controls || [], postParams, onSessionValues, hint, timing, applyFresh);
+  ui.note.textContent =
+    model.view === 'market'
+      ? 'Before the first month a change applies at once. During a run a slider applies from the next month: it joins the run\'s schedule, shown below and in the command line, so the run can be re-run exactly. Keys marked "at reset" and changes after the last month wait for Reset. Speed changes at once.'
+      : 'A change applies at once before the first step, otherwise on Reset (each run is one set of parameters from the start, so it can be re-run exactly). Speed changes at once.';
   onSessionValues(s);
   ui.download.href = `/api/sessions/${s.id}/download`;
-  st.view = model.view === 'market' ? new MarketView(h('div', { class: 'market' })) : new LatticeView(h('div', { class: 'lattice-view' }));
+  st.view = model.view === 'market' ? new MarketView(h('div', { class: 'market' })) : new LatticeView(h('div', { class: 'lattice-view' }), model.time_unit || 'tick');
   ui.view.replaceChildren(st.view.root);
   connect(s, gen);
 }
@@ -177,8 +189,26 @@ function seedText(s) {
   return s.seed ?? '';
 }
 
+/** Nothing has run yet: a pending change applies at once by a reset. */
+async function applyFresh() {
+  if (st.tick === 0 && !st.running) await control('reset');
+}
+
+/** The run's schedule (changes made during it), as "month N: key = value". */
+function showSchedule(s) {
+  const entries = (s && s.schedule) || [];
+  ui.schedule.hidden = entries.length === 0;
+  ui.scheduleList.replaceChildren(
+    ...entries.map((e) => {
+      const m = /^(\d+):([^=]+)=(.*)$/.exec(e);
+      return h('li', { 'data-entry': e }, m ? `month ${m[1]}: ${m[2]} = ${m[3]}` : e);
+    }),
+  );
+}
+
 function onSessionValues(s) {
   if (st.panel) st.panel.setValues(s.values);
+  showSchedule(s);
   if (document.activeElement !== ui.seed) ui.seed.value = seedText(s);
   ui.preset.value = s.preset || '';
   showCommand(s);
@@ -347,7 +377,7 @@ function frame(now) {
   const load = Math.max(1, Math.min(8, frameEma / 16.7));
   if (st.view) st.view.render(now, load);
   if (st.shownTick !== st.tick || st.statusDirty) {
-    ui.tick.textContent = `tick ${st.tick} / ${st.ticksTotal}`;
+    ui.tick.textContent = `${st.model ? st.model.time_unit || 'tick' : 'tick'} ${st.tick} / ${st.ticksTotal}`;
     ui.tick.setAttribute('data-tick', String(st.tick));
     st.shownTick = st.tick;
   }
@@ -410,7 +440,8 @@ function wire() {
       st.pendingOther.add('seed');
       markOtherPending();
       onSessionValues(r.body);
-      setStatus('seed pending until reset');
+      if (st.tick === 0 && !st.running) await applyFresh();
+      else setStatus('seed pending until reset');
     } else setStatus(errorMessage(r));
   });
   ui.preset.addEventListener('change', async () => {
@@ -421,7 +452,8 @@ function wire() {
       st.pendingOther.add('preset');
       markOtherPending();
       onSessionValues(r.body);
-      setStatus(`preset ${preset || 'none'} pending until reset`);
+      if (st.tick === 0 && !st.running) await applyFresh();
+      else setStatus(`preset ${preset || 'none'} pending until reset`);
     } else setStatus(errorMessage(r));
   });
   ui.copy.addEventListener('click', async () => {
@@ -462,7 +494,7 @@ async function start() {
   }
   st.meta = r.body;
   ui.version.textContent = `kyoso ${st.meta.version || ''} · up to ${st.meta.max_sessions ?? '?'} sessions`;
-  ui.model.replaceChildren(...st.meta.models.map((m) => h('option', { value: m.id, title: m.title }, m.id)));
+  ui.model.replaceChildren(...st.meta.models.map((m) => h('option', { value: m.id, title: `kyoso ${m.id}` }, m.title)));
   const fromHash = new URLSearchParams(location.hash.slice(1)).get('model');
   const first = st.meta.models.some((m) => m.id === fromHash) ? fromHash : st.meta.models[0].id;
   await openSession(first);

@@ -1,5 +1,6 @@
-// The market view of silent-rivalry: five time series, the firm network and
-// the event log.
+// The market view of silent-rivalry: six time series, the firm network and
+// the event log. Colours come from the server (kyoso_io::palette), so an
+// origin, a strategy or a cause looks the same here and in the reports.
 import { TimeChart } from './chart.js';
 import { NetworkView } from './network.js';
 import { EventLog } from './events.js';
@@ -16,7 +17,7 @@ const EVENT_KINDS = [
 ];
 import { h, TAB10, pretty } from './dom.js';
 
-const CAUSE_COLORS = { friction: '#ff7f0e', betrayal: '#d62728', exit: '#7f7f7f' };
+const strategyLabel = (s) => (s === 'naive_ingroup' ? 'naive in-group' : pretty(s));
 
 export class MarketView {
   constructor(root) {
@@ -28,13 +29,14 @@ export class MarketView {
       capability: chart('capability'),
       strategies: chart('strategies'),
       partnerships: chart('partnerships'),
+      profit: chart('profit'),
     };
     this.netInfo = h('p', { class: 'net-info' }, 'Tap a firm for details.');
     this.netLegend = h('div', { class: 'legend net-legend' });
     this.networkEl = h('div', { id: 'network', class: 'network' });
     this.eventsEl = h('div', { id: 'events', class: 'events' });
     root.replaceChildren(
-      h('div', { class: 'charts' }, this.els.shares, this.els.gap, this.els.capability, this.els.strategies, this.els.partnerships),
+      h('div', { class: 'charts' }, this.els.shares, this.els.gap, this.els.capability, this.els.strategies, this.els.partnerships, this.els.profit),
       h(
         'div',
         { class: 'market-lower' },
@@ -78,7 +80,7 @@ export class MarketView {
       ),
     );
     this.network = new NetworkView(this.networkEl, this.netInfo, this.trustToggle);
-    this.log = new EventLog(this.eventsEl);
+    this.log = new EventLog(this.eventsEl, 'month');
     this.charts = null;
     this.resizeObserver = new ResizeObserver(() => {
       cancelAnimationFrame(this.resizeFrame);
@@ -91,44 +93,64 @@ export class MarketView {
     const origins = msg.origins || [];
     const colors = msg.origin_colors || [];
     const strategies = msg.strategies || [];
+    const sColors = msg.strategy_colors || [];
     const causes = msg.causes || [];
+    const cColors = msg.cause_colors || [];
+    const strategyColor = (s, i) => sColors[i] || TAB10[i % 10];
+    const x = 'month';
     return {
       shares: {
         title: 'Market share by origin',
         unit: 'fraction of demand',
+        x,
         series: [
           ...origins.map((o, i) => ({ key: `market_share|origin|${o}`, label: o, color: colors[i] || TAB10[i % 10], width: 2 })),
-          { key: 'market_share|outside|outside', label: 'outside option', color: '#555', dash: [5, 4] },
+          { key: 'market_share|outside|outside', label: 'outside option', color: '#555555', dash: [5, 4] },
         ],
       },
       gap: {
-        title: 'Expectation gap (in-group trust − truthful sharing)',
-        series: [{ key: 'expectation_gap|all|all', label: 'all firms', color: '#9467bd', width: 2 }],
+        title: 'Expectation gap: expected in-group trust − truthful in-group sharing',
+        unit: 'trust minus rate',
+        x,
+        series: [
+          { key: 'expectation_gap|all|all', label: 'all firms', color: '#222222', width: 2 },
+          // Claim C1 is about the naive in-group firms' expectation.
+          { key: 'expectation_gap|strategy|naive_ingroup', label: 'naive in-group', color: strategyColor('naive_ingroup', strategies.indexOf('naive_ingroup')), width: 2 },
+        ],
       },
       capability: {
         title: 'Industry capability',
-        unit: 'mean q of alive firms',
+        unit: 'mean q of alive firms, utility units',
+        x,
         series: [{ key: 'capability_mean|all|all', label: 'capability mean', color: '#2ca02c', width: 2 }],
       },
       strategies: {
         title: 'Strategy mix',
         unit: 'firms alive',
-        series: strategies.map((s, i) => ({ key: `firms_alive|strategy|${s}`, label: pretty(s), color: TAB10[i % 10], missing: 0 })),
+        x,
+        series: strategies.map((s, i) => ({ key: `firms_alive|strategy|${s}`, label: strategyLabel(s), color: strategyColor(s, i), missing: 0 })),
       },
       partnerships: {
         title: 'Partnerships',
         unit: 'active; dissolved cumulative',
+        x,
         series: [
           { key: 'partnerships_active|all|all', label: 'active', color: '#1f77b4', width: 2 },
           ...causes.map((c, i) => ({
             key: `partnerships_dissolved|cause|${c}`,
             label: `dissolved: ${pretty(c)}`,
-            color: CAUSE_COLORS[c] || TAB10[(i + 3) % 10],
+            color: cColors[i] || TAB10[(i + 3) % 10],
             cumulative: true,
             missing: 0,
             dash: [4, 3],
           })),
         ],
+      },
+      profit: {
+        title: 'Mean profit by strategy',
+        unit: 'money per month, alive firms',
+        x,
+        series: strategies.map((s, i) => ({ key: `profit_mean|strategy|${s}`, label: strategyLabel(s), color: strategyColor(s, i) })),
       },
     };
   }

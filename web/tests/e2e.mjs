@@ -85,7 +85,7 @@ async function setSlider(page, key, value) {
 
 async function switchModel(page, id) {
   await page.selectOption('#model', id);
-  await until(`the ${id} session`, async () => (await enabled(page, 'run')) && (await page.$eval('#model', (el) => el.value)) === id && (await tickText(page)).match(/^tick 0 \/ [1-9]/));
+  await until(`the ${id} session`, async () => (await enabled(page, 'run')) && (await page.$eval('#model', (el) => el.value)) === id && (await tickText(page)).match(/^\w+ 0 \/ [1-9]/));
 }
 
 async function latticeModel(page, id) {
@@ -147,15 +147,42 @@ async function main() {
     const model = await page.$eval('#model', (el) => el.value);
     if (model !== 'silent-rivalry') fail(`model chooser shows ${model}`);
     const t = await tickText(page);
-    if (!/^tick 0 \/ \d+$/.test(t)) fail(`tick counter reads "${t}"`);
+    if (!/^month 0 \/ \d+$/.test(t)) fail(`the counter reads "${t}", want "month 0 / N"`);
     for (const id of ['run', 'pause', 'step', 'reset', 'tick', 'network', 'events']) if (!(await page.$(`#${id}`))) fail(`no #${id}`);
-    for (const c of ['shares', 'gap', 'capability', 'strategies', 'partnerships']) if (!(await page.$(`[data-chart="${c}"]`))) fail(`no chart ${c}`);
+    for (const c of ['shares', 'gap', 'capability', 'strategies', 'partnerships', 'profit']) if (!(await page.$(`[data-chart="${c}"]`))) fail(`no chart ${c}`);
     const sr = meta.models.find((m) => m.id === 'silent-rivalry');
     for (const c of sr.controls) if (!(await page.$(`[data-key="${c.key}"]`))) fail(`no input for control ${c.key}`);
     const cmd = await page.$eval('#command', (el) => el.textContent);
     if (!cmd.startsWith('kyoso')) fail(`command line reads "${cmd}"`);
     const href = await page.$eval('#download', (el) => el.getAttribute('href'));
     if (!/^\/api\/sessions\/[^/]+\/download$/.test(href)) fail(`download link is ${href}`);
+  });
+
+  await check('sliders span the plausible range, on a log scale for friction; typing reaches the allowed range', async () => {
+    const sr = meta.models.find((m) => m.id === 'silent-rivalry');
+    const f = sr.controls.find((c) => c.key === 'partnerships.friction_culture');
+    if (f.scale !== 'log') fail(`friction's scale is ${f.scale}`);
+    if (!(f.min > 0 && f.max <= 1 && f.min <= f.default && f.default <= f.max)) fail(`friction's slider spans ${f.min}..${f.max} around ${f.default}`);
+    const sel = 'input[type="range"][data-key="partnerships.friction_culture"]';
+    const attrs = await page.$eval(sel, (el) => [el.dataset.scale, el.min, el.max]);
+    if (attrs.join() !== 'log,0,1000') fail(`the friction slider is ${attrs.join()}`);
+    // Moving it (an input event only, nothing sent): the middle is the geometric mean of the ends.
+    const shown = await page.$eval(
+      sel,
+      (el, key) => {
+        el.value = '500';
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+        return Number(document.querySelector(`[data-num-key="${key}"]`).value);
+      },
+      f.key,
+    );
+    const mid = Math.sqrt(f.min * f.max);
+    if (Math.abs(shown - mid) / mid > 0.01) fail(`the middle of the friction slider shows ${shown}, want about ${mid.toPrecision(3)}`);
+    await page.$eval(sel, (el, v) => (el.value = v), String(Math.round((Math.log10(f.default / f.min) / Math.log10(f.max / f.min)) * 1000)));
+    await page.$eval(`[data-num-key="${f.key}"]`, (el, v) => (el.value = v), String(f.default));
+    const d = sr.controls.find((c) => c.key === 'encounters.detect');
+    if (d.scale !== 'linear' || d.max >= 1 || d.range !== '[0, 1]') fail(`detect: ${JSON.stringify(d)}`);
+    console.log(`   friction slider ${f.min}..${f.max} (log), middle ${shown}; detect slider ${d.min}..${d.max}, allowed ${d.range}`);
   });
 
   await check('Step advances one tick', async () => {
@@ -173,6 +200,39 @@ async function main() {
     }
     const nodes = await page.$eval('#network', (el) => el.querySelectorAll('canvas').length);
     if (!nodes) fail('the network has no canvas');
+  });
+
+  await check('the charts say month on the x axis and show the naive in-group gap beside all firms', async () => {
+    for (const c of ['shares', 'gap', 'capability', 'strategies', 'partnerships', 'profit']) {
+      const label = await page.$eval(`[data-chart="${c}"]`, (el) => (el.kyosoAxes() || [])[0]).catch(() => null);
+      if (label !== 'month') fail(`chart ${c}: x axis label is ${JSON.stringify(label)}`);
+    }
+    const legend = await page.$eval('[data-chart="gap"]', (el) => el.textContent);
+    if (!legend.includes('all firms') || !legend.includes('naive in-group')) fail(`the gap chart's legend lacks a series: "${legend}"`);
+    const data = await chartData(page, 'gap');
+    if (data.length !== 3) fail(`the gap chart has ${data.length - 1} series`);
+    if (!data[2].some((v) => v !== null && Number.isFinite(v))) fail('the naive in-group gap has no value');
+  });
+
+  await check('a slider moved mid-run applies from the next month and joins the schedule', async () => {
+    await page.click('#pause');
+    await until('paused', async () => (await page.$eval('#status', (el) => el.textContent)).startsWith('paused'), 10000);
+    const tick = await tickOf(page);
+    const total = Number((await tickText(page)).split('/')[1]);
+    if (tick < 10 || tick >= total) fail(`paused at month ${tick} of ${total}, want mid-run`);
+    await setSlider(page, 'encounters.detect', 0.6);
+    const row = '.ctl[data-row="encounters.detect"]';
+    const mark = await until('the row to say from which month', async () => page.$eval(row, (el) => (el.classList.contains('live') ? el.querySelector('.live-mark').textContent : null)), 10000);
+    if (mark !== `applied from month ${tick}`) fail(`the row says "${mark}", want month ${tick}`);
+    if (await page.$eval(row, (el) => el.classList.contains('pending'))) fail('the row is marked pending until reset');
+    const cmd = await page.$eval('#command', (el) => el.textContent);
+    if (!cmd.includes(`--at ${tick}:encounters.detect=0.6`)) fail(`the command line lacks --at ${tick}:encounters.detect=0.6: "${cmd}"`);
+    const items = await page.$$eval('#schedule-list li', (li) => li.map((x) => x.textContent));
+    if (!items.includes(`month ${tick}: encounters.detect = 0.6`)) fail(`the schedule list reads ${JSON.stringify(items)}`);
+    const session = await page.evaluate(() => fetch(`/api/sessions/${document.querySelector('#download').getAttribute('href').split('/')[3]}`).then((r) => r.json()));
+    if (!(session.schedule || []).includes(`${tick}:encounters.detect=0.6`)) fail(`the session's schedule is ${JSON.stringify(session.schedule)}`);
+    await page.click('#run');
+    console.log(`   applied from month ${tick}: ${cmd}`);
   });
 
   let firstGap;
@@ -204,8 +264,26 @@ async function main() {
     if ((await visible('withholding_detected')) !== seen) fail('checking the filter again did not show them');
   });
 
-  await check('detection slider to 0.9 is accepted and pending until reset', async () => {
-    await setSlider(page, 'encounters.detect', 0.9);
+  await check('seen withholdings are one row a month with their count, expandable', async () => {
+    const groups = await page.$$eval('#events tbody tr.ev-group', (rows) => rows.map((r) => ({ tick: r.cells[0].textContent, count: Number(r.getAttribute('data-count')) })));
+    if (!groups.length) fail('no grouped withholding row');
+    const ticks = groups.map((g) => g.tick);
+    if (new Set(ticks).size !== ticks.length) fail(`two groups for one month: ${ticks.join(', ')}`);
+    if (!groups.every((g) => g.count >= 1)) fail(`a group counts ${JSON.stringify(groups)}`);
+    if (!groups.some((g) => g.count > 1)) fail('no month with more than one seen withholding');
+    const shownMembers = () => page.$$eval('#events tbody tr.ev-member', (rows) => rows.filter((r) => !r.hidden).length);
+    if ((await shownMembers()) !== 0) fail('individual rows are shown before a click');
+    await page.click('#events tbody tr.ev-group button');
+    const n = await shownMembers();
+    if (n === 0) fail('the click showed no individual row');
+    await page.click('#events tbody tr.ev-group button');
+    if ((await shownMembers()) !== 0) fail('a second click did not fold them');
+    console.log(`   ${groups.length} months with seen withholdings, largest count ${Math.max(...groups.map((g) => g.count))}, ${n} rows under the first`);
+  });
+
+  await check('detection typed as 0.9 (past the slider) is accepted and pending until reset', async () => {
+    await page.fill('[data-num-key="encounters.detect"]', '0.9');
+    await page.press('[data-num-key="encounters.detect"]', 'Tab');
     const row = '.ctl[data-row="encounters.detect"]';
     await until('the row to be pending', () => page.$eval(row, (el) => el.classList.contains('pending')), 10000);
     if (await page.$eval(row, (el) => el.classList.contains('invalid'))) fail('row marked invalid');
@@ -266,7 +344,8 @@ async function main() {
     await page.fill('[data-num-key="encounters.detect"]', '0.5');
     await page.press('[data-num-key="encounters.detect"]', 'Tab');
     const row = '.ctl[data-row="encounters.detect"]';
-    await until('the row to be valid and pending', async () => page.$eval(row, (el) => !el.classList.contains('invalid') && el.classList.contains('pending') && el.querySelector('.error').textContent === ''), 10000);
+    // Paused mid-run: the value joins the schedule (live) rather than waiting for Reset.
+    await until('the row to be valid and live', async () => page.$eval(row, (el) => !el.classList.contains('invalid') && el.classList.contains('live') && el.querySelector('.error').textContent === ''), 10000);
   });
 
   await latticeModel(page, 'spatial-pd');
@@ -352,7 +431,8 @@ async function main() {
     await p.click('#step');
     await until('tick 1 after reset', async () => (await tickOf(p)) === 1, 10000);
     if (!(await p.$eval('#banner', (el) => el.hidden))) fail(`a banner is shown: "${await p.$eval('#banner', (el) => el.textContent)}"`);
-    const bad = budgetErrors.filter((e) => !/status of 400/.test(e.text));
+    // 409: the free-form row first tries to apply the change mid-run; a key fixed for the run is then pending.
+    const bad = budgetErrors.filter((e) => !/status of (400|409)/.test(e.text));
     if (bad.length) fail(`console errors: ${bad.map((e) => e.text).join('; ')}`);
     console.log(`   "${text.replace(/\s+/g, ' ')}"`);
   });
@@ -363,7 +443,7 @@ async function main() {
 
 function excusedAt(e) {
   // The page POSTs bad values on purpose; chromium logs each 400 answer.
-  return /status of 400/.test(e.text);
+  return /status of (400|409)/.test(e.text);
 }
 
 const guard = setTimeout(() => {

@@ -150,12 +150,6 @@ fn tick_rows(rows: &[Row]) -> Vec<Value> {
 
 // ------------------------------------------------------------------ market
 
-/// Origin colours (Tableau 10; the first is the home origin in the default).
-const ORIGIN_COLORS: [&str; 10] = [
-    "#d62728", "#1f77b4", "#7f7f7f", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
-    "#bcbd22", "#17becf",
-];
-
 /// Both firms' expected trust in each other at least this: a trust tie.
 pub const TIE_TRUST: f64 = 0.8;
 /// At most this many trust ties are drawn (the strongest).
@@ -330,6 +324,7 @@ impl Live for Market {
             self.detections
                 .push(json!({"tick": tick, "kind": "withholding_detected",
                 "firm": null, "other": null, "value": null,
+                "count": seen.len() - MAX_DETECTIONS,
                 "detail": format!("and {} more seen this month", seen.len() - MAX_DETECTIONS)}));
         }
         self.history.push(self.sim.observations());
@@ -364,9 +359,11 @@ impl Live for Market {
             "ticks_total": self.total(),
             "seed": self.sim.scenario().run.seed,
             "origins": self.sim.origin_names(),
-            "origin_colors": (0..self.sim.origin_names().len()).map(|k| ORIGIN_COLORS[k % ORIGIN_COLORS.len()]).collect::<Vec<_>>(),
+            "origin_colors": (0..self.sim.origin_names().len()).map(kyoso_io::palette::origin).collect::<Vec<_>>(),
             "strategies": Strategy::ALL.iter().map(|s| s.name()).collect::<Vec<_>>(),
+            "strategy_colors": Strategy::ALL.iter().map(|s| kyoso_io::palette::strategy(s.name())).collect::<Vec<_>>(),
             "causes": Cause::ALL.iter().map(|c| c.name()).collect::<Vec<_>>(),
+            "cause_colors": Cause::ALL.iter().map(|c| kyoso_io::palette::cause(c.name())).collect::<Vec<_>>(),
             "firms": list,
             "edges": self.edges_sent.iter().map(edge_json).collect::<Vec<_>>(),
             "history": tick_rows(self.history.rows()),

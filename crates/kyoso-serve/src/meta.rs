@@ -27,17 +27,25 @@ pub struct Control {
     pub key: &'static str,
     pub label: &'static str,
     pub kind: Kind,
-    /// Slider span (the number input accepts the whole allowed range).
+    /// Slider span: the plausible range (docs/model.md §8), widened to hold
+    /// the default and every preset's value; the number input accepts the
+    /// whole allowed range.
     pub min: f64,
     pub max: f64,
     pub step: f64,
+    /// `log` when the slider moves in log steps (a plausible range spanning
+    /// an order of magnitude or more), else `linear`.
+    pub scale: &'static str,
     /// Value in the model's defaults (no preset).
     pub default: serde_json::Value,
     /// Allowed range as documented.
     pub range: String,
     pub meaning: String,
     pub claim: String,
-    /// When a change takes effect: always `reset` (see PROTOCOL.md).
+    /// When a change takes effect: `now` (from the next month of a running
+    /// market, by joining its schedule: POST params with `now`), or `reset`
+    /// (keys a schedule cannot change, and the classic models). Before the
+    /// first month and after the last every change waits for a reset.
     pub applies: &'static str,
 }
 
@@ -55,6 +63,8 @@ pub struct ModelInfo {
     pub title: &'static str,
     /// `market` or `lattice`: which view the page shows.
     pub view: &'static str,
+    /// What one tick is, for the axes and the counter: month, generation, period.
+    pub time_unit: &'static str,
     pub presets: Vec<PresetInfo>,
     pub controls: Vec<Control>,
 }
@@ -89,10 +99,58 @@ fn documented(
     default: serde_json::Value,
 ) -> Control {
     let (range, meaning, claim) = doc_row(key).unwrap_or_default();
+    let applies = if kyoso_core::schedule::fixed_reason(key).is_none() {
+        "now"
+    } else {
+        "reset"
+    };
     Control {
         claim,
+        applies,
         ..plain(key, label, span, default, &range, &meaning)
     }
+}
+
+/// The plausible range of a key (docs/model.md §8): its own entry, else the
+/// `*` entry that matches it.
+fn plausible(key: &str) -> Option<&'static kyoso_core::Plausible> {
+    let table = kyoso_core::PLAUSIBLE;
+    table.iter().find(|p| p.key == key).or_else(|| {
+        table
+            .iter()
+            .find(|p| kyoso_core::plausible::key_matches(p.key, key))
+    })
+}
+
+/// A slider over the plausible range of `key`, widened to hold `values`
+/// (the default and the presets' values), in log steps for a log-uniform
+/// range; `None` for a key without a plausible range.
+fn plausible_span(key: &str, values: &[f64]) -> Option<(f64, f64, f64, &'static str)> {
+    let p = plausible(key)?;
+    let lo = values.iter().copied().fold(p.low, f64::min);
+    let hi = values.iter().copied().fold(p.high, f64::max);
+    if p.dist == kyoso_core::Dist::LogUniform && lo > 0.0 {
+        // The page maps 1,000 slider steps onto log10 between the ends.
+        return Some((lo, hi, 0.0, "log"));
+    }
+    Some((lo, hi, nice_step((hi - lo) / 100.0), "linear"))
+}
+
+/// 1, 2 or 5 times a power of ten, at most `raw`.
+fn nice_step(raw: f64) -> f64 {
+    let e = raw.log10().floor();
+    let base = 10f64.powf(e);
+    let m = raw / base;
+    let k = if m >= 5.0 {
+        5.0
+    } else if m >= 2.0 {
+        2.0
+    } else {
+        1.0
+    };
+    // Round off the binary noise of the power (0.1 * 5 = 0.5 exactly).
+    let step = k * base;
+    format!("{step:.1e}").parse().unwrap_or(step)
 }
 
 /// A control documented here (the classic models).
@@ -112,6 +170,7 @@ fn plain(
         max,
         step,
         default,
+        scale: "linear",
         range: range.to_string(),
         meaning: meaning.to_string(),
         claim: "—".to_string(),
@@ -119,105 +178,70 @@ fn plain(
     }
 }
 
-/// The market controls: the parameters users most want to turn.
-const MARKET: &[(&str, &str, Kind, f64, f64, f64)] = &[
+/// The market controls: the parameters users most want to turn. Their
+/// sliders span the plausible range ([`plausible_span`]); a key without
+/// one (the run length) gets [`RUN_TICKS_SPAN`].
+const MARKET: &[(&str, &str, Kind)] = &[
     (
         "trust.naive_ingroup.in_group_prior",
         "In-group trust prior (naive firms)",
         Kind::Number,
-        0.0,
-        1.0,
-        0.01,
     ),
     (
         "encounters.detect",
         "Detection of withholding",
         Kind::Number,
-        0.0,
-        1.0,
-        0.01,
     ),
     (
         "market.omega_cross",
         "Rivalry overlap across segments",
         Kind::Number,
-        0.0,
-        1.0,
-        0.01,
     ),
     (
         "encounters.homophily",
         "Homophily (meet own origin)",
         Kind::Number,
-        0.0,
-        1.0,
-        0.01,
     ),
     (
         "partnerships.friction_culture",
         "Cultural distance: friction",
         Kind::Number,
-        0.0,
-        0.5,
-        0.005,
     ),
     (
         "partnerships.culture_penalty",
         "Cultural distance: value lost",
         Kind::Number,
-        0.0,
-        1.0,
-        0.01,
     ),
     (
         "firms.culture_sd",
         "Culture spread within an origin",
         Kind::Number,
-        0.0,
-        0.5,
-        0.01,
     ),
     (
         "horizons.long_rd_intensity",
         "R&D intensity, long horizon",
         Kind::Number,
-        0.0,
-        0.3,
-        0.005,
     ),
     (
         "horizons.short_rd_intensity",
         "R&D intensity, short horizon",
         Kind::Number,
-        0.0,
-        0.3,
-        0.005,
     ),
     (
         "population.entry_rate",
         "Entry rate (firms per month)",
         Kind::Number,
-        0.0,
-        5.0,
-        0.05,
     ),
     (
         "partnerships.trust_threshold",
         "Trust needed to partner",
         Kind::Number,
-        0.0,
-        1.0,
-        0.01,
     ),
-    (
-        "run.ticks",
-        "Run length (months)",
-        Kind::Int,
-        12.0,
-        1200.0,
-        12.0,
-    ),
+    ("run.ticks", "Run length (months)", Kind::Int),
 ];
+
+/// The run-length slider: 1 to 100 years in whole years.
+const RUN_TICKS_SPAN: (f64, f64, f64) = (12.0, 1200.0, 12.0);
 
 /// Every model with its controls; defaults read from `defaults(model)`.
 pub fn models() -> Vec<ModelInfo> {
@@ -225,11 +249,33 @@ pub fn models() -> Vec<ModelInfo> {
         .build(&crate::setup::Base::default())
         .expect("the default scenario builds")
         .values_table();
+    let preset_tables: Vec<toml::Table> = kyoso_core::scenario::PRESETS
+        .iter()
+        .map(|p| {
+            crate::setup::Setup::new(ModelKind::SilentRivalry, Some(p.name.to_string()))
+                .build(&crate::setup::Base::default())
+                .expect("every preset builds")
+                .values_table()
+        })
+        .collect();
     let market_controls = MARKET
         .iter()
-        .map(|&(key, label, kind, min, max, step)| {
+        .map(|&(key, label, kind)| {
             let default = crate::setup::lookup_json(&market_defaults, key);
-            documented(key, label, (kind, min, max, step), default)
+            let values: Vec<f64> = std::iter::once(&market_defaults)
+                .chain(&preset_tables)
+                .filter_map(|t| crate::setup::lookup_json(t, key).as_f64())
+                .collect();
+            match plausible_span(key, &values) {
+                Some((min, max, step, scale)) => Control {
+                    scale,
+                    ..documented(key, label, (kind, min, max, step), default)
+                },
+                None => {
+                    let (min, max, step) = RUN_TICKS_SPAN;
+                    documented(key, label, (kind, min, max, step), default)
+                }
+            }
         })
         .collect();
     let spd = crate::setup::Setup::new(ModelKind::SpatialPd, None)
@@ -246,6 +292,7 @@ pub fn models() -> Vec<ModelInfo> {
             id: ModelKind::SilentRivalry.id(),
             title: "Silent rivalry market",
             view: "market",
+            time_unit: "month",
             presets: kyoso_core::scenario::PRESETS
                 .iter()
                 .map(|p| PresetInfo {
@@ -259,6 +306,7 @@ pub fn models() -> Vec<ModelInfo> {
             id: ModelKind::SpatialPd.id(),
             title: "Spatial prisoner's dilemma (Nowak & May 1992)",
             view: "lattice",
+            time_unit: "generation",
             presets: kyoso_classic::params::SPATIAL_PD_PRESETS
                 .iter()
                 .map(|&(name, description)| PresetInfo { name, description })
@@ -310,6 +358,7 @@ pub fn models() -> Vec<ModelInfo> {
             id: ModelKind::Ethnocentrism.id(),
             title: "Ethnocentrism (Hammond & Axelrod 2006)",
             view: "lattice",
+            time_unit: "period",
             presets: vec![],
             controls: vec![
                 plain(
@@ -410,6 +459,41 @@ mod tests {
             .unwrap();
         assert_eq!(detect.range, "[0, 1]");
         assert_eq!(detect.default, serde_json::json!(0.3));
+    }
+
+    #[test]
+    fn market_sliders_span_the_plausible_range_and_live_keys_apply_now() {
+        let models = models();
+        let c = |key: &str| models[0].controls.iter().find(|c| c.key == key).unwrap();
+        // 0.01–0.2, log-uniform in docs/model.md §8: a log slider there.
+        let friction = c("partnerships.friction_culture");
+        assert_eq!(friction.scale, "log");
+        assert!(friction.min <= 0.01 && friction.max >= 0.2, "{friction:?}");
+        assert!(
+            friction.max < 1.0,
+            "slider wider than plausible: {friction:?}"
+        );
+        let detect = c("encounters.detect");
+        assert_eq!(detect.scale, "linear");
+        // Plausible 0.1–0.7, widened by the presets (the `global` preset's 0.8, say).
+        assert!(
+            detect.min <= 0.1 && detect.max >= 0.7 && detect.max <= 1.0,
+            "{detect:?}"
+        );
+        assert!(detect.step > 0.0 && detect.step <= 0.01, "{detect:?}");
+        assert_eq!(detect.applies, "now");
+        assert_eq!(c("run.ticks").applies, "reset");
+        for m in &models[1..] {
+            assert!(m.controls.iter().all(|c| c.applies == "reset"), "{}", m.id);
+        }
+    }
+
+    #[test]
+    fn nice_steps() {
+        assert_eq!(nice_step(0.006), 0.005);
+        assert_eq!(nice_step(0.0123), 0.01);
+        assert_eq!(nice_step(0.03), 0.02);
+        assert_eq!(nice_step(7.0), 5.0);
     }
 
     #[test]
