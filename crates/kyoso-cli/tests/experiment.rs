@@ -548,3 +548,60 @@ fn the_suite_with_robustness_maps_shows_the_supported_share_of_every_test() {
         assert!(l["control_verdict"].is_null(), "controls were not run");
     }
 }
+
+/// Each test of an experiment draws its own figure: the two compared
+/// conditions and the effect, with the metric's unit on the axis (the
+/// partnerships experiment's two tests used to share one figure).
+#[test]
+fn each_test_has_its_own_figure_with_conditions_effect_and_units() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("p");
+    kyoso()
+        .args([
+            "experiment",
+            "run",
+            "partnerships",
+            "--reps",
+            "3",
+            "--ticks",
+            "36",
+            "--no-controls",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let one = fs::read_to_string(out.join("figures/test-1.svg")).unwrap();
+    let two = fs::read_to_string(out.join("figures/test-2.svg")).unwrap();
+    assert_ne!(one, two, "the two tests share a figure");
+    for (svg, conditions) in [
+        (&one, ["firms.culture_sd=0.02", "firms.culture_sd=0.35"]),
+        (
+            &two,
+            ["firms.culture_sd=0.15", "horizons.short_discount=0.98"],
+        ),
+    ] {
+        for needle in [
+            "months",
+            "effect",
+            "compared conditions",
+            "months (mean and 95 % CI)",
+        ] {
+            assert!(svg.contains(needle), "a figure lacks {needle:?}");
+        }
+        for c in conditions {
+            assert!(svg.contains(c), "a figure does not name the condition {c}");
+        }
+        assert!(
+            !svg.contains("partnership_duration_mean"),
+            "a raw column name on an axis"
+        );
+    }
+    // Effects at the precision their intervals support, not four decimals.
+    let md = fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("| months |") || md.contains(" months |"),
+        "{md}"
+    );
+}

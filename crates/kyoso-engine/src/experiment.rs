@@ -603,17 +603,34 @@ fn family_size<'a>(results: impl Iterator<Item = &'a TestResult>) -> usize {
     results.filter(|r| r.verdict.p_value.is_some()).count()
 }
 
-/// A number of a verdict, or a dash without data.
-fn num(x: Option<f64>) -> String {
-    x.map_or_else(|| "—".into(), |v| format!("{v:.4}"))
+/// The decimals a verdict's numbers are printed with (see [`decimals_for`]).
+fn verdict_decimals(v: &Verdict) -> usize {
+    decimals_for(
+        v.effect.unwrap_or(0.0),
+        v.ci_low.zip(v.ci_high).map(|(l, h)| (h - l) / 2.0),
+    )
 }
 
-/// The raw interval, or a dash without data.
+/// A verdict's effect at the precision its interval supports, or a dash
+/// without data.
+fn num_of(v: &Verdict) -> String {
+    let d = verdict_decimals(v);
+    v.effect.map_or_else(|| "—".into(), |x| format!("{x:.d$}"))
+}
+
+/// The raw interval, at the effect's precision, or a dash without data.
 fn interval(v: &Verdict) -> String {
+    let d = verdict_decimals(v);
     match (v.ci_low, v.ci_high) {
-        (Some(l), Some(h)) => format!("[{l:.4}, {h:.4}]"),
+        (Some(l), Some(h)) => format!("[{l:.d$}, {h:.d$}]"),
         _ => "—".into(),
     }
+}
+
+/// An interval at the precision of verdict `v`.
+fn interval_at(v: &Verdict, (l, h): (f64, f64)) -> String {
+    let d = verdict_decimals(v);
+    format!("[{l:.d$}, {h:.d$}]")
 }
 
 /// A p-value, small ones in scientific notation.
@@ -694,7 +711,7 @@ fn markdown(
         let v = &r.verdict;
         let (cv, kept, changes) = match &r.control {
             Some(c) => (
-                format!("{} ({})", c.verdict.outcome.name(), num(c.verdict.effect)),
+                format!("{} ({})", c.verdict.outcome.name(), num_of(&c.verdict)),
                 c.effect_kept
                     .map_or_else(|| "—".into(), |k| format!("{:.0} %", k * 100.0)),
                 if c.changes { "yes" } else { "**no**" },
@@ -703,12 +720,12 @@ fn markdown(
         };
         let adjusted = v
             .adjusted_interval(family)
-            .map_or_else(|| "—".into(), |(l, h)| format!("[{l:.4}, {h:.4}]"));
+            .map_or_else(|| "—".into(), |(l, h)| interval_at(v, (l, h)));
         let _ = writeln!(
             s,
             "| {} | {} {} | {} | {adjusted} | {} | {} | {}{} | **{}** | {cv} | {kept} | {changes} |",
             v.label,
-            num(v.effect),
+            num_of(v),
             r.check.unit,
             interval(v),
             pval(v.p_value),
@@ -1052,157 +1069,215 @@ fn per_point(data: &Runs<'_>, metric: &str, points: usize) -> Vec<kyoso_core::sw
         .unwrap_or(0);
     let mut acc = vec![kyoso_core::sweep::Accumulator::default(); points];
     for (p, _, m) in data.runs {
-        if m[k].is_finite() {
+        if m[k].is_finite() && *p < points {
             acc[*p].push(m[k]);
         }
     }
     acc.iter().map(|a| a.stats()).collect()
 }
 
-/// The figure of one test.
-fn figure(e: &Experiment, test: &Test, data: &Runs<'_>) -> Figure {
+/// Mean and 95 % interval of one metric over every run (the sample of a
+/// within-run test).
+fn pooled(data: &Runs<'_>, metric: &str) -> kyoso_core::sweep::Stats {
+    per_point(
+        &Runs {
+            metric_names: data.metric_names,
+            runs: &data
+                .runs
+                .iter()
+                .map(|(_, r, m)| (0, *r, m.clone()))
+                .collect::<Vec<_>>(),
+            common_seeds: data.common_seeds,
+        },
+        metric,
+        1,
+    )[0]
+}
+
+/// A metric's name in words (`expectation_gap_naive_ingroup` → "expectation
+/// gap naive in-group").
+pub fn metric_words(metric: &str) -> String {
+    metric
+        .replace("naive_ingroup", "naive in-group")
+        .replace('_', " ")
+}
+
+/// A metric's unit from the documented patterns (docs/outputs.md).
+pub fn metric_unit(metric: &str) -> Option<&'static str> {
+    kyoso_core::metric_docs::find("silent-rivalry", metric).map(|p| p.unit)
+}
+
+/// The number of design points of an experiment.
+fn design_points(e: &Experiment) -> usize {
+    if !e.points.is_empty() {
+        e.points.len()
+    } else if !e.presets.is_empty() {
+        e.presets.len()
+    } else {
+        e.vary
+            .iter()
+            .filter_map(|v| kyoso_core::sweep::parse_vary(v).ok())
+            .map(|a| a.1.len())
+            .product::<usize>()
+            .max(1)
+    }
+}
+
+/// Design point `p` in words: its preset, its assignments, or its grid
+/// values (the last varied key moves fastest).
+fn condition(e: &Experiment, p: usize) -> String {
+    if !e.points.is_empty() {
+        return e.points.get(p).map(|a| a.join(", ")).unwrap_or_default();
+    }
+    if !e.presets.is_empty() {
+        return e
+            .presets
+            .get(p)
+            .map(|s| format!("preset {s}"))
+            .unwrap_or_default();
+    }
     let axes: Vec<(String, Vec<toml::Value>)> = e
         .vary
         .iter()
         .filter_map(|v| kyoso_core::sweep::parse_vary(v).ok())
         .collect();
-    let points = if !e.points.is_empty() {
-        e.points.len()
-    } else if e.presets.is_empty() {
-        axes.iter().map(|a| a.1.len()).product::<usize>().max(1)
-    } else {
-        e.presets.len()
+    if axes.is_empty() {
+        return "the scenario".into();
+    }
+    let mut rest = p;
+    let mut parts = Vec::new();
+    for (k, v) in axes.iter().rev() {
+        parts.push(format!(
+            "{k}={}",
+            kyoso_core::sweep::value_text(&v[rest % v.len()])
+        ));
+        rest /= v.len();
+    }
+    parts.reverse();
+    parts.join(", ")
+}
+
+/// The figure of one test: the compared conditions (mean over runs, 95 %
+/// interval) and, beside them, the effect the verdict rests on with its
+/// raw 95 % interval, in the metric's unit. Each test gets its own.
+fn figure(e: &Experiment, check: &Check, verdict: &Verdict, data: &Runs<'_>) -> Figure {
+    let points = design_points(e);
+    let at = |metric: &str, p: usize| {
+        let stats = per_point(data, metric, points);
+        stats
+            .get(p)
+            .copied()
+            .unwrap_or_else(|| kyoso_core::sweep::Accumulator::default().stats())
     };
-    let category = |metrics: &[&str], y_label: &str| {
-        let series = metrics
-            .iter()
-            .enumerate()
-            .map(|(i, m)| {
-                let s = per_point(data, m, points)[0];
-                Series {
-                    colour: None,
-                    label: m.to_string(),
-                    points: vec![(i as f64, s.mean)],
-                    band: Some(vec![(s.ci_low, s.ci_high)]),
-                }
-            })
-            .collect();
-        Figure {
-            title: test.label().to_string(),
-            x_label: "metric (mean over runs, 95 % CI)".into(),
-            y_label: y_label.into(),
-            series,
-            categories: Some(metrics.iter().map(|m| m.to_string()).collect()),
-            mode: kyoso_io::figure::Mode::Auto,
-        }
-    };
-    match test {
-        Test::Paired { a, b, .. } | Test::Equivalent { a, b, .. } => {
-            category(&[a, b], "value per run")
-        }
-        Test::Contrast { metric, .. } if !e.presets.is_empty() || !e.points.is_empty() => {
-            let stats = per_point(data, metric, points);
-            let names: Vec<String> = if e.points.is_empty() {
-                e.presets.iter().map(|p| p.to_string()).collect()
-            } else {
-                e.points.iter().map(|p| p.join(", ")).collect()
-            };
-            Figure {
-                title: test.label().to_string(),
-                x_label: if e.points.is_empty() {
-                    "region preset".into()
-                } else {
-                    "design point".into()
-                },
-                y_label: format!("{metric} (mean, 95 % CI)"),
-                series: vec![Series {
-                    colour: None,
-                    label: metric.to_string(),
-                    points: stats
-                        .iter()
-                        .enumerate()
-                        .map(|(k, s)| (k as f64, s.mean))
-                        .collect(),
-                    band: Some(stats.iter().map(|s| (s.ci_low, s.ci_high)).collect()),
-                }],
-                categories: Some(names),
-                mode: kyoso_io::figure::Mode::Auto,
-            }
-        }
-        Test::Positive { metric, .. } => category(&[metric], "value per run"),
-        Test::PositiveAt { metric, point, .. } => {
-            let s = per_point(data, metric, points)[*point];
-            Figure {
-                title: test.label().to_string(),
-                x_label: format!("design point {point} (mean over runs, 95 % CI)"),
-                y_label: "value per run".into(),
-                series: vec![Series {
-                    colour: None,
-                    label: metric.to_string(),
-                    points: vec![(0.0, s.mean)],
-                    band: Some(vec![(s.ci_low, s.ci_high)]),
-                }],
-                categories: Some(vec![metric.to_string()]),
-                mode: kyoso_io::figure::Mode::Auto,
-            }
-        }
-        Test::Contrast { metric, .. } => {
-            // x: the first varied key; one line per combination of the others.
-            let (key, values) = axes.first().cloned().unwrap_or_default();
-            let stats = per_point(data, metric, points);
-            let x_of = |v: &toml::Value| {
-                v.as_float()
-                    .or_else(|| v.as_integer().map(|i| i as f64))
-                    .unwrap_or(0.0)
-            };
-            let inner: usize = axes
+    let (conditions, effect_name, metric): (Vec<(String, kyoso_core::sweep::Stats)>, String, &str) =
+        match &check.test {
+            Test::Paired { a, b, .. } => (
+                vec![
+                    (metric_words(a), pooled(data, a)),
+                    (metric_words(b), pooled(data, b)),
+                ],
+                "effect: first − second, within runs".into(),
+                a,
+            ),
+            Test::Equivalent { a, b, margin, .. } => (
+                vec![
+                    (metric_words(a), pooled(data, a)),
+                    (metric_words(b), pooled(data, b)),
+                ],
+                format!("difference (equivalent within ±{})", fmt_sig(*margin)),
+                a,
+            ),
+            Test::Contrast {
+                metric, high, low, ..
+            } => (
+                vec![
+                    (condition(e, *low), at(metric, *low)),
+                    (condition(e, *high), at(metric, *high)),
+                ],
+                "effect: second − first".into(),
+                metric,
+            ),
+            Test::Positive { metric, .. } => (Vec::new(), metric_words(metric), metric),
+            Test::PositiveAt { metric, point, .. } => (
+                Vec::new(),
+                format!("{} at {}", metric_words(metric), condition(e, *point)),
+                metric,
+            ),
+        };
+    let unit = metric_unit(metric).unwrap_or(check.unit);
+    let mut series = Vec::new();
+    let mut names: Vec<String> = conditions.iter().map(|c| c.0.clone()).collect();
+    if !conditions.is_empty() {
+        series.push(Series {
+            label: "compared conditions (mean, 95 % CI)".into(),
+            points: conditions
                 .iter()
-                .skip(1)
-                .map(|a| a.1.len())
-                .product::<usize>()
-                .max(1);
-            let series = (0..inner)
-                .map(|j| {
-                    // Point p = i * inner + j for the i-th value of the first key.
-                    let mut label = Vec::new();
-                    let mut rest = j;
-                    for (k, v) in axes.iter().skip(1).rev() {
-                        label.push(format!(
-                            "{k}={}",
-                            kyoso_core::sweep::value_text(&v[rest % v.len()])
-                        ));
-                        rest /= v.len();
-                    }
-                    label.reverse();
-                    let idx: Vec<usize> = (0..values.len()).map(|i| i * inner + j).collect();
-                    Series {
-                        colour: None,
-                        label: if label.is_empty() {
-                            metric.to_string()
-                        } else {
-                            label.join(", ")
-                        },
-                        points: idx
-                            .iter()
-                            .map(|&p| (x_of(&values[p / inner]), stats[p].mean))
-                            .collect(),
-                        band: Some(
-                            idx.iter()
-                                .map(|&p| (stats[p].ci_low, stats[p].ci_high))
-                                .collect(),
-                        ),
-                    }
-                })
-                .collect();
-            Figure {
-                title: test.label().to_string(),
-                x_label: key,
-                y_label: format!("{metric} (mean, 95 % CI)"),
-                series,
-                categories: None,
-                mode: kyoso_io::figure::Mode::Auto,
-            }
+                .enumerate()
+                .map(|(k, c)| (k as f64, c.1.mean))
+                .collect(),
+            band: Some(
+                conditions
+                    .iter()
+                    .map(|c| (c.1.ci_low, c.1.ci_high))
+                    .collect(),
+            ),
+            colour: Some(kyoso_io::palette::PARTNERSHIPS),
+        });
+    }
+    names.push(effect_name);
+    if let (Some(effect), Some(lo), Some(hi)) = (verdict.effect, verdict.ci_low, verdict.ci_high) {
+        series.push(Series {
+            label: format!(
+                "effect ({}, 95 % CI): {}",
+                check.unit,
+                verdict.outcome.name()
+            ),
+            points: vec![(conditions.len() as f64, effect)],
+            band: Some(vec![(lo, hi)]),
+            colour: Some(kyoso_io::palette::ALL),
+        });
+    }
+    Figure {
+        title: check.test.label().to_string(),
+        // Conditions down the side, values along x with the line at 0 the effect is judged against.
+        x_label: format!("{unit} (mean and 95 % CI)"),
+        y_label: String::new(),
+        series,
+        categories: Some(names),
+        mode: kyoso_io::figure::Mode::Horizontal,
+    }
+}
+
+/// A number with three significant digits (scientific when tiny or huge).
+pub fn fmt_sig(v: f64) -> String {
+    if !v.is_finite() {
+        return "—".into();
+    }
+    if v == 0.0 {
+        return "0".into();
+    }
+    let a = v.abs();
+    if !(1e-4..1e6).contains(&a) {
+        return format!("{v:.2e}");
+    }
+    let decimals = (2 - a.log10().floor() as i32).clamp(0, 6) as usize;
+    format!("{v:.decimals$}")
+}
+
+/// Decimals for an estimate and its interval: two significant digits of
+/// the interval's half-width (at least those of three significant digits
+/// of the estimate when there is no interval).
+fn decimals_for(effect: f64, half_width: Option<f64>) -> usize {
+    let from = |x: f64, sig: i32| {
+        if x > 0.0 && x.is_finite() {
+            (sig - 1 - x.log10().floor() as i32).clamp(0, 6) as usize
+        } else {
+            3
         }
+    };
+    match half_width {
+        Some(h) if h > 0.0 => from(h, 2),
+        _ => from(effect.abs(), 3),
     }
 }
 
@@ -1234,7 +1309,7 @@ fn html_report(o: &ExperimentOutcome, data: &Runs<'_>) -> Result<(), EngineError
         let v = &r.verdict;
         let adjusted = v
             .adjusted_interval(family)
-            .map_or_else(|| "—".to_string(), |(l, h)| format!("[{l:.4}, {h:.4}]"));
+            .map_or_else(|| "—".to_string(), |(l, h)| interval_at(v, (l, h)));
         let control = match &r.control {
             Some(c) => format!(
                 "{}{}",
@@ -1250,7 +1325,7 @@ fn html_report(o: &ExperimentOutcome, data: &Runs<'_>) -> Result<(), EngineError
         summary.push_str(&format!(
             "<tr><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"verdict {}\">{}</span></td><td>{}</td></tr>",
             escape(v.label),
-            num(v.effect),
+            num_of(v),
             escape(r.check.unit),
             interval(v),
             adjusted,
@@ -1281,7 +1356,7 @@ fn html_report(o: &ExperimentOutcome, data: &Runs<'_>) -> Result<(), EngineError
                     "<p><strong>Negative control</strong> (<code>{}</code>: {}): effect {}{}, 95 % CI {}, Holm-adjusted p = {}: <span class=\"verdict {}\">{}</span>; the control {}.</p>",
                     escape(&c.sets.join(" ")),
                     escape(r.check.control_reason),
-                    num(c.verdict.effect),
+                    num_of(&c.verdict),
                     c.effect_kept
                         .map(|k| format!(" ({:.0} % of the test's)", k * 100.0))
                         .unwrap_or_default(),
@@ -1297,7 +1372,7 @@ fn html_report(o: &ExperimentOutcome, data: &Runs<'_>) -> Result<(), EngineError
                 heading: v.label.to_string(),
                 html: format!(
                     "<p>Effect {}, 95 % CI {}, p = {} (Holm-adjusted {}), n = {}{}: <span class=\"verdict {class}\">{}</span>.</p><p><strong>Refuted by</strong> {}.</p>{control}{}",
-                    num(v.effect),
+                    num_of(v),
                     interval(v),
                     pval(v.p_value),
                     pval(v.p_adjusted),
@@ -1311,7 +1386,7 @@ fn html_report(o: &ExperimentOutcome, data: &Runs<'_>) -> Result<(), EngineError
                         .map(|d| d.html())
                         .unwrap_or_default(),
                 ),
-                figure: Some((format!("test-{}", k + 1), figure(e, &r.check.test, data))),
+                figure: Some((format!("test-{}", k + 1), figure(e, r.check, v, data))),
             }
         })
         .collect();
@@ -1480,10 +1555,7 @@ fn suite_markdown(lines: &[SuiteLine], controls: bool) -> String {
         if robust { "---|" } else { "" }
     );
     for l in lines {
-        let ci = match (l.ci95_low, l.ci95_high) {
-            (Some(a), Some(b)) => format!(" [{a:.4}, {b:.4}]"),
-            _ => String::new(),
-        };
+        let (effect, ci, adjusted) = suite_numbers(l);
         let control = match (controls, l.control_changes_the_verdict) {
             (false, _) | (_, None) => "not run",
             (true, Some(true)) => "yes",
@@ -1494,17 +1566,13 @@ fn suite_markdown(lines: &[SuiteLine], controls: bool) -> String {
             (true, None) => " — |".into(),
             _ => String::new(),
         };
-        let adjusted = match (l.ci_suite_low, l.ci_suite_high) {
-            (Some(a), Some(b)) => format!(" [{a:.4}, {b:.4}]"),
-            _ => String::new(),
-        };
         let _ = writeln!(
             s,
             "| `{}` | {} | {} | {}{ci}{adjusted} {} | {} | **{}** | {control} |{map}",
             l.experiment,
             l.claims,
             l.test,
-            num(l.effect),
+            effect,
             l.unit,
             pval(l.p_holm_suite),
             l.verdict
@@ -1522,28 +1590,39 @@ fn suite_markdown(lines: &[SuiteLine], controls: bool) -> String {
     s
 }
 
+/// A suite line's effect, raw interval and suite-adjusted interval, at the
+/// precision its raw interval supports.
+fn suite_numbers(l: &SuiteLine) -> (String, String, String) {
+    let d = decimals_for(
+        l.effect.unwrap_or(0.0),
+        l.ci95_low.zip(l.ci95_high).map(|(a, b)| (b - a) / 2.0),
+    );
+    let pair = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => format!(" [{a:.d$}, {b:.d$}]"),
+        _ => String::new(),
+    };
+    (
+        l.effect.map_or_else(|| "—".into(), |x| format!("{x:.d$}")),
+        pair(l.ci95_low, l.ci95_high),
+        pair(l.ci_suite_low, l.ci_suite_high),
+    )
+}
+
 fn suite_html(lines: &[SuiteLine]) -> String {
     let mut rows = String::new();
     for l in lines {
-        let ci = match (l.ci95_low, l.ci95_high) {
-            (Some(a), Some(b)) => format!(" [{a:.4}, {b:.4}]"),
-            _ => String::new(),
-        };
+        let (effect, ci, adjusted) = suite_numbers(l);
         let control = match l.control_changes_the_verdict {
             None => "not run",
             Some(true) => "yes",
             Some(false) => "no",
-        };
-        let adjusted = match (l.ci_suite_low, l.ci_suite_high) {
-            (Some(a), Some(b)) => format!(" [{a:.4}, {b:.4}]"),
-            _ => String::new(),
         };
         rows.push_str(&format!(
             "<tr><td><a href=\"{0}/report.html\"><code>{0}</code></a></td><td>{1}</td><td>{2}</td><td>{3}{ci}{adjusted} {7}</td><td>{4}</td><td><span class=\"verdict {5}\">{6}</span></td><td>{control}</td></tr>",
             escape(l.experiment),
             escape(l.claims),
             escape(l.test),
-            num(l.effect),
+            effect,
             pval(l.p_holm_suite),
             l.verdict.replace(' ', "-"),
             l.verdict,
