@@ -487,12 +487,12 @@ fn explore_run_designs_sweeps_analyses_and_reports_in_one_step() {
         indices,
         fs::read_to_string(t.join("again/analysis/indices.csv")).unwrap()
     );
-    // `kyoso report` on the design sweep draws each metric at every design
-    // point (a scatter), not one line per point.
+    // `kyoso report` on the design sweep draws each metric against each
+    // varied parameter (a scatter with a smoother), not one line per point.
     kyoso(t).args(["report", "again/sweep"]).assert().success();
     let sweep_report = fs::read_to_string(t.join("again/sweep/report.html")).unwrap();
     assert!(
-        sweep_report.contains("at each design point, by"),
+        sweep_report.contains(" against ") && sweep_report.contains("smoother"),
         "design sweeps are drawn as scatters"
     );
     // The analysis by hand on the run's sweep agrees.

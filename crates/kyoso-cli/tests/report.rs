@@ -74,6 +74,120 @@ fn run_and_sweep_folders_get_reports() {
     }
 }
 
+/// `--metric` picks what a report draws; a name the folder lacks is an
+/// input error (exit 2, nothing written); every axis carries words and a
+/// unit, not a raw column name; a design sweep draws each metric against
+/// each varied parameter with a smoother.
+#[test]
+fn reports_draw_the_metrics_asked_for_with_units_and_designs_as_scatters() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    kyoso()
+        .args(["run", "--quiet", "--ticks", "12", "--out"])
+        .arg(&run)
+        .assert()
+        .success();
+    kyoso()
+        .arg("report")
+        .arg(&run)
+        .args(["--metric", "hhx"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("no metric `hhx`")
+                .and(predicate::str::contains("did you mean `hhi`"))
+                .and(predicate::str::contains("ticks.parquet")),
+        );
+    assert!(
+        !run.join("report.html").exists(),
+        "a refused report wrote a file"
+    );
+    kyoso()
+        .arg("report")
+        .arg(&run)
+        .args(["--metric", "hhi", "market_share"])
+        .assert()
+        .success();
+    let html = fs::read_to_string(run.join("report.html")).unwrap();
+    assert_eq!(figures_in(&html), 2);
+    let unit = |m: &str| {
+        kyoso_core::silent_rivalry::METRICS
+            .iter()
+            .find(|d| d.name == m)
+            .unwrap()
+            .unit
+    };
+    let share = fs::read_to_string(run.join("figures/metric-2.svg")).unwrap();
+    for needle in ["month", unit("market_share"), "market share", "JP", "LOCAL"] {
+        assert!(
+            share.contains(needle),
+            "the market share figure lacks {needle:?}"
+        );
+    }
+    // The default run report: units on every axis too.
+    kyoso().arg("report").arg(&run).assert().success();
+    for (name, unit) in [
+        ("market-share", "share of demand"),
+        ("expectation-gap", "trust minus rate"),
+        ("partnerships", "partnerships"),
+    ] {
+        let svg = fs::read_to_string(run.join(format!("figures/{name}.svg"))).unwrap();
+        assert!(
+            svg.contains("month") && svg.contains(unit),
+            "{name} lacks its axes"
+        );
+    }
+
+    // A Latin-hypercube-like design: 8 points that are no grid.
+    let design = tmp.path().join("design.csv");
+    let mut csv = String::from("encounters.detect,market.omega_cross\n");
+    for i in 0..8 {
+        csv.push_str(&format!(
+            "{},{}\n",
+            0.1 + 0.1 * i as f64,
+            0.05 + 0.37 * ((i * 5) % 8) as f64 / 8.0
+        ));
+    }
+    fs::write(&design, csv).unwrap();
+    let sweep = tmp.path().join("sweep");
+    kyoso()
+        .args(["sweep", "silent-rivalry", "--design"])
+        .arg(&design)
+        .args(["--reps", "2", "--ticks", "12", "--quiet", "--out"])
+        .arg(&sweep)
+        .assert()
+        .success();
+    kyoso()
+        .arg("report")
+        .arg(&sweep)
+        .args(["--metric", "exits", "firms_alive"])
+        .assert()
+        .success();
+    let html = fs::read_to_string(sweep.join("report.html")).unwrap();
+    assert_eq!(figures_in(&html), 4, "two metrics against two parameters");
+    assert!(html.contains("smoother"));
+    let svgs: Vec<String> = fs::read_dir(sweep.join("figures"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+        .map(|p| fs::read_to_string(p).unwrap())
+        .collect();
+    assert_eq!(svgs.len(), 4);
+    for svg in &svgs {
+        assert!(svg.contains("firms"), "an axis lacks the unit");
+        assert!(svg.contains("smoother"), "no smoother in the legend");
+        assert!(svg.contains("8 design points"));
+        assert!(svg.contains("encounters.detect") || svg.contains("market.omega_cross"));
+    }
+    kyoso()
+        .arg("report")
+        .arg(&sweep)
+        .args(["--metric", "nonesuch"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("summary.csv").and(predicate::str::contains("nonesuch")));
+}
+
 /// The browser to check reports with: $KYOSO_BROWSER, else chromium on
 /// PATH. Under CI a browser is required.
 fn browser() -> Option<String> {

@@ -1209,6 +1209,7 @@ fn figure(e: &Experiment, check: &Check, verdict: &Verdict, data: &Runs<'_>) -> 
     let mut names: Vec<String> = conditions.iter().map(|c| c.0.clone()).collect();
     if !conditions.is_empty() {
         series.push(Series {
+            line: false,
             label: "compared conditions (mean, 95 % CI)".into(),
             points: conditions
                 .iter()
@@ -1227,6 +1228,7 @@ fn figure(e: &Experiment, check: &Check, verdict: &Verdict, data: &Runs<'_>) -> 
     names.push(effect_name);
     if let (Some(effect), Some(lo), Some(hi)) = (verdict.effect, verdict.ci_low, verdict.ci_high) {
         series.push(Series {
+            line: false,
             label: format!(
                 "effect ({}, 95 % CI): {}",
                 check.unit,

@@ -115,6 +115,7 @@ pub fn sensitivity_sections(
         let top: Vec<&Index> = ranked.iter().take(SHOWN).copied().collect();
         let names: Vec<String> = top.iter().map(|i| keys[i.parameter].clone()).collect();
         let series_of = |name: &str| Series {
+            line: false,
             colour: None,
             label: name.to_string(),
             points: top
@@ -145,6 +146,7 @@ pub fn sensitivity_sections(
         };
         if let Some(f) = floor {
             series.push(Series {
+                line: false,
                 colour: None,
                 label: format!("noise alone ({lead})"),
                 points: (0..top.len()).map(|k| (k as f64, f)).collect(),
@@ -175,6 +177,7 @@ pub fn sensitivity_sections(
                 x_label: "mu_star (mean absolute elementary effect)".into(),
                 y_label: "sigma (spread of the effects)".into(),
                 series: vec![Series {
+                    line: false,
                     colour: None,
                     label: format!("{} parameters", ranked.len()),
                     points: ranked
@@ -217,6 +220,7 @@ pub fn sensitivity_sections(
                 x_label: keys[p].clone(),
                 y_label: format!("{} (mean over replications)", m.metric),
                 series: vec![Series {
+                    line: false,
                     colour: None,
                     label: if every > 1 {
                         format!("{shown} of {} design rows", values.len())
@@ -269,6 +273,7 @@ pub fn discovery_sections(design: &Design, d: &Discovery) -> Vec<Section> {
         y_label: "density (share of the box's rows where it holds)".into(),
         series: vec![
             Series {
+                line: false,
                 colour: None,
                 label: "peeling trajectory".into(),
                 points: d
@@ -280,6 +285,7 @@ pub fn discovery_sections(design: &Design, d: &Discovery) -> Vec<Section> {
                 band: None,
             },
             Series {
+                line: false,
                 colour: None,
                 label: "chosen box".into(),
                 points: vec![(d.prim.chosen.coverage, d.prim.chosen.density)],

@@ -42,6 +42,9 @@ pub struct Series {
     /// its own colour (an origin, a strategy, a cause); else the figure's
     /// colour for its position.
     pub colour: Option<&'static str>,
+    /// Drawn as a line even in a [`Mode::Scatter`] figure (a smoother
+    /// through the points).
+    pub line: bool,
 }
 
 impl Series {
@@ -205,7 +208,7 @@ impl Figure {
                     a.label(&s.label)
                         .legend(move |(x, y)| Circle::new((x + 10, y), 5, colour.filled()));
                 }
-            } else if self.mode == Mode::Scatter {
+            } else if self.mode == Mode::Scatter && !s.line {
                 if let Some(b) = &s.band {
                     let _ =
                         chart.draw_series(s.points.iter().zip(b).map(|(&(x, y), &(lo, hi))| {
@@ -415,12 +418,14 @@ mod tests {
             y_label: "share of demand".into(),
             series: vec![
                 Series {
+                    line: false,
                     colour: None,
                     label: "JP".into(),
                     points: vec![(0.0, 0.4), (1.0, 0.45), (2.0, 0.5)],
                     band: Some(vec![(0.35, 0.45), (0.4, 0.5), (0.45, 0.55)]),
                 },
                 Series {
+                    line: false,
                     colour: None,
                     label: "LOCAL".into(),
                     points: vec![(0.0, 0.3), (1.0, 0.28), (2.0, 0.25)],

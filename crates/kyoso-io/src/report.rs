@@ -112,6 +112,7 @@ mod tests {
             x_label: "t".into(),
             y_label: "v".into(),
             series: vec![Series {
+                line: false,
                 colour: None,
                 label: "s".into(),
                 points: vec![(0.0, 1.0), (1.0, 2.0)],
