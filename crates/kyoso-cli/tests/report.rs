@@ -129,7 +129,11 @@ fn reports_draw_the_metrics_asked_for_with_units_and_designs_as_scatters() {
     for (name, unit) in [
         ("market-share", "share of demand"),
         ("expectation-gap", "trust minus rate"),
+        ("capability", "utility units"),
+        ("firms-by-strategy", "firms"),
+        ("initial-survival", "fraction still in the market"),
         ("partnerships", "partnerships"),
+        ("consumer-surplus", "utility units x demand"),
     ] {
         let svg = fs::read_to_string(run.join(format!("figures/{name}.svg"))).unwrap();
         assert!(

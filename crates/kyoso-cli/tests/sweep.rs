@@ -307,6 +307,32 @@ fn merged_shards_equal_the_unsharded_sweep() {
             "manifest.json",
         ],
     );
+    // Each row once: the finished unsharded sweep and the merge keep only
+    // the merged files; shards keep their parts for the merge.
+    for d in [&whole, &merged] {
+        for folder in ["ticks", "firm_ticks"] {
+            assert!(!d.join(folder).exists(), "{} keeps {folder}/", d.display());
+        }
+    }
+    for d in &shards {
+        assert!(d.join("ticks").is_dir() && d.join("firm_ticks").is_dir());
+    }
+    // Resuming the finished sweep changes nothing.
+    let before = fs::read(whole.join("ticks.parquet")).unwrap();
+    kyoso()
+        .args(SMALL)
+        .args([
+            "--keep-ticks",
+            "--firm-ticks",
+            "--quiet",
+            "--resume",
+            "--out",
+        ])
+        .arg(&whole)
+        .assert()
+        .success();
+    assert_eq!(before, fs::read(whole.join("ticks.parquet")).unwrap());
+    assert!(!whole.join("ticks").exists());
 
     // Missing shards, repeated shards and shards of another sweep are refused.
     kyoso()

@@ -8,8 +8,12 @@
 //! - `journal.jsonl`: one line per completed run, appended and fsynced in
 //!   small batches as runs finish. After a crash the journal is the truth:
 //!   a torn last line is cut off and `--resume` re-runs whatever is missing.
-//! - `ticks/run-NNNNNNNNNN.parquet` (with `--keep-ticks`): each run's ticks,
-//!   written to a temporary name and renamed when complete.
+//! - `ticks/run-NNNNNNNNNN.parquet` (with `--keep-ticks`; `firm_ticks/`
+//!   with `--firm-ticks`): each run's rows, written to a temporary name and
+//!   renamed when complete, while the sweep runs. When the sweep is done
+//!   they are merged into `ticks.parquet` and, unless the folder is one
+//!   shard of several (which `kyoso merge` reads), removed: a finished
+//!   folder holds each row once.
 //! - `runs.parquet`, `summary.csv`, `ticks.parquet`: written when every run
 //!   of the shard is done, sorted by run id, so they do not depend on the
 //!   thread count, on interruptions or on sharding.
@@ -820,6 +824,9 @@ fn runs_table(spec: &SweepSpec, points: &[Vec<toml::Value>], rows: &[RunRecord])
 /// from the journal, in run-id order, and completes the manifest.
 fn finalize(dir: &Path, mut manifest: Manifest) -> Result<Manifest, SweepError> {
     let spec = manifest.spec.clone();
+    // Finalised before (a --resume of a finished sweep): its merged files
+    // stand, and the parts they were built from may be gone.
+    let was_complete = manifest.complete;
     let journal_path = dir.join("journal.jsonl");
     let index = journal_index(&journal_path, &manifest)?;
     let points: Vec<Vec<toml::Value>> = spec
@@ -890,16 +897,64 @@ fn finalize(dir: &Path, mut manifest: Manifest) -> Result<Manifest, SweepError> 
     fs::rename(&runs_tmp, dir.join("runs.parquet")).map_err(|e| SweepError::io(dir, e))?;
     fs::rename(&summary_tmp, &summary_path).map_err(|e| SweepError::io(&summary_path, e))?;
 
-    if spec.keep_ticks {
-        merge_parts(dir, "ticks", &index)?;
-    }
-    if spec.firm_ticks.is_some() {
-        merge_parts(dir, "firm_ticks", &index)?;
+    let kept = [
+        (spec.keep_ticks, "ticks"),
+        (spec.firm_ticks.is_some(), "firm_ticks"),
+    ];
+    for (keep, folder) in kept {
+        let merged = dir.join(format!("{folder}.parquet"));
+        if keep && !(was_complete && merged.is_file() && !has_every_part(dir, folder, &index)) {
+            merge_parts(dir, folder, &index)?;
+        }
     }
     manifest.completed = ranges(index.iter().map(|x| x.0));
     manifest.complete = index.len() as u64 == manifest.runs_in_shard;
     manifest.write(dir)?;
+    // One copy of the rows: a finished sweep that no merge will read (not
+    // a shard of several) keeps the merged file only. Shards keep their
+    // parts for `kyoso merge`, which copies them and then drops its own.
+    let unsharded = Shard::parse(&manifest.shard).is_ok_and(|s| s.count == 1);
+    if manifest.complete && unsharded {
+        for (keep, folder) in kept {
+            if keep {
+                drop_parts(dir, folder)?;
+            }
+        }
+    }
     Ok(manifest)
+}
+
+/// Whether every run of `index` has its part under `folder/`.
+fn has_every_part(dir: &Path, folder: &str, index: &[(u64, u64)]) -> bool {
+    index.iter().all(|&(run, _)| {
+        dir.join(folder)
+            .join(format!("run-{run:010}.parquet"))
+            .is_file()
+    })
+}
+
+/// Removes the per-run parts under `folder/` (`run-NNNNNNNNNN.parquet`, and
+/// their temporaries) and then the folder if nothing else is in it: only
+/// files kyoso wrote are deleted.
+fn drop_parts(dir: &Path, folder: &str) -> Result<(), SweepError> {
+    let parts = dir.join(folder);
+    let Ok(entries) = fs::read_dir(&parts) else {
+        return Ok(());
+    };
+    for e in entries {
+        let e = e.map_err(|e| SweepError::io(&parts, e))?;
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let ours = name.starts_with("run-")
+            && (name.ends_with(".parquet") || name.ends_with(".tmp"))
+            && name[4..].chars().take(10).all(|c| c.is_ascii_digit());
+        if ours && e.file_type().is_ok_and(|t| t.is_file()) {
+            fs::remove_file(e.path()).map_err(|err| SweepError::io(&e.path(), err))?;
+        }
+    }
+    // Left in place when it holds anything else.
+    let _ = fs::remove_dir(&parts);
+    Ok(())
 }
 
 /// `summary.csv` written point by point as [`finalize`] reads the runs.
@@ -1264,6 +1319,33 @@ fn read_design_records<R: Read>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dropping_parts_deletes_only_what_kyoso_wrote() {
+        let tmp = tempfile::tempdir().unwrap();
+        let parts = tmp.path().join("ticks");
+        fs::create_dir_all(&parts).unwrap();
+        for name in [
+            "run-0000000001.parquet",
+            "run-0000000002.tmp",
+            "notes.txt",
+            "run-x.parquet",
+        ] {
+            fs::write(parts.join(name), b"x").unwrap();
+        }
+        super::drop_parts(tmp.path(), "ticks").unwrap();
+        let mut left: Vec<String> = fs::read_dir(&parts)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["notes.txt", "run-x.parquet"]);
+        fs::remove_file(parts.join("notes.txt")).unwrap();
+        fs::remove_file(parts.join("run-x.parquet")).unwrap();
+        super::drop_parts(tmp.path(), "ticks").unwrap();
+        assert!(!parts.exists(), "an empty parts folder is removed");
+        super::drop_parts(tmp.path(), "ticks").unwrap();
+    }
+
     use super::*;
     use arrow_array::Array;
 
