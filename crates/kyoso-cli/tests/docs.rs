@@ -60,6 +60,24 @@ fn generated(tmp: &Path) -> BTreeMap<String, String> {
             file_table(&r.join(format!("{f}.parquet")), 0),
         );
     }
+    // The metrics of ticks.parquet: every one written is in the table.
+    let metrics = kyoso_core::silent_rivalry::METRICS;
+    for row in kyoso_io::read::ticks(&r.join("ticks.parquet")).unwrap() {
+        assert!(
+            metrics.iter().any(|m| m.name == row.metric),
+            "ticks.parquet writes the undocumented metric {}",
+            row.metric
+        );
+    }
+    let mut t =
+        String::from("| metric | unit | groups (`group_by`) | meaning |\n|---|---|---|---|\n");
+    for m in metrics {
+        t.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            m.name, m.unit, m.groups, m.meaning
+        ));
+    }
+    out.insert("ticks metrics".into(), t);
     let s = tmp.join("sweep");
     run(
         &[

@@ -46,7 +46,7 @@ pub const METRICS: &[MetricDoc] = &[
         name: "initial_survival",
         unit: "fraction of firms",
         groups: "initial_strategy",
-        meaning: "the survival curve of the initial firms (ids below the initial count) by the strategy they started with: the fraction of them still in the market at the end of the tick; no row for a strategy no initial firm started with",
+        meaning: "the survival curve of the initial firms (ids below the initial count) by the strategy they started with: the fraction of them still in the market at the end of the tick; no row for a strategy no initial firm started with (claim C9)",
     },
     MetricDoc {
         name: "market_share",
