@@ -12,7 +12,7 @@ pub mod explore_report;
 mod scenario;
 pub mod sweep;
 
-pub use scenario::{SCENARIO_FILE_LIMIT, ScenarioFile, ScenarioInputs};
+pub use scenario::{ResolveError, SCENARIO_FILE_LIMIT, ScenarioFile, ScenarioInputs};
 
 /// Checks the folder a resumable command works in: absent, empty, or
 /// (with `resume`) one that holds only entries `ours` accepts, so nothing

@@ -64,22 +64,32 @@ impl ScenarioInputs {
     /// Resolves the silent-rivalry scenario; also returns a one-line
     /// description of its source ("default + preset china + --set …").
     pub fn resolve(&self) -> Result<(Scenario, String), EngineError> {
+        self.resolve_typed().map_err(|e| match e {
+            ResolveError::Scenario(e) => EngineError::input(e),
+            ResolveError::Engine(e) => e,
+        })
+    }
+
+    /// [`ScenarioInputs::resolve`], keeping a scenario error as it is
+    /// (with its key, value and allowed range) for faces that show them
+    /// apart, such as the Python package's `ScenarioError`.
+    pub fn resolve_typed(&self) -> Result<(Scenario, String), ResolveError> {
         let mut source = vec!["default".to_string()];
         let mut b = ScenarioBuilder::new();
         if let Some(p) = &self.preset {
-            b = b.preset(p).map_err(EngineError::input)?;
+            b = b.preset(p)?;
             source.push(format!("preset {p}"));
         }
         if let Some(f) = &self.file {
-            b = b.file(&f.name, &f.text).map_err(EngineError::input)?;
+            b = b.file(&f.name, &f.text)?;
             source.push(format!("file {}", f.name));
         }
         for s in &self.sets {
-            b = b.set(s).map_err(EngineError::input)?;
+            b = b.set(s)?;
             source.push(format!("--set {s}"));
         }
         for a in &self.at {
-            b = b.at(a).map_err(EngineError::input)?;
+            b = b.at(a)?;
             source.push(format!("--at {a}"));
         }
         // Not `ScenarioBuilder::seed`/`ticks`: those panic when a file made
@@ -105,9 +115,19 @@ impl ScenarioInputs {
             b = shorthand(b, "--ticks", "run.ticks", t.to_string(), &source)?;
             source.push(format!("--ticks {t}"));
         }
-        let scenario = b.build().map_err(EngineError::input)?;
+        let scenario = b.build()?;
         Ok((scenario, source.join(" + ")))
     }
+}
+
+/// Why [`ScenarioInputs::resolve_typed`] failed: a scenario error of one
+/// layer, or a shorthand (`--seed`, `--ticks`) that cannot be applied.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error(transparent)]
+    Scenario(#[from] kyoso_core::ScenarioError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The tables of a silent-rivalry run: `ticks`, `firms` and `events`.
 //! Column names, units and meanings here are the reference for docs/outputs.md.
 
-use kyoso_core::silent_rivalry::{METRICS, RunOutput};
+use kyoso_core::silent_rivalry::{Event, Firm, METRICS, Observation, RunOutput};
 
 use crate::table::{Table, Values};
 
@@ -15,7 +15,11 @@ fn unit_of(metric: &str) -> &'static str {
 
 /// `ticks`: one row per tick, metric and group (tidy long format).
 pub fn ticks(run: &RunOutput) -> Table {
-    let o = &run.observations;
+    ticks_of(&run.observations)
+}
+
+/// [`ticks`] of any observations (one tick's, as a stepped simulation has them).
+pub fn ticks_of(o: &[Observation]) -> Table {
     Table::new("ticks")
         .column("tick", "month", "tick index, 0-based; the row describes the state at the end of the tick", Values::U32(o.iter().map(|x| x.tick).collect()))
         .column("metric", "", "metric name (see the metric table)", Values::Str(o.iter().map(|x| x.metric.to_string()).collect()))
@@ -27,8 +31,11 @@ pub fn ticks(run: &RunOutput) -> Table {
 
 /// `firms`: one row per firm that ever existed.
 pub fn firms(run: &RunOutput) -> Table {
-    let f = &run.firms;
-    let names = &run.origin_names;
+    firms_of(&run.firms, &run.origin_names)
+}
+
+/// [`firms`] of a firm table (a running simulation's state).
+pub fn firms_of(f: &[Firm], names: &[String]) -> Table {
     let f64s = |g: &dyn Fn(&kyoso_core::silent_rivalry::Firm) -> f64| {
         Values::F64(f.iter().map(g).collect())
     };
@@ -200,7 +207,11 @@ pub fn firms(run: &RunOutput) -> Table {
 
 /// `events`: one row per event, in order.
 pub fn events(run: &RunOutput) -> Table {
-    let e = &run.events;
+    events_of(&run.events)
+}
+
+/// [`events`] of an event log.
+pub fn events_of(e: &[Event]) -> Table {
     Table::new("events")
         .column("tick", "month", "tick of the event", Values::U32(e.iter().map(|x| x.tick).collect()))
         .column("kind", "", "entry, exit, partnership_formed, partnership_dissolved, innovation, betrayal_detected, strategy_switch, withholding_detected", Values::Str(e.iter().map(|x| x.kind.name().to_string()).collect()))
@@ -228,4 +239,69 @@ pub fn firm_ticks(rows: &kyoso_core::silent_rivalry::FirmTicks) -> Table {
         .column("trust_in_group", "trust (probability)", "mean trust the firm held, when deciding, in the firms of its own origin it met since the previous recorded tick; null when it met none", Values::OptF64(rows.trust_in_group.clone()))
         .column("trust_out_group", "trust (probability)", "the same for firms of other origins; null when it met none", Values::OptF64(rows.trust_out_group.clone()))
         .column("intel_edge", "intel units", "intel edge I_i in the firm's attraction this month: intel held on same-segment rivals, weighted by their shares; 0 for a firm that entered this tick", Values::F64(rows.intel_edge.clone()))
+}
+
+/// `partnerships`: one row per partnership formed so far, in formation
+/// order (the Python package's `Simulation.partnerships()`; no file holds it).
+pub fn partnerships(partnerships: &[kyoso_core::silent_rivalry::Partnership]) -> Table {
+    let p = partnerships;
+    Table::new("partnerships")
+        .column(
+            "partnership",
+            "id",
+            "partnership id, 0-based, in formation order",
+            Values::U32(p.iter().map(|x| x.id).collect()),
+        )
+        .column(
+            "firm_a",
+            "id",
+            "the partner with the lower firm id",
+            Values::U32(p.iter().map(|x| x.a).collect()),
+        )
+        .column(
+            "firm_b",
+            "id",
+            "the partner with the higher firm id",
+            Values::U32(p.iter().map(|x| x.b).collect()),
+        )
+        .column(
+            "formed_tick",
+            "month",
+            "tick the partnership formed",
+            Values::U32(p.iter().map(|x| x.formed_tick).collect()),
+        )
+        .column(
+            "distance",
+            "fraction",
+            "cultural distance d of the partners, in [0, 1]",
+            Values::F64(p.iter().map(|x| x.distance).collect()),
+        )
+        .column(
+            "horizon_gap",
+            "discount factor",
+            "|δ_a − δ_b|, the partners' horizon mismatch",
+            Values::F64(p.iter().map(|x| x.horizon_gap).collect()),
+        )
+        .column(
+            "friction",
+            "friction units",
+            "friction F accumulated so far",
+            Values::F64(p.iter().map(|x| x.friction).collect()),
+        )
+        .column(
+            "ended_tick",
+            "month",
+            "tick the partnership ended; null while active",
+            Values::OptU32(p.iter().map(|x| x.ended.map(|e| e.0)).collect()),
+        )
+        .column(
+            "cause",
+            "",
+            "why it ended: friction, betrayal or exit; null while active",
+            Values::OptStr(
+                p.iter()
+                    .map(|x| x.ended.map(|e| e.1.name().to_string()))
+                    .collect(),
+            ),
+        )
 }

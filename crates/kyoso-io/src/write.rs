@@ -65,6 +65,23 @@ fn array(values: &Values) -> ArrayRef {
     }
 }
 
+/// The table as one Arrow batch, with the schema files carry (units and
+/// meanings in the field metadata). Numeric and Boolean columns move
+/// their buffers into the arrays where their type is the file's.
+pub fn record_batch(table: Table) -> RecordBatch {
+    let schema = Arc::new(schema(&table));
+    let columns: Vec<ArrayRef> = table
+        .columns
+        .into_iter()
+        .map(|c| match c.values {
+            Values::I64(v) => Arc::new(Int64Array::from(v)) as ArrayRef,
+            Values::F64(v) => Arc::new(Float64Array::from(v)),
+            other => array(&other),
+        })
+        .collect();
+    RecordBatch::try_new(schema, columns).expect("a table's columns have its schema")
+}
+
 /// Writes a table as one Parquet file (Snappy-compressed).
 pub fn parquet(table: &Table, path: &Path) -> Result<(), OutputError> {
     let mut stream = ParquetStream::create(path, table)?;

@@ -679,16 +679,32 @@ pub fn run_scenario_with(
             return Ok(None);
         }
     }
-    let summary = Summary::new(&sim);
-    Ok(Some(RunOutput {
-        scenario: sim.given.clone(),
-        origin_names: sim.params.origin_names.clone(),
-        observations,
-        summary,
-        firms: sim.firms,
-        partnerships: sim.partnerships,
-        events: sim.events,
-    }))
+    Ok(Some(sim.into_output(observations)))
+}
+
+impl Simulation {
+    /// Everything this simulation has produced so far, with the
+    /// observations of every completed tick (collected by the caller from
+    /// [`Simulation::observations`] after each step): for a finished run,
+    /// exactly what [`run_scenario`] returns.
+    pub fn into_output(self, observations: Vec<Observation>) -> RunOutput {
+        let summary = Summary::new(&self);
+        RunOutput {
+            scenario: self.given,
+            origin_names: self.params.origin_names,
+            observations,
+            summary,
+            firms: self.firms,
+            partnerships: self.partnerships,
+            events: self.events,
+        }
+    }
+
+    /// [`Simulation::into_output`] without giving up the simulation (the
+    /// state so far is copied), for faces that keep stepping.
+    pub fn output(&self, observations: Vec<Observation>) -> RunOutput {
+        self.clone().into_output(observations)
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,237 @@
+"""kyoso: a fast, reproducible simulator of coopetition.
+
+The silent-rivalry market model (docs/model.md) and the sweep runner, from
+Python. Everything runs in the same Rust code as the ``kyoso`` command line:
+the same scenario and seed give the same tables, byte for byte when written.
+
+>>> import kyoso
+>>> run = kyoso.run(kyoso.Scenario.default().set("encounters.detect", 0.6), seed=7)
+>>> run.ticks.to_pandas()          # ticks.parquet as a pandas DataFrame
+>>> run.summary["firms_alive"]
+
+Tables are ``pyarrow.Table`` objects handed over without a copy; use
+``.to_pandas()`` or ``polars.from_arrow(table)``. See docs/python.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from . import _kyoso
+from ._kyoso import OutputError, Run, Scenario, ScenarioError, Simulation, run
+
+__all__ = [
+    "OutputError",
+    "Run",
+    "Scenario",
+    "ScenarioError",
+    "Simulation",
+    "SweepResult",
+    "run",
+    "sweep",
+    "sweep_models",
+    "__version__",
+]
+
+__version__: str = _kyoso.version()
+
+
+def sweep_models() -> list[str]:
+    """The models ``sweep`` runs: silent-rivalry and the classic models."""
+    return list(_kyoso.sweep_models())
+
+
+class SweepResult:
+    """A finished sweep: ``runs`` (runs.parquet, one row per run),
+    ``summary`` (summary.csv, per design point and metric), ``ticks`` (with
+    ``keep_ticks=True``), the ``manifest`` (a dict) and the folder ``path``
+    (None when the sweep ran in a temporary folder, now removed)."""
+
+    def __init__(
+        self,
+        runs: pa.Table,
+        summary: pa.Table,
+        manifest: dict,
+        path: Path | None,
+        ticks: pa.Table | None,
+    ) -> None:
+        self.runs = runs
+        self.summary = summary
+        self.manifest = manifest
+        self.path = path
+        self.ticks = ticks
+
+    def __repr__(self) -> str:
+        where = self.path if self.path is not None else "in memory"
+        return f"SweepResult({self.model}, {self.runs.num_rows} runs, {where})"
+
+    @property
+    def model(self) -> str:
+        """The model swept (``silent-rivalry``, ``moran``, ...)."""
+        return str(self.manifest["spec"]["model"])
+
+
+def _read_sweep(folder: Path, manifest: dict, keep: bool, keep_ticks: bool) -> SweepResult:
+    runs = pq.read_table(folder / "runs.parquet", memory_map=False)
+    summary = pa_csv.read_csv(folder / "summary.csv")
+    ticks = None
+    if keep_ticks and (folder / "ticks.parquet").exists():
+        ticks = pq.read_table(folder / "ticks.parquet", memory_map=False)
+    return SweepResult(runs, summary, manifest, folder if keep else None, ticks)
+
+
+def _in_notebook() -> bool:
+    shell = sys.modules.get("IPython")
+    if shell is None:
+        return False
+    try:
+        ip = shell.get_ipython()  # type: ignore[attr-defined]
+    except Exception:
+        return False
+    return ip is not None and "IPKernelApp" in getattr(ip, "config", {})
+
+
+def _progress_bar(progress: bool | Callable[[int, int], Any] | None, desc: str):
+    """A callback ``(done, total)`` and a closer: tqdm when asked for (or
+    when a terminal or notebook is attached and tqdm is installed), quiet
+    otherwise."""
+    if callable(progress):
+        return progress, lambda: None
+    attached = sys.stderr is not None and hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
+    if progress is False or (progress is None and not (attached or _in_notebook())):
+        return None, lambda: None
+    try:
+        if _in_notebook():
+            from tqdm.auto import tqdm
+        else:
+            from tqdm import tqdm
+    except ImportError:
+        return None, lambda: None
+    bar = tqdm(desc=desc, unit="run")
+
+    def update(done: int, total: int) -> None:
+        if bar.total != total:
+            bar.total = total
+            bar.refresh()
+        bar.n = done
+        bar.refresh()
+
+    return update, bar.close
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _vary(vary: Mapping[str, Any] | Sequence[str] | None) -> list[str]:
+    """``{"encounters.detect": [0.1, 0.3]}`` or ``{"k": "0:1:5"}`` as the
+    command line's ``--vary`` texts."""
+    if vary is None:
+        return []
+    if isinstance(vary, Mapping):
+        out = []
+        for key, values in vary.items():
+            if isinstance(values, str):
+                out.append(f"{key}={values}")
+            else:
+                out.append(f"{key}=" + ",".join(_literal(v) for v in values))
+        return out
+    return [str(v) for v in vary]
+
+
+def _design_file(design: Any, stack: contextlib.ExitStack) -> Path | None:
+    """A design as a CSV path: a path as it is, or a table (pandas, polars,
+    pyarrow, or a dict of columns) written to a temporary CSV."""
+    if design is None:
+        return None
+    if isinstance(design, (str, os.PathLike)):
+        return Path(design)
+    if isinstance(design, Mapping):
+        table = pa.table(dict(design))
+    elif isinstance(design, pa.Table):
+        table = design
+    elif hasattr(design, "to_arrow"):  # polars
+        table = design.to_arrow()
+    else:  # pandas and anything pyarrow understands
+        table = pa.Table.from_pandas(design, preserve_index=False)
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kyoso-design-")))
+    path = folder / "design.csv"
+    pa_csv.write_csv(table, path, pa_csv.WriteOptions(quoting_style="none"))
+    return path
+
+
+def sweep(
+    model: str = "silent-rivalry",
+    *,
+    scenario: Scenario | None = None,
+    vary: Mapping[str, Any] | Sequence[str] | None = None,
+    design: Any = None,
+    reps: int = 1,
+    seed: int | None = None,
+    ticks: int | None = None,
+    set: Mapping[str, Any] | None = None,
+    jobs: int | None = None,
+    out: str | os.PathLike | None = None,
+    resume: bool = False,
+    common_seeds: bool = False,
+    keep_ticks: bool = False,
+    firm_ticks: int | None = None,
+    shard: str | None = None,
+    progress: bool | Callable[[int, int], Any] | None = None,
+) -> SweepResult:
+    """Runs a sweep as ``kyoso sweep`` does (the same runner, seeds and
+    files) and returns its tables.
+
+    ``vary`` is a grid (``{"encounters.detect": [0.1, 0.3, 0.5]}`` or
+    ``{"key": "start:stop:count"}``), ``design`` a table of design points
+    (a pandas or polars DataFrame, a pyarrow Table, a dict of columns, or a
+    CSV path), crossed with the grid. ``set`` changes base parameters (for
+    the classic models, their parameters). With ``out=None`` the sweep runs
+    in a temporary folder that is removed afterwards; with ``out`` the
+    folder is kept (and ``resume=True`` continues it). ``jobs`` worker
+    threads (default: every CPU) give the same tables. Ctrl-C raises
+    KeyboardInterrupt after the runs in progress: a temporary folder is
+    removed, a kept one holds the runs done so far for ``resume=True``.
+    """
+    sets = [f"{k}={_literal(v)}" for k, v in (set or {}).items()]
+    with contextlib.ExitStack() as stack:
+        if out is None:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kyoso-sweep-"))) / "sweep"
+        else:
+            folder = Path(out)
+        design_path = _design_file(design, stack)
+        callback, close = _progress_bar(progress, f"kyoso sweep {model}")
+        stack.callback(close)
+        manifest = _kyoso._sweep(
+            model,
+            folder,
+            scenario=scenario,
+            sets=sets,
+            vary=_vary(vary),
+            design=design_path,
+            reps=reps,
+            seed=seed,
+            ticks=ticks,
+            jobs=jobs,
+            shard=shard,
+            resume=resume,
+            common_seeds=common_seeds,
+            keep_ticks=keep_ticks,
+            firm_ticks=firm_ticks,
+            progress=callback,
+        )
+        return _read_sweep(folder, json.loads(manifest), out is not None, keep_ticks)
