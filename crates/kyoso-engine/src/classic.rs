@@ -271,28 +271,7 @@ pub struct TournamentSweep {
 impl TournamentSweep {
     /// `--preset classic` (default) or `axelrod-first`.
     pub fn new(args: &ScenarioInputs, design: &Design) -> Result<TournamentSweep, EngineError> {
-        let players: &[Strategy] = match args.preset.as_deref() {
-            None | Some("classic") => &Strategy::CLASSIC,
-            Some("axelrod-first") => &Strategy::AXELROD_FIRST,
-            Some(other) => {
-                return Err(EngineError::input(format!(
-                    "unknown tournament preset `{other}`; available: classic, axelrod-first"
-                )));
-            }
-        };
-        let defaults = TournamentParams {
-            players: players
-                .iter()
-                .map(|s| s.name())
-                .collect::<Vec<_>>()
-                .join(","),
-            turns: 200,
-            repetitions: 10,
-            noise: 0.0,
-            prob_end: 0.0,
-            game: [3.0, 0.0, 5.0, 1.0],
-            seed: 0,
-        };
+        let defaults = tournament_defaults(args.preset.as_deref())?;
         let (base, params) = resolve_points(defaults, args, "turns", design)?;
         let mut points = Vec::new();
         let mut names: Option<Vec<&'static str>> = None;
@@ -319,7 +298,36 @@ impl TournamentSweep {
     }
 }
 
-fn tournament(p: &TournamentParams) -> Result<Tournament, String> {
+/// The table of a tournament preset: `classic` (the default) or
+/// `axelrod-first`, 200 turns, 10 repetitions, no noise, fixed-length
+/// matches, the game (3, 0, 5, 1), seed 0 (`kyoso tournament`'s defaults).
+pub fn tournament_defaults(preset: Option<&str>) -> Result<TournamentParams, EngineError> {
+    let players: &[Strategy] = match preset {
+        None | Some("classic") => &Strategy::CLASSIC,
+        Some("axelrod-first") => &Strategy::AXELROD_FIRST,
+        Some(other) => {
+            return Err(EngineError::input(format!(
+                "unknown tournament preset `{other}`; available: classic, axelrod-first"
+            )));
+        }
+    };
+    Ok(TournamentParams {
+        players: players
+            .iter()
+            .map(|s| s.name())
+            .collect::<Vec<_>>()
+            .join(","),
+        turns: 200,
+        repetitions: 10,
+        noise: 0.0,
+        prob_end: 0.0,
+        game: [3.0, 0.0, 5.0, 1.0],
+        seed: 0,
+    })
+}
+
+/// A tournament from its table; the message names the key at fault.
+pub fn tournament(p: &TournamentParams) -> Result<Tournament, String> {
     let players = p
         .players
         .split(',')

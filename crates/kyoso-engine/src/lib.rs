@@ -5,6 +5,7 @@
 //! interruption pass through a [`sweep::Monitor`] the face supplies.
 
 pub mod classic;
+pub mod classic_tables;
 pub mod drivers;
 pub mod experiment;
 pub mod explore;

@@ -2,7 +2,6 @@
 
 use clap::Args;
 use kyoso_classic::ethnocentrism::{EthnoStrategy, Ethnocentrism, EthnocentrismConfig, summary};
-use kyoso_io::table::{Table, Values};
 use serde::Serialize;
 
 use crate::Failure;
@@ -90,62 +89,7 @@ pub fn ethnocentrism(args: &EthnocentrismArgs) -> Result<(), Failure> {
         args.output.force,
     )?;
     let stats = model.run(args.periods);
-    let share = |s: EthnoStrategy| Values::F64(stats.iter().map(|p| p.share(s)).collect());
-    let table = Table::new("periods")
-        .column(
-            "period",
-            "count",
-            "period, from 1",
-            Values::U32(stats.iter().map(|p| p.period).collect()),
-        )
-        .column(
-            "agents",
-            "agents",
-            "agents alive after the period",
-            Values::U32(stats.iter().map(|p| p.agents).collect()),
-        )
-        .column(
-            "ethnocentric",
-            "share",
-            "share of agents cooperating with their own colour only",
-            share(EthnoStrategy::Ethnocentric),
-        )
-        .column(
-            "altruist",
-            "share",
-            "share of agents cooperating with everyone",
-            share(EthnoStrategy::Altruist),
-        )
-        .column(
-            "cosmopolitan",
-            "share",
-            "share of agents cooperating with other colours only",
-            share(EthnoStrategy::Cosmopolitan),
-        )
-        .column(
-            "egoist",
-            "share",
-            "share of agents cooperating with nobody",
-            share(EthnoStrategy::Egoist),
-        )
-        .column(
-            "cooperation_rate",
-            "share",
-            "share of all neighbour meetings in which help was given",
-            Values::F64(stats.iter().map(|p| p.cooperation_rate()).collect()),
-        )
-        .column(
-            "in_group_cooperation",
-            "share",
-            "same, between neighbours of the same colour",
-            Values::F64(stats.iter().map(|p| p.in_group_cooperation()).collect()),
-        )
-        .column(
-            "out_group_cooperation",
-            "share",
-            "same, between neighbours of different colours",
-            Values::F64(stats.iter().map(|p| p.out_group_cooperation()).collect()),
-        );
+    let table = kyoso_engine::classic_tables::periods_table(&stats);
     out.table(&table, args.output.csv)?;
 
     // Each cell an 8×8 block in its tag's colour; the strategy is a 4×4

@@ -4,8 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use kyoso_classic::ipd::ecological::ecosystem;
-use kyoso_classic::ipd::{Game, Match, Moran, Strategy, Tournament, TournamentResult};
-use kyoso_io::table::{Table, Values};
+use kyoso_classic::ipd::{Game, Match, Moran, Strategy, Tournament};
 use serde::Serialize;
 
 use crate::Failure;
@@ -196,124 +195,6 @@ pub struct TournamentArgs {
     output: crate::output::OutputArgs,
 }
 
-fn matches_table(r: &TournamentResult) -> Table {
-    let name = |i: usize| r.players[i].name().to_string();
-    let m = &r.matches;
-    Table::new("matches")
-        .column(
-            "repetition",
-            "count",
-            "repetition of the round robin, from 0",
-            Values::U32(m.iter().map(|x| x.repetition).collect()),
-        )
-        .column(
-            "player_a",
-            "strategy",
-            "first player",
-            Values::Str(m.iter().map(|x| name(x.player_a)).collect()),
-        )
-        .column(
-            "player_b",
-            "strategy",
-            "second player",
-            Values::Str(m.iter().map(|x| name(x.player_b)).collect()),
-        )
-        .column(
-            "index_a",
-            "index",
-            "first player's position in the player list",
-            Values::U32(m.iter().map(|x| x.player_a as u32).collect()),
-        )
-        .column(
-            "index_b",
-            "index",
-            "second player's position in the player list",
-            Values::U32(m.iter().map(|x| x.player_b as u32).collect()),
-        )
-        .column(
-            "turns",
-            "turns",
-            "turns played",
-            Values::U32(m.iter().map(|x| x.turns).collect()),
-        )
-        .column(
-            "score_a",
-            "payoff",
-            "first player's total score",
-            Values::F64(m.iter().map(|x| x.score_a).collect()),
-        )
-        .column(
-            "score_b",
-            "payoff",
-            "second player's total score",
-            Values::F64(m.iter().map(|x| x.score_b).collect()),
-        )
-        .column(
-            "cooperations_a",
-            "count",
-            "first player's cooperations",
-            Values::U32(m.iter().map(|x| x.cooperations_a).collect()),
-        )
-        .column(
-            "cooperations_b",
-            "count",
-            "second player's cooperations",
-            Values::U32(m.iter().map(|x| x.cooperations_b).collect()),
-        )
-}
-
-fn ranking_table(r: &TournamentResult) -> Table {
-    let order = &r.ranking;
-    Table::new("ranking")
-        .column(
-            "rank",
-            "rank",
-            "1 = best median normalised score",
-            Values::U32((1..=order.len() as u32).collect()),
-        )
-        .column(
-            "player",
-            "strategy",
-            "strategy name",
-            Values::Str(
-                order
-                    .iter()
-                    .map(|&i| r.players[i].name().to_string())
-                    .collect(),
-            ),
-        )
-        .column(
-            "index",
-            "index",
-            "position in the player list",
-            Values::U32(order.iter().map(|&i| i as u32).collect()),
-        )
-        .column(
-            "median_score",
-            "payoff per turn",
-            "median over repetitions of the mean score per turn against the other players",
-            Values::F64(order.iter().map(|&i| r.median_score(i)).collect()),
-        )
-        .column(
-            "mean_score",
-            "payoff per turn",
-            "mean over repetitions of the same",
-            Values::F64(order.iter().map(|&i| r.mean_score(i)).collect()),
-        )
-        .column(
-            "cooperation_rate",
-            "share",
-            "cooperations over turns against the other players",
-            Values::F64(order.iter().map(|&i| r.cooperation_rate[i]).collect()),
-        )
-        .column(
-            "wins",
-            "count",
-            "matches won against the other players, all repetitions",
-            Values::U32(order.iter().map(|&i| r.wins[i]).collect()),
-        )
-}
-
 #[derive(Serialize)]
 struct TournamentSettings<'a> {
     players: Vec<&'static str>,
@@ -369,76 +250,18 @@ pub fn tournament(args: &TournamentArgs) -> Result<(), Failure> {
             r.wins[i]
         );
     }
-    out.table(&matches_table(&r), args.output.csv)?;
-    let ranking = ranking_table(&r);
+    out.table(
+        &kyoso_engine::classic_tables::matches_table(&r),
+        args.output.csv,
+    )?;
+    let ranking = kyoso_engine::classic_tables::ranking_table(&r);
     out.csv(&ranking)?;
-    let payoff = Table::new("payoff_matrix")
-        .column(
-            "player",
-            "strategy",
-            "row player",
-            Values::Str(
-                r.players
-                    .iter()
-                    .flat_map(|p| r.players.iter().map(move |_| p.name().to_string()))
-                    .collect(),
-            ),
-        )
-        .column(
-            "opponent",
-            "strategy",
-            "column player",
-            Values::Str(
-                r.players
-                    .iter()
-                    .flat_map(|_| r.players.iter().map(|q| q.name().to_string()))
-                    .collect(),
-            ),
-        )
-        .column(
-            "mean_score",
-            "payoff per turn",
-            "mean over repetitions of the player's score per turn",
-            Values::F64(r.payoff_matrix.iter().flatten().copied().collect()),
-        )
-        .column(
-            "sd_score",
-            "payoff per turn",
-            "standard deviation over repetitions",
-            Values::F64(r.payoff_stddevs.iter().flatten().copied().collect()),
-        );
+    let payoff = kyoso_engine::classic_tables::payoff_table(&r);
     out.table(&payoff, args.output.csv)?;
     if args.ecological {
         let eco = ecosystem(&r, args.generations, None, args.seed).map_err(Failure::input)?;
         let n = r.players.len();
-        let table = Table::new("ecology")
-            .column(
-                "generation",
-                "count",
-                "generation, 0 = equal shares",
-                Values::U32(
-                    (0..eco.shares.len() as u32)
-                        .flat_map(|g| std::iter::repeat_n(g, n))
-                        .collect(),
-                ),
-            )
-            .column(
-                "player",
-                "strategy",
-                "strategy",
-                Values::Str(
-                    eco.shares
-                        .iter()
-                        .flat_map(|_| r.players.iter().map(|p| p.name().to_string()))
-                        .collect(),
-                ),
-            )
-            .column(
-                "share",
-                "share",
-                "share of the population",
-                Values::F64(eco.shares.iter().flatten().copied().collect()),
-            );
+        let table = kyoso_engine::classic_tables::ecology_table(&r, &eco);
         out.table(&table, args.output.csv)?;
         let last = eco.shares.last().expect("initial shares");
         let mut order: Vec<usize> = (0..n).collect();
@@ -567,35 +390,7 @@ pub fn moran(args: &MoranArgs) -> Result<(), Failure> {
         }
     }
     if let Some(out) = out {
-        let k = r.strategies.len();
-        let table = Table::new("populations")
-            .column(
-                "step",
-                "count",
-                "step of the process, 0 = initial population",
-                Values::U32(
-                    (0..r.counts.len() as u32)
-                        .flat_map(|s| std::iter::repeat_n(s, k))
-                        .collect(),
-                ),
-            )
-            .column(
-                "strategy",
-                "strategy",
-                "strategy",
-                Values::Str(
-                    r.counts
-                        .iter()
-                        .flat_map(|_| r.strategies.iter().map(|s| s.name().to_string()))
-                        .collect(),
-                ),
-            )
-            .column(
-                "count",
-                "individuals",
-                "individuals playing the strategy",
-                Values::U32(r.counts.iter().flatten().copied().collect()),
-            );
+        let table = kyoso_engine::classic_tables::populations_table(&r);
         out.table(&table, false)?;
         out.json(
             "summary.json",

@@ -4,7 +4,6 @@ use clap::{Args, ValueEnum};
 use kyoso_classic::spatial_pd::{
     Neighbourhood, Scoring, SpatialPd, SpatialPdConfig, Update, tail_mean,
 };
-use kyoso_io::table::{Table, Values};
 use serde::Serialize;
 
 use crate::Failure;
@@ -137,19 +136,7 @@ pub fn spatial_pd(args: &SpatialPdArgs) -> Result<(), Failure> {
         args.output.force,
     )?;
     let series = game.run(args.steps);
-    let table = Table::new("steps")
-        .column(
-            "step",
-            "count",
-            "step, from 1",
-            Values::U64((1..=args.steps).collect()),
-        )
-        .column(
-            "cooperator_fraction",
-            "share",
-            "share of cells playing C after the step",
-            Values::F64(series.clone()),
-        );
+    let table = kyoso_engine::classic_tables::steps_table(&series);
     out.table(&table, args.output.csv)?;
     let colours: Vec<[u8; 3]> = game.transitions().map(|t| t.rgb()).collect();
     let scale = (512 / config.size).clamp(1, 8);
