@@ -24,6 +24,8 @@ use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueEr
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
+mod classic;
+
 create_exception!(
     kyoso,
     ScenarioError,
@@ -743,6 +745,17 @@ struct PyMonitor {
 }
 
 impl PyMonitor {
+    fn new(progress: Option<Py<PyAny>>) -> PyMonitor {
+        PyMonitor {
+            progress,
+            done: AtomicU64::new(0),
+            total: AtomicU64::new(0),
+            stop: AtomicBool::new(false),
+            error: Mutex::new(None),
+            last: Mutex::new(Instant::now()),
+        }
+    }
+
     fn report(&self, force: bool) {
         {
             let mut last = self.last.lock().expect("not poisoned");
@@ -847,20 +860,80 @@ fn _sweep(
     request.common_seeds = common_seeds;
     request.keep_ticks = keep_ticks;
     request.firm_ticks = firm_ticks;
-    let monitor = PyMonitor {
-        progress,
-        done: AtomicU64::new(0),
-        total: AtomicU64::new(0),
-        stop: AtomicBool::new(false),
-        error: Mutex::new(None),
-        last: Mutex::new(Instant::now()),
-    };
+    let monitor = PyMonitor::new(progress);
     let result = py.detach(|| run_sweep(&request, &monitor));
     if let Some(e) = monitor.error.lock().expect("not poisoned").take() {
         return Err(e);
     }
     let outcome = result.map_err(|e| engine_error(py, e))?;
     serde_json::to_string(&outcome.manifest).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+}
+
+/// Runs one experiment (or `all`, the suite) into folder `out` with its
+/// negative controls, as `kyoso experiment run` does (kyoso-engine's
+/// runner), and returns the folder's path. The Python wrapper
+/// `kyoso.experiment` reads verdicts.json and report.md back.
+#[pyfunction]
+#[pyo3(signature = (name, out, *, reps=None, jobs=None, ticks=None, seed=None, sets=Vec::new(), at=Vec::new(), resume=false, controls=true, robustness=None, robustness_reps=None, progress=None))]
+#[allow(clippy::too_many_arguments)]
+fn _experiment(
+    py: Python<'_>,
+    name: &str,
+    out: PathBuf,
+    reps: Option<u32>,
+    jobs: Option<usize>,
+    ticks: Option<u32>,
+    seed: Option<u64>,
+    sets: Vec<String>,
+    at: Vec<String>,
+    resume: bool,
+    controls: bool,
+    robustness: Option<usize>,
+    robustness_reps: Option<u32>,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<PathBuf> {
+    use kyoso_engine::experiment::{ExperimentRequest, run_experiment, run_suite};
+    let mut request = ExperimentRequest::new(name, &out);
+    request.reps = reps;
+    request.jobs = jobs;
+    request.ticks = ticks;
+    request.seed = seed;
+    request.sets = sets;
+    request.at = at;
+    request.resume = resume;
+    request.controls = controls;
+    request.robustness = robustness;
+    request.robustness_reps = robustness_reps;
+    let monitor = PyMonitor::new(progress);
+    let result = py.detach(|| {
+        if name == "all" {
+            run_suite(&request, &monitor).map(|o| o.out)
+        } else {
+            run_experiment(&request, &monitor).map(|o| o.out)
+        }
+    });
+    if let Some(e) = monitor.error.lock().expect("not poisoned").take() {
+        return Err(e);
+    }
+    result.map_err(|e| engine_error(py, e))
+}
+
+/// The experiments: name, claims, the claim in words, default replications.
+#[pyfunction]
+fn experiments<'py>(py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    kyoso_core::experiments::EXPERIMENTS
+        .iter()
+        .map(|e| {
+            let d = PyDict::new(py);
+            d.set_item("name", e.name)?;
+            d.set_item("claims", e.claims)?;
+            d.set_item("claim", e.claim)?;
+            d.set_item("reps", e.reps)?;
+            d.set_item("vary", e.vary.to_vec())?;
+            d.set_item("presets", e.presets.to_vec())?;
+            Ok(d)
+        })
+        .collect()
 }
 
 /// The names of the models `sweep` knows.
@@ -883,7 +956,15 @@ fn _kyoso(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(_sweep, m)?)?;
     m.add_function(wrap_pyfunction!(sweep_models, m)?)?;
+    m.add_function(wrap_pyfunction!(_experiment, m)?)?;
+    m.add_function(wrap_pyfunction!(experiments, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(classic::strategies, m)?)?;
+    m.add_function(wrap_pyfunction!(classic::play_match, m)?)?;
+    m.add_function(wrap_pyfunction!(classic::tournament_run, m)?)?;
+    m.add_function(wrap_pyfunction!(classic::moran, m)?)?;
+    m.add_function(wrap_pyfunction!(classic::spatial_pd, m)?)?;
+    m.add_function(wrap_pyfunction!(classic::ethnocentrism_run, m)?)?;
     m.add("ScenarioError", m.py().get_type::<ScenarioError>())?;
     m.add("OutputError", m.py().get_type::<OutputError>())?;
     Ok(())

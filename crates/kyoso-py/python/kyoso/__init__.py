@@ -27,16 +27,20 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from . import _kyoso
+from . import _kyoso, classic
 from ._kyoso import OutputError, Run, Scenario, ScenarioError, Simulation, run
 
 __all__ = [
+    "ExperimentResult",
     "OutputError",
     "Run",
     "Scenario",
     "ScenarioError",
     "Simulation",
     "SweepResult",
+    "classic",
+    "experiment",
+    "experiments",
     "run",
     "sweep",
     "sweep_models",
@@ -235,3 +239,133 @@ def sweep(
             progress=callback,
         )
         return _read_sweep(folder, json.loads(manifest), out is not None, keep_ticks)
+
+
+class ExperimentResult:
+    """A finished experiment: ``verdicts`` (verdicts.json as a dict),
+    ``tests`` (one row per test: effect, interval, p-values, verdict and the
+    negative control's verdict), ``report`` (report.md's text) and the
+    folder ``path`` (None when it ran in a temporary folder, now removed).
+    In a notebook the result shows as its report."""
+
+    def __init__(self, name: str, verdicts: dict, report: str, path: Path | None) -> None:
+        self.name = name
+        self.verdicts = verdicts
+        self.report = report
+        self.path = path
+        self.tests = _tests_table(verdicts)
+
+    def _repr_markdown_(self) -> str:
+        return self.report
+
+    def __repr__(self) -> str:
+        counts: dict[str, int] = {}
+        for v in self.tests.column("verdict").to_pylist() if self.tests.num_rows else []:
+            counts[v] = counts.get(v, 0) + 1
+        shown = ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
+        return f"ExperimentResult({self.name}: {self.tests.num_rows} tests, {shown or 'none'})"
+
+
+def _tests_table(verdicts: dict) -> pa.Table:
+    """verdicts.json's tests as a flat table (the suite's lines for ``all``)."""
+    if "lines" in verdicts:  # the suite
+        return pa.Table.from_pylist(list(verdicts["lines"]))
+    rows = []
+    for v in verdicts.get("verdicts", []):
+        control = v.get("control") or {}
+        rows.append(
+            {
+                "test": v.get("test"),
+                "unit": v.get("unit"),
+                "n": v.get("n"),
+                "effect": v.get("effect"),
+                "ci95_low": v.get("ci95_low"),
+                "ci95_high": v.get("ci95_high"),
+                "ci_adjusted_low": v.get("ci_adjusted_low"),
+                "ci_adjusted_high": v.get("ci_adjusted_high"),
+                "p_value": v.get("p_value"),
+                "p_holm": v.get("p_holm"),
+                "verdict": v.get("verdict"),
+                "falsifier": v.get("falsifier"),
+                "control_verdict": control.get("verdict"),
+                "control_changes_the_verdict": control.get("changes_the_verdict"),
+            }
+        )
+    schema = pa.schema(
+        [
+            ("test", pa.string()),
+            ("unit", pa.string()),
+            ("n", pa.int64()),
+            ("effect", pa.float64()),
+            ("ci95_low", pa.float64()),
+            ("ci95_high", pa.float64()),
+            ("ci_adjusted_low", pa.float64()),
+            ("ci_adjusted_high", pa.float64()),
+            ("p_value", pa.float64()),
+            ("p_holm", pa.float64()),
+            ("verdict", pa.string()),
+            ("falsifier", pa.string()),
+            ("control_verdict", pa.string()),
+            ("control_changes_the_verdict", pa.bool_()),
+        ]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def experiments() -> list[dict[str, Any]]:
+    """The experiments: name, the claims they test, the claim in words,
+    default replications and design."""
+    return [dict(e) for e in _kyoso.experiments()]
+
+
+def experiment(
+    name: str,
+    *,
+    reps: int | None = None,
+    jobs: int | None = None,
+    ticks: int | None = None,
+    seed: int | None = None,
+    set: Mapping[str, Any] | None = None,
+    at: Sequence[str] | None = None,
+    out: str | os.PathLike | None = None,
+    resume: bool = False,
+    controls: bool = True,
+    robustness: int | None = None,
+    robustness_reps: int | None = None,
+    progress: bool | Callable[[int, int], Any] | None = None,
+) -> ExperimentResult:
+    """Runs an experiment (``kyoso experiment run NAME``) with its negative
+    controls, or the whole suite with ``name="all"``, and returns its
+    verdicts. ``set`` overrides the experiment's base scenario, ``at``
+    adds schedule entries (``"60:encounters.detect=0.9"``). With
+    ``out=None`` it runs in a temporary folder, removed afterwards (the
+    report's figures with it); with ``out`` the folder is kept and
+    ``resume=True`` continues it. Ctrl-C raises KeyboardInterrupt after the
+    runs in progress."""
+    sets = [f"{k}={_literal(v)}" for k, v in (set or {}).items()]
+    with contextlib.ExitStack() as stack:
+        if out is None:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kyoso-experiment-"))) / name
+        else:
+            folder = Path(out)
+        callback, close = _progress_bar(progress, f"kyoso experiment {name}")
+        stack.callback(close)
+        path = _kyoso._experiment(
+            name,
+            folder,
+            reps=reps,
+            jobs=jobs,
+            ticks=ticks,
+            seed=seed,
+            sets=sets,
+            at=list(at or []),
+            resume=resume,
+            controls=controls,
+            robustness=robustness,
+            robustness_reps=robustness_reps,
+            progress=callback,
+        )
+        path = Path(path)
+        verdicts = json.loads((path / "verdicts.json").read_text())
+        report = (path / "report.md").read_text()
+        return ExperimentResult(name, verdicts, report, path if out is not None else None)
