@@ -9,8 +9,8 @@
 //! look for Ctrl-C between ticks or runs.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use arrow_array::{Array, RecordBatch};
@@ -443,25 +443,39 @@ fn values_address(batch: &RecordBatch, column: &str) -> PyResult<usize> {
     Ok(buffer.as_ptr() as usize)
 }
 
-/// A finished run: the tables `kyoso run` writes, as Arrow tables.
+/// A finished run: the tables `kyoso run` writes, as Arrow tables. Each
+/// table is built on first use and kept, so `kyoso.run` costs the run
+/// alone and a table handed out twice is the same memory.
 #[pyclass(frozen, module = "kyoso", name = "Run")]
 struct Run {
     output: RunOutput,
     scenario: Scenario,
-    ticks: RecordBatch,
-    firms: RecordBatch,
-    events: RecordBatch,
+    ticks: OnceLock<RecordBatch>,
+    firms: OnceLock<RecordBatch>,
+    events: OnceLock<RecordBatch>,
 }
 
 impl Run {
     fn new(output: RunOutput, scenario: Scenario) -> Run {
         Run {
-            ticks: batch(kyoso_io::tables::ticks(&output)),
-            firms: batch(kyoso_io::tables::firms(&output)),
-            events: batch(kyoso_io::tables::events(&output)),
             output,
             scenario,
+            ticks: OnceLock::new(),
+            firms: OnceLock::new(),
+            events: OnceLock::new(),
         }
+    }
+
+    fn batch(&self, table: &str) -> PyResult<&RecordBatch> {
+        let o = &self.output;
+        Ok(match table {
+            "ticks" => self.ticks.get_or_init(|| batch(kyoso_io::tables::ticks(o))),
+            "firms" => self.firms.get_or_init(|| batch(kyoso_io::tables::firms(o))),
+            "events" => self
+                .events
+                .get_or_init(|| batch(kyoso_io::tables::events(o))),
+            _ => return Err(PyValueError::new_err("ticks, firms or events")),
+        })
     }
 }
 
@@ -470,19 +484,19 @@ impl Run {
     /// ticks.parquet: one row per tick, metric and group (docs/outputs.md).
     #[getter]
     fn ticks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_pyarrow(py, &self.ticks)
+        to_pyarrow(py, self.batch("ticks")?)
     }
 
     /// firms.parquet: one row per firm that ever existed.
     #[getter]
     fn firms<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_pyarrow(py, &self.firms)
+        to_pyarrow(py, self.batch("firms")?)
     }
 
     /// events.parquet: one row per event, in order.
     #[getter]
     fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_pyarrow(py, &self.events)
+        to_pyarrow(py, self.batch("events")?)
     }
 
     /// summary.json's `headline`: the end-of-run summary, as a dict.
@@ -517,13 +531,7 @@ impl Run {
 
     /// The address of a column's values in Rust memory (tests of zero copy).
     fn _values_address(&self, table: &str, column: &str) -> PyResult<usize> {
-        let b = match table {
-            "ticks" => &self.ticks,
-            "firms" => &self.firms,
-            "events" => &self.events,
-            _ => return Err(PyValueError::new_err("ticks, firms or events")),
-        };
-        values_address(b, column)
+        values_address(self.batch(table)?, column)
     }
 
     fn __repr__(&self) -> String {

@@ -34,7 +34,7 @@ def test_tables_and_summary(run):
 def test_pandas_and_polars(run):
     df = run.ticks.to_pandas()
     assert len(df) == run.ticks.num_rows and list(df.columns) == run.ticks.column_names
-    polars = pytest.importorskip("polars")
+    import polars
     pl = polars.from_arrow(run.firms)
     assert pl.height == run.firms.num_rows
     # signed ids: differences do not wrap around

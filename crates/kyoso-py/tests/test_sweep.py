@@ -55,7 +55,7 @@ def test_design_tables(kind):
 
         design = pd.DataFrame(cols)
     elif kind == "polars":
-        pl = pytest.importorskip("polars")
+        import polars as pl
         design = pl.DataFrame(cols)
     elif kind == "arrow":
         design = pa.table(cols)

@@ -115,22 +115,33 @@ def _progress_bar(progress: bool | Callable[[int, int], Any] | None, desc: str):
     if progress is False or (progress is None and not (attached or _in_notebook())):
         return None, lambda: None
     try:
-        if _in_notebook():
-            from tqdm.auto import tqdm
-        else:
-            from tqdm import tqdm
+        from tqdm import std as tqdm_std
     except ImportError:
         return None, lambda: None
-    bar = tqdm(desc=desc, unit="run")
+    tqdm = tqdm_std.tqdm
+    if _in_notebook():
+        try:
+            import ipywidgets  # noqa: F401  (tqdm's notebook bar needs it)
+            from tqdm.notebook import tqdm
+        except ImportError:
+            pass
+    bars: list = []
 
     def update(done: int, total: int) -> None:
-        if bar.total != total:
-            bar.total = total
-            bar.refresh()
+        if not bars:
+            bars.append(tqdm(desc=desc, unit="run", total=total, initial=done))
+            return
+        bar = bars[0]
+        if bar.total != total:  # an experiment runs several sweeps
+            bar.reset(total=total)
         bar.n = done
         bar.refresh()
 
-    return update, bar.close
+    def close() -> None:
+        for bar in bars:
+            bar.close()
+
+    return update, close
 
 
 def _literal(value: Any) -> str:
