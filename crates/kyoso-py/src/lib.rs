@@ -25,6 +25,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 mod classic;
+mod explore;
 
 create_exception!(
     kyoso,
@@ -973,6 +974,11 @@ fn _kyoso(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(classic::moran, m)?)?;
     m.add_function(wrap_pyfunction!(classic::spatial_pd, m)?)?;
     m.add_function(wrap_pyfunction!(classic::ethnocentrism_run, m)?)?;
+    m.add_class::<explore::Design>()?;
+    m.add_function(wrap_pyfunction!(explore::make_design, m)?)?;
+    m.add_function(wrap_pyfunction!(explore::sensitivity, m)?)?;
+    m.add_function(wrap_pyfunction!(explore::discover, m)?)?;
+    m.add_function(wrap_pyfunction!(explore::preflight, m)?)?;
     m.add("ScenarioError", m.py().get_type::<ScenarioError>())?;
     m.add("OutputError", m.py().get_type::<OutputError>())?;
     Ok(())

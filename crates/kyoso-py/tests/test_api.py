@@ -7,12 +7,12 @@ import inspect
 from pathlib import Path
 
 import kyoso
-from kyoso import _kyoso, classic
+from kyoso import _kyoso, classic, explore
 
 
 def test_every_public_name_has_a_docstring():
     missing = []
-    for module in (kyoso, classic):
+    for module in (kyoso, classic, explore):
         for name in module.__all__:
             obj = getattr(module, name)
             if name == "__version__" or isinstance(obj, type(kyoso)):

@@ -130,3 +130,37 @@ def test_set_now_is_a_scheduled_change(tmp_path, cli):
     cli("run", *sim.scenario.command_line, "--quiet", "--out", str(tmp_path / "cli"))
     assert files_of(tmp_path / "py") == files_of(tmp_path / "cli")
     assert kyoso.run(sim.scenario).firms.equals(sim.to_run().firms)
+
+
+def _interrupt_soon(seconds: float = 0.3):
+    import os
+    import signal
+    import threading
+
+    timer = threading.Timer(seconds, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    return timer
+
+
+def test_ctrl_c_stops_a_run_and_a_step():
+    import time
+
+    LONG = kyoso.Scenario.default().set("mechanisms.demand_growth", False).with_ticks(200_000)
+
+    timer = _interrupt_soon()
+    t = time.perf_counter()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            kyoso.run(LONG)
+    finally:
+        timer.cancel()
+    assert time.perf_counter() - t < 5
+    sim = kyoso.Simulation(LONG)
+    timer = _interrupt_soon()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            sim.step(200_000)
+    finally:
+        timer.cancel()
+    assert 0 < sim.tick < 200_000  # stopped between months; the state stays usable
+    sim.step()

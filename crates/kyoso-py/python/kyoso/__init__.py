@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from . import _kyoso, classic
+from . import _kyoso, classic, explore
 from ._kyoso import OutputError, Run, Scenario, ScenarioError, Simulation, run
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "SweepResult",
     "classic",
     "experiment",
+    "explore",
     "experiments",
     "run",
     "sweep",
@@ -74,6 +75,7 @@ class SweepResult:
         self.manifest = manifest
         self.path = path
         self.ticks = ticks
+        self._files: dict[str, bytes] = {}
 
     def __repr__(self) -> str:
         where = self.path if self.path is not None else "in memory"
@@ -91,7 +93,12 @@ def _read_sweep(folder: Path, manifest: dict, keep: bool, keep_ticks: bool) -> S
     ticks = None
     if keep_ticks and (folder / "ticks.parquet").exists():
         ticks = pq.read_table(folder / "ticks.parquet", memory_map=False)
-    return SweepResult(runs, summary, manifest, folder if keep else None, ticks)
+    result = SweepResult(runs, summary, manifest, folder if keep else None, ticks)
+    if not keep:
+        # What kyoso.explore needs to analyse the sweep once its temporary
+        # folder is gone: the manifest and the journal, as written.
+        result._files = {n: (folder / n).read_bytes() for n in ("manifest.json", "journal.jsonl")}
+    return result
 
 
 def _in_notebook() -> bool:
@@ -175,6 +182,10 @@ def _design_file(design: Any, stack: contextlib.ExitStack) -> Path | None:
         return None
     if isinstance(design, (str, os.PathLike)):
         return Path(design)
+    if isinstance(design, _kyoso.Design):  # kyoso.explore.design(...)
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kyoso-design-")))
+        design.write(folder / "design.csv")
+        return folder / "design.csv"
     if isinstance(design, Mapping):
         table = pa.table(dict(design))
     elif isinstance(design, pa.Table):

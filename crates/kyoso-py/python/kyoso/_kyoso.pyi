@@ -199,3 +199,53 @@ def spatial_pd(
 def ethnocentrism_run(
     params: dict[str, Any] | None = None,
 ) -> tuple[dict[str, pa.Table], dict[str, Any], list[list[tuple[int, str] | None]]]: ...
+
+class Design:
+    """An experimental design: its points and the sidecar sensitivity analysis needs."""
+
+    @staticmethod
+    def load(path: str | os.PathLike[str]) -> Design:
+        """A design saved by ``kyoso explore design`` (the CSV and its ``.json`` sidecar)."""
+    def csv(self) -> bytes:
+        """The design's CSV (a header of parameter keys, one row per point)."""
+    @property
+    def table(self) -> pa.Table:
+        """The design points, one column per parameter."""
+    @property
+    def info(self) -> dict[str, Any]:
+        """The sidecar: method, rows, space, seed."""
+    @property
+    def keys(self) -> list[str]:
+        """The parameter keys, in column order."""
+    @property
+    def rows(self) -> int:
+        """The number of design points."""
+    def write(self, path: str | os.PathLike[str], *, force: bool = False) -> str:
+        """Writes the CSV and its sidecar (``path.json``); returns the sidecar's path."""
+    def __len__(self) -> int: ...
+
+def make_design(
+    method: str,
+    space: str = "plausible",
+    *,
+    n: int = 0,
+    levels: int | None = None,
+    optimised_from: int | None = None,
+    second_order: bool = False,
+    maximin: int = 1,
+    seed: int = 1,
+    model: str = "silent-rivalry",
+) -> Design: ...
+def preflight(method: str, design: Design) -> None: ...
+def sensitivity(
+    method: str,
+    results: str | os.PathLike[str],
+    design: Design,
+    *,
+    metrics: list[str] = ...,
+    resamples: int = 1000,
+    seed: int = 1,
+) -> tuple[pa.Table, list[tuple[str, str]]]: ...
+def discover(
+    results: str | os.PathLike[str], design: Design, metric: str, condition: str, *, min_coverage: float = 0.5
+) -> tuple[pa.Table, dict[str, Any]]: ...
